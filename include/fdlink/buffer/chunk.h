@@ -1,0 +1,121 @@
+// Chunk, ChunkRef and View: pooled, reference-counted blocks of packet bytes
+// and shared windows onto them.
+#ifndef FDLINK_BUFFER_CHUNK_H_
+#define FDLINK_BUFFER_CHUNK_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <utility>
+
+namespace fdlink {
+
+// Chunk is a block of bytes owned by the chunk pool and shared by reference
+// count. Chunks come in a few size classes; a released chunk returns to a
+// per-thread cache, then to the global pool, so steady-state traffic does not
+// touch the heap. Use ChunkRef to hold one.
+class Chunk {
+ public:
+  // Size classes, in bytes. Larger requests get an exact, unpooled chunk.
+  static constexpr size_t kSizeClasses[] = {2048, 16384, 65536 + 1024,
+                                            256 * 1024};
+  static constexpr int kUnpooled = -1;
+
+  uint8_t* data() { return data_.get(); }
+  const uint8_t* data() const { return data_.get(); }
+  size_t capacity() const { return capacity_; }
+
+  // LiveCount is the number of chunks currently referenced (not in a pool).
+  static int64_t LiveCount();
+
+ private:
+  friend class ChunkRef;
+  friend class ChunkPool;
+  Chunk(size_t capacity, int size_class);
+
+  void IncRef() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void DecRef();
+
+  std::atomic<int32_t> refs_{0};
+  const int size_class_;
+  const size_t capacity_;
+  std::unique_ptr<uint8_t[]> data_;
+};
+
+// ChunkRef is a counted reference to a Chunk (copy adds a reference, the
+// destructor drops one). An empty ChunkRef holds nothing.
+class ChunkRef {
+ public:
+  ChunkRef() = default;
+  // Allocate returns a chunk with capacity >= size (never null; aborts only
+  // if the heap is exhausted, like operator new).
+  static ChunkRef Allocate(size_t size);
+
+  ChunkRef(const ChunkRef& o) : c_(o.c_) {
+    if (c_ != nullptr) c_->IncRef();
+  }
+  ChunkRef(ChunkRef&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
+  ChunkRef& operator=(ChunkRef o) noexcept {
+    std::swap(c_, o.c_);
+    return *this;
+  }
+  ~ChunkRef() {
+    if (c_ != nullptr) c_->DecRef();
+  }
+
+  Chunk* get() const { return c_; }
+  Chunk* operator->() const { return c_; }
+  explicit operator bool() const { return c_ != nullptr; }
+  // UseCount is the chunk's reference count (for tests and the carver).
+  int32_t UseCount() const {
+    return c_ == nullptr ? 0 : c_->refs_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  explicit ChunkRef(Chunk* c) : c_(c) { c_->IncRef(); }
+  Chunk* c_ = nullptr;
+};
+
+// View is a window [offset, offset+size) onto a chunk; copying a View shares
+// the bytes (adds a chunk reference). An empty View has size 0.
+class View {
+ public:
+  View() = default;
+  View(ChunkRef chunk, uint32_t offset, uint32_t size)
+      : chunk_(std::move(chunk)), offset_(offset), size_(size) {}
+
+  // CopyOf allocates a chunk and copies `bytes` into it.
+  static View CopyOf(std::span<const uint8_t> bytes);
+
+  uint8_t* data() { return chunk_->data() + offset_; }
+  const uint8_t* data() const { return chunk_->data() + offset_; }
+  uint32_t size() const { return size_; }
+  uint32_t offset() const { return offset_; }
+  bool empty() const { return size_ == 0; }
+  std::span<uint8_t> bytes() { return {data(), size_}; }
+  std::span<const uint8_t> bytes() const { return {data(), size_}; }
+  const ChunkRef& chunk() const { return chunk_; }
+
+  // TrimFront drops n bytes from the front; CapLength keeps the first n.
+  void TrimFront(uint32_t n) {
+    offset_ += n;
+    size_ -= n;
+  }
+  void CapLength(uint32_t n) { size_ = n < size_ ? n : size_; }
+  // GrowFront extends the window n bytes backwards (caller checks room).
+  void GrowFront(uint32_t n) {
+    offset_ -= n;
+    size_ += n;
+  }
+
+ private:
+  ChunkRef chunk_;
+  uint32_t offset_ = 0;
+  uint32_t size_ = 0;
+};
+
+}  // namespace fdlink
+
+#endif  // FDLINK_BUFFER_CHUNK_H_

@@ -1,0 +1,49 @@
+// Per-fd traffic counters of the fd-based endpoint.
+#ifndef FDLINK_LINK_FDBASED_COUNTERS_H_
+#define FDLINK_LINK_FDBASED_COUNTERS_H_
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace fdlink::fdbased {
+
+// DropReason says why an inbound frame was dropped. The receive loop keeps
+// running after every one of them.
+enum class DropReason : uint8_t {
+  kNotForUs,         // Ethernet destination is neither our MAC nor a group.
+  kTruncated,        // Shorter than its link (or virtio-net) header.
+  kUnknownProtocol,  // No Ethernet header and not IPv4/IPv6 by version.
+  kOversized,        // Larger than the receive buffer; the kernel truncated.
+  kEmpty,            // A zero-length datagram.
+  kDetached,         // Read, then dropped because a detach was under way.
+  kCount
+};
+
+// DropReasonName is a stable snake_case name ("not_for_us").
+std::string_view DropReasonName(DropReason r);
+
+// FdCounters is a snapshot of one fd's counters.
+struct FdCounters {
+  uint64_t rx_packets = 0;
+  uint64_t rx_bytes = 0;
+  uint64_t tx_packets = 0;
+  uint64_t tx_bytes = 0;
+  uint64_t rx_errors = 0;  // Read or poll failures (the loop then ends).
+  uint64_t tx_errors = 0;  // Write failures other than would-block.
+  uint64_t tx_would_block = 0;
+  std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> drops{};
+
+  uint64_t drops_of(DropReason r) const {
+    return drops[static_cast<size_t>(r)];
+  }
+  uint64_t total_drops() const {
+    uint64_t n = 0;
+    for (uint64_t d : drops) n += d;
+    return n;
+  }
+};
+
+}  // namespace fdlink::fdbased
+
+#endif  // FDLINK_LINK_FDBASED_COUNTERS_H_

@@ -1,0 +1,138 @@
+// fdbased::Endpoint: a link endpoint over one or more file descriptors (TUN,
+// TAP, AF_PACKET sockets, socketpairs), gVisor's fdbased endpoint rebuilt
+// with a lifecycle that cannot deadlock on detach or outlive its dispatcher.
+#ifndef FDLINK_LINK_FDBASED_ENDPOINT_H_
+#define FDLINK_LINK_FDBASED_ENDPOINT_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "fdlink/base/mutex.h"
+#include "fdlink/base/result.h"
+#include "fdlink/base/thread_annotations.h"
+#include "fdlink/link/fdbased/counters.h"
+#include "fdlink/link/fdbased/options.h"
+#include "fdlink/stack/link_endpoint.h"
+
+namespace fdlink::fdbased {
+
+class Attachment;
+struct FdState;
+
+// Endpoint moves packets between its fds and an attached NetworkDispatcher.
+//
+// Lifecycle (see docs/CONCURRENCY.md):
+// - Attach(d) on a detached endpoint starts one receive loop per fd (plus
+//   processor threads when processors_per_channel > 1); on an attached one it
+//   does nothing.
+// - Attach(nullptr) stops them and returns only when none of them is inside,
+//   or can again enter, a call on the old dispatcher, so the caller may
+//   destroy it right away. It holds no lock while it waits. Called from a
+//   callback on one of the endpoint's own threads it waits for every other
+//   thread (or one that is itself detaching from a callback) and returns; its
+//   own thread ends when the callback returns. Detaching a never-attached
+//   endpoint is a no-op; concurrent detaches all wait; re-attaching works.
+// - Close() and the destructor detach, join every thread and free every
+//   eventfd. The destructor must not run on one of the endpoint's own
+//   threads (it aborts with a message if it does).
+//
+// Threading: every method is thread-safe. The receive path takes no lock:
+// MTU and link address are atomics.
+class Endpoint final : public LinkEndpoint {
+ public:
+  // Create validates `opts`, makes the fds non-blocking and builds a detached
+  // endpoint. On error nothing is built and the fds are left as they were
+  // (apart from O_NONBLOCK).
+  static Result<std::unique_ptr<Endpoint>> Create(Options opts);
+
+  ~Endpoint() override;
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  void Attach(NetworkDispatcher* dispatcher) override EXCLUDES(mu_);
+  bool IsAttached() const override EXCLUDES(mu_);
+  // Wait returns when every receive loop and processor thread has exited
+  // (after a detach, or after every peer closed). From a callback it waits
+  // for every other thread that is not itself waiting.
+  void Wait() override EXCLUDES(mu_);
+
+  uint32_t MTU() const override { return mtu_.load(std::memory_order_relaxed); }
+  void SetMTU(uint32_t mtu) override {
+    mtu_.store(mtu, std::memory_order_relaxed);
+  }
+  uint32_t Capabilities() const override { return caps_; }
+  uint16_t MaxHeaderLength() const override { return link_header_size_; }
+  MacAddress LinkAddress() const override {
+    return MacAddress::FromU64(addr_.load(std::memory_order_relaxed));
+  }
+  void SetLinkAddress(MacAddress addr) override {
+    addr_.store(addr.ToU64(), std::memory_order_relaxed);
+  }
+  ArpHardware ARPHardwareType() const override {
+    return link_header_size_ > 0 ? ArpHardware::kEther : ArpHardware::kNone;
+  }
+  void AddHeader(PacketBuffer& pkt) const override;
+  bool ParseHeader(PacketBuffer& pkt) const override;
+
+  // WritePackets sends each packet on fds[hash % fds.size()], consecutive
+  // packets for one fd together: sendmmsg batches on sockets, one writev per
+  // packet otherwise. See LinkEndpoint::WritePackets for the result.
+  Result<size_t> WritePackets(std::span<const PacketBufferPtr> pkts) override;
+
+  void Close() override EXCLUDES(mu_);
+  void SetOnCloseAction(std::function<void()> action) override EXCLUDES(mu_);
+
+  uint32_t GSOMaxSize() const { return gso_max_size_; }
+  GSOKind SupportedGSO() const { return supported_gso_; }
+
+  // FdCount is the number of fds; Counters snapshots fd i's counters.
+  size_t FdCount() const { return fds_.size(); }
+  FdCounters Counters(size_t fd_index) const;
+  // TotalCounters sums Counters over every fd.
+  FdCounters TotalCounters() const;
+  // ProcessorsPerChannel is the resolved processor count (>= 1).
+  uint32_t ProcessorsPerChannel() const { return processors_; }
+
+ private:
+  friend class Attachment;
+  explicit Endpoint(Options opts);
+
+  // Detach implements Attach(nullptr).
+  void Detach() EXCLUDES(mu_);
+  // Reap joins the threads of stopped attachments that have all exited.
+  void Reap() EXCLUDES(mu_);
+  // Snapshot returns the current and stopping attachments.
+  std::vector<std::shared_ptr<Attachment>> Snapshot() EXCLUDES(mu_);
+
+  // Immutable after construction: no lock needed.
+  const Options opts_;
+  std::vector<std::unique_ptr<FdState>> fds_;
+  std::vector<FdState*> fd_ptrs_;  // The same, as the writer takes them.
+  uint32_t caps_ = 0;
+  uint16_t link_header_size_ = 0;
+  uint16_t vnet_header_size_ = 0;
+  uint32_t processors_ = 1;
+  uint32_t gso_max_size_ = 0;
+  GSOKind supported_gso_ = GSOKind::kNone;
+  uint32_t flow_seed_ = 0;
+
+  // Read on the hot path without a lock.
+  std::atomic<uint32_t> mtu_;
+  std::atomic<uint64_t> addr_;
+
+  // mu_ guards the control state only. No endpoint thread takes it on the
+  // packet path, and no method waits for threads while holding it.
+  mutable Mutex mu_{"fdbased.Endpoint.mu"};
+  std::shared_ptr<Attachment> current_ GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<Attachment>> stopping_ GUARDED_BY(mu_);
+  bool closed_ GUARDED_BY(mu_) = false;
+  std::function<void()> on_close_ GUARDED_BY(mu_);
+};
+
+}  // namespace fdlink::fdbased
+
+#endif  // FDLINK_LINK_FDBASED_ENDPOINT_H_

@@ -1,0 +1,86 @@
+// Options for the fd-based link endpoint.
+#ifndef FDLINK_LINK_FDBASED_OPTIONS_H_
+#define FDLINK_LINK_FDBASED_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "fdlink/base/result.h"
+#include "fdlink/stack/mac_address.h"
+
+namespace fdlink::fdbased {
+
+// PacketDispatchMode selects how a receive loop reads from its fd. Each mode
+// is one reader implementation behind the same loop; a non-socket fd always
+// uses kReadv.
+enum class PacketDispatchMode : uint8_t {
+  kReadv,     // One packet per read() into a carved pooled buffer.
+  kRecvMMsg,  // Up to max_msgs_per_recv packets per recvmmsg() (sockets).
+};
+
+// kMaxMsgsPerRecv is the default recvmmsg batch (gVisor's MaxMsgsPerRecv).
+inline constexpr size_t kMaxMsgsPerRecv = 8;
+// kBatchSize is the most packets one sendmmsg() carries (gVisor's BatchSize:
+// a 64 KiB TCP segment split into 1420-byte packets is 47 of them).
+inline constexpr size_t kBatchSize = 47;
+// kMaxIovs is the most iovecs one packet may use in a write.
+inline constexpr size_t kMaxIovs = 1024;
+
+// ClosedFunc is told why one fd's receive loop ended: Errc::kPeerClosed when
+// the peer hung up (EOF, POLLHUP, ECONNRESET, EPIPE) and Errc::kIoError for
+// any other failure of the fd (sys_errno holds the errno when there is one).
+// It runs on that fd's loop thread, once per fd per attachment, and never
+// because of a detach.
+using ClosedFunc = std::function<void(const Error&)>;
+
+// Options configure an Endpoint. Create() validates them and returns a clear
+// error for any invalid combination; nothing is built in that case.
+struct Options {
+  // Fds are the descriptors, one receive loop each (>= 1). Borrowed: they
+  // must stay open until the endpoint is destroyed. Create() makes them
+  // non-blocking.
+  std::vector<int> fds;
+  // MTU is the link MTU reported by MTU() (1..65535).
+  uint32_t mtu = 1500;
+  // EthernetHeader: frames carry a 14-byte Ethernet header (TAP, AF_PACKET).
+  // Without it the network protocol comes from the IP version nibble.
+  bool ethernet_header = false;
+  // Address is the link's MAC address (Ethernet only): inbound frames must be
+  // addressed to it or to a group address.
+  MacAddress address;
+  // ClosedFunc may be empty.
+  ClosedFunc closed_func;
+  PacketDispatchMode dispatch_mode = PacketDispatchMode::kReadv;
+  // MaxMsgsPerRecv is the recvmmsg batch (1..64).
+  size_t max_msgs_per_recv = kMaxMsgsPerRecv;
+  // ProcessorsPerChannel: 0 means max(1, cores / fds). With 1, packets are
+  // delivered on the loop thread; with N > 1, on N processor threads per fd,
+  // spread by a seeded flow hash (at most 64).
+  uint32_t processors_per_channel = 0;
+  // Capability bits.
+  bool tx_checksum_offload = false;
+  bool rx_checksum_offload = false;
+  bool save_restore = false;
+  // MaxSyscallHeaderBytes caps mmsghdr + iovec bytes per write syscall
+  // (0: no cap beyond kBatchSize). Must not be negative.
+  int max_syscall_header_bytes = 0;
+  // GSOMaxSize: 0 disables GSO; otherwise the largest packet the stack may
+  // hand over (<= 65536). Host GSO needs socket fds; SoftwareGSO selects
+  // segmentation in the stack.
+  uint32_t gso_max_size = 0;
+  bool software_gso = false;
+  // IsPacketSocket, when not empty, says for each fd whether it is an
+  // AF_PACKET socket (skipping the getsockname probe); it must cover every fd.
+  // PreConfigured says the caller already set the fds up (e.g. fanout).
+  std::vector<bool> is_packet_socket;
+  bool pre_configured = false;
+};
+
+// ValidateOptions returns the first problem with `opts`, or success.
+Result<void> ValidateOptions(const Options& opts);
+
+}  // namespace fdlink::fdbased
+
+#endif  // FDLINK_LINK_FDBASED_OPTIONS_H_

@@ -1,0 +1,112 @@
+// The contract between a link endpoint (packets in and out of some medium)
+// and a network stack: NetworkDispatcher and LinkEndpoint.
+#ifndef FDLINK_STACK_LINK_ENDPOINT_H_
+#define FDLINK_STACK_LINK_ENDPOINT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+
+#include "fdlink/base/result.h"
+#include "fdlink/buffer/packet_buffer.h"
+#include "fdlink/stack/mac_address.h"
+
+namespace fdlink {
+
+// LinkEndpointCapabilities are bits describing what a link endpoint offers.
+enum LinkEndpointCapabilities : uint32_t {
+  kCapabilityNone = 0,
+  kCapabilityRXChecksumOffload = 1 << 0,
+  kCapabilityTXChecksumOffload = 1 << 1,
+  kCapabilityResolutionRequired = 1 << 2,  // Needs ARP/NDP (Ethernet).
+  kCapabilitySaveRestore = 1 << 3,
+  kCapabilityDisconnectOk = 1 << 4,
+  kCapabilityLoopback = 1 << 5,
+};
+
+// ArpHardware is the link's hardware type as ARP and packet sockets see
+// it (ARPHRD_* values).
+enum class ArpHardware : uint16_t { kNone = 0xFFFE, kEther = 1 };
+
+// GSOKind says how an endpoint segments large packets.
+enum class GSOKind : uint8_t {
+  kNone,      // No segmentation offload.
+  kHostGSO,   // The host kernel segments (virtio-net header on each packet).
+  kGVisorGSO  // The stack segments in software and writes a batch.
+};
+
+// NetworkDispatcher receives packets from a link endpoint. It is the stack's
+// side of the link.
+//
+// Threading: the endpoint calls it from its own receive threads (one per fd,
+// or per processor), possibly several at once; it must be thread-safe. After
+// `Attach(nullptr)` returns, the endpoint never calls it again, so the owner
+// may destroy it then.
+class NetworkDispatcher {
+ public:
+  virtual ~NetworkDispatcher() = default;
+
+  // DeliverNetworkPacket hands one inbound packet, whose link header (if any)
+  // has been consumed, to the stack. `protocol` is its network protocol. The
+  // stack owns `pkt` from here on; it is never null.
+  virtual void DeliverNetworkPacket(NetworkProtocolNumber protocol,
+                                    PacketBufferPtr pkt) = 0;
+
+  // DeliverLinkPacket shows a packet with its link header to packet-socket
+  // style observers (sniffers). The packet is borrowed for the call only.
+  // The default does nothing.
+  virtual void DeliverLinkPacket(NetworkProtocolNumber protocol,
+                                 const PacketBuffer& pkt) {
+    (void)protocol;
+    (void)pkt;
+  }
+};
+
+// LinkEndpoint is a link-layer endpoint: it writes outbound packets to its
+// medium and delivers inbound ones to the attached NetworkDispatcher.
+class LinkEndpoint {
+ public:
+  virtual ~LinkEndpoint() = default;
+
+  // Attach starts delivering to `dispatcher` (not owned; it must outlive the
+  // attachment). Attach(nullptr) detaches: it returns only when no endpoint
+  // thread is inside, or can again enter, a call on the old dispatcher.
+  virtual void Attach(NetworkDispatcher* dispatcher) = 0;
+  // IsAttached reports whether a dispatcher is attached.
+  virtual bool IsAttached() const = 0;
+  // Wait blocks until every thread of the endpoint has exited.
+  virtual void Wait() = 0;
+
+  virtual uint32_t MTU() const = 0;
+  virtual void SetMTU(uint32_t mtu) = 0;
+  virtual uint32_t Capabilities() const = 0;
+  // MaxHeaderLength is the link header size the stack must reserve.
+  virtual uint16_t MaxHeaderLength() const = 0;
+  virtual MacAddress LinkAddress() const = 0;
+  virtual void SetLinkAddress(MacAddress addr) = 0;
+  virtual ArpHardware ARPHardwareType() const = 0;
+
+  // AddHeader pushes this link's header onto an outbound packet, using the
+  // packet's egress route and network protocol. No-op without a link header.
+  virtual void AddHeader(PacketBuffer& pkt) const = 0;
+  // ParseHeader consumes the link header of an inbound packet and sets its
+  // network protocol; false if the packet is too short.
+  virtual bool ParseHeader(PacketBuffer& pkt) const = 0;
+
+  // WritePackets writes pkts in order (borrowed for the call). Returns how
+  // many were written: fewer than pkts.size() when the medium would block
+  // (a normal outcome) or failed after some were written; an Error only if
+  // none could be written for a reason other than would-block.
+  virtual Result<size_t> WritePackets(std::span<const PacketBufferPtr> pkts) = 0;
+
+  // Close detaches and releases every resource; the endpoint is unusable
+  // afterwards.
+  virtual void Close() = 0;
+  // SetOnCloseAction registers `action` to run once when Close() runs.
+  virtual void SetOnCloseAction(std::function<void()> action) = 0;
+};
+
+}  // namespace fdlink
+
+#endif  // FDLINK_STACK_LINK_ENDPOINT_H_

@@ -1,0 +1,85 @@
+// sys: thin, Result-returning wrappers over the Linux system calls fdlink
+// uses. This layer is the only place in the library that calls the kernel.
+// Every descriptor argument is borrowed for the duration of the call.
+#ifndef FDLINK_SYS_SYSCALLS_H_
+#define FDLINK_SYS_SYSCALLS_H_
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "fdlink/base/result.h"
+#include "fdlink/base/unique_fd.h"
+
+struct mmsghdr;
+
+namespace fdlink::sys {
+
+// MakeIovec points an iovec at bytes the kernel will only read (the one
+// place a const pointer is handed to the kernel's non-const field).
+inline iovec MakeIovec(std::span<const uint8_t> b) {
+  return iovec{const_cast<uint8_t*>(b.data()), b.size()};
+}
+
+// Close closes fd, ignoring EINTR (Linux always releases the descriptor).
+void Close(int fd);
+
+// Read reads up to buf.size() bytes. Returns the byte count; 0 means the peer
+// closed; Errc::kWouldBlock when nothing is ready on a non-blocking fd.
+Result<size_t> Read(int fd, std::span<uint8_t> buf);
+// Readv is readv(2) with the same outcomes as Read.
+Result<size_t> Readv(int fd, std::span<const iovec> iov);
+// RecvTrunc is recv(2) with MSG_TRUNC|MSG_DONTWAIT: returns the datagram's
+// real length, which may exceed buf.size() (the rest was discarded).
+Result<size_t> RecvTrunc(int fd, std::span<uint8_t> buf);
+// Write and Writev write once; a short count is returned as is.
+Result<size_t> Write(int fd, std::span<const uint8_t> buf);
+Result<size_t> Writev(int fd, std::span<const iovec> iov);
+// RecvMmsg is recvmmsg(2) with MSG_DONTWAIT; returns messages received.
+Result<size_t> RecvMmsg(int fd, std::span<mmsghdr> msgs);
+// SendMmsg is sendmmsg(2) with MSG_DONTWAIT; returns messages sent.
+Result<size_t> SendMmsg(int fd, std::span<mmsghdr> msgs);
+
+// PollResult says which of the two descriptors became ready.
+struct PollResult {
+  bool fd_readable = false;
+  bool fd_hangup = false;  // POLLHUP or POLLRDHUP on the data fd.
+  bool fd_error = false;   // POLLERR or POLLNVAL on the data fd.
+  bool stop = false;       // The stop eventfd is readable.
+};
+// PollTwo waits in ppoll(2) for `fd` to be readable or `stop_fd` to be
+// signalled, at most `timeout_ms` (-1: forever). EINTR is retried.
+Result<PollResult> PollTwo(int fd, int stop_fd, int timeout_ms);
+// WaitWritable waits until fd is writable or `timeout_ms` passes.
+Result<bool> WaitWritable(int fd, int timeout_ms);
+
+// EventFd creates a non-blocking, close-on-exec eventfd.
+Result<UniqueFd> EventFd();
+// EventFdSignal adds 1 to the eventfd counter (never blocks: the counter
+// cannot overflow at one write per signal).
+Result<void> EventFdSignal(int efd);
+
+// SetNonBlocking sets O_NONBLOCK on fd.
+Result<void> SetNonBlocking(int fd);
+// IsSocket reports whether fd is a socket (fstat S_IFSOCK).
+Result<bool> IsSocket(int fd);
+// SocketType returns the SO_TYPE of a socket (SOCK_STREAM, SOCK_DGRAM, ...).
+Result<int> SocketType(int fd);
+// IsPacketSocket reports whether fd is an AF_PACKET socket.
+Result<bool> IsPacketSocket(int fd);
+// SocketPair creates a connected pair of the given type (SOCK_SEQPACKET,
+// SOCK_DGRAM, SOCK_STREAM), close-on-exec.
+Result<void> SocketPair(int type, UniqueFd* a, UniqueFd* b);
+// HardwareConcurrency is the number of CPUs this process may run on.
+unsigned HardwareConcurrency();
+// CountOpenFds counts the entries of /proc/self/fd (for leak checks).
+Result<size_t> CountOpenFds();
+// SetSocketBuffer sets SO_SNDBUF/SO_RCVBUF (forcing when privileged).
+Result<void> SetSocketBuffers(int fd, int bytes);
+
+}  // namespace fdlink::sys
+
+#endif  // FDLINK_SYS_SYSCALLS_H_

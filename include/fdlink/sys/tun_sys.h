@@ -1,0 +1,37 @@
+// tun_sys: thin wrappers over the /dev/net/tun character device and its
+// ioctls. Errors carry the raw errno; the device layer turns them into
+// friendlier messages. Descriptor arguments are borrowed for the call.
+#ifndef FDLINK_SYS_TUN_SYS_H_
+#define FDLINK_SYS_TUN_SYS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "fdlink/base/result.h"
+#include "fdlink/base/unique_fd.h"
+
+namespace fdlink::sys {
+
+// kTunDevicePath is where the tun/tap clone device normally lives.
+inline constexpr const char* kTunDevicePath = "/dev/net/tun";
+
+// OpenTunDevice opens the tun clone device at `path` (normally
+// kTunDevicePath) read-write, non-blocking and close-on-exec. The new file
+// belongs to the calling thread's network namespace: a device attached to it
+// later is created there. Errors: the open(2) errno, what = "open".
+Result<UniqueFd> OpenTunDevice(const char* path);
+
+// TunSetIff attaches fd to the interface `name` (empty: let the kernel pick
+// one) with IFF_* `flags`, creating the interface if it does not exist.
+// Returns the kernel's final interface name. Errors: the ioctl errno,
+// what = "TUNSETIFF". `name` must be shorter than IFNAMSIZ.
+Result<std::string> TunSetIff(int fd, std::string_view name, uint16_t flags);
+
+// TunSetVnetHdrSize sets the virtio-net header size (TUNSETVNETHDRSZ) that
+// precedes every packet read from or written to a IFF_VNET_HDR device.
+Result<void> TunSetVnetHdrSize(int fd, int size);
+
+}  // namespace fdlink::sys
+
+#endif  // FDLINK_SYS_TUN_SYS_H_

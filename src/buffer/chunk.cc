@@ -1,0 +1,74 @@
+#include "fdlink/buffer/chunk.h"
+
+#include <cstring>
+
+#include "buffer/free_list.h"
+
+namespace fdlink {
+namespace {
+
+constexpr int kNumClasses = std::size(Chunk::kSizeClasses);
+
+std::atomic<int64_t> g_live_chunks{0};
+
+// One free list per size class. Deliberately leaked: chunks released by
+// thread-local caches during exit must still find their pool.
+FreeList<Chunk>& PoolFor(int size_class) {
+  static auto* pools = new FreeList<Chunk>[kNumClasses];
+  return pools[size_class];
+}
+
+int ClassFor(size_t size) {
+  for (int i = 0; i < kNumClasses; ++i) {
+    if (size <= Chunk::kSizeClasses[i]) return i;
+  }
+  return Chunk::kUnpooled;
+}
+
+}  // namespace
+
+class ChunkPool {
+ public:
+  static Chunk* Get(size_t size) {
+    int cls = ClassFor(size);
+    Chunk* c = nullptr;
+    if (cls != Chunk::kUnpooled) c = PoolFor(cls).Pop();
+    if (c == nullptr) {
+      c = new Chunk(cls == Chunk::kUnpooled ? size : Chunk::kSizeClasses[cls],
+                    cls);
+    }
+    g_live_chunks.fetch_add(1, std::memory_order_relaxed);
+    return c;
+  }
+  static void Put(Chunk* c) {
+    g_live_chunks.fetch_sub(1, std::memory_order_relaxed);
+    if (c->size_class_ == Chunk::kUnpooled) {
+      delete c;
+      return;
+    }
+    PoolFor(c->size_class_).Push(c);
+  }
+};
+
+Chunk::Chunk(size_t capacity, int size_class)
+    : size_class_(size_class),
+      capacity_(capacity),
+      data_(new uint8_t[capacity]) {}
+
+void Chunk::DecRef() {
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) ChunkPool::Put(this);
+}
+
+int64_t Chunk::LiveCount() {
+  return g_live_chunks.load(std::memory_order_relaxed);
+}
+
+ChunkRef ChunkRef::Allocate(size_t size) { return ChunkRef(ChunkPool::Get(size)); }
+
+View View::CopyOf(std::span<const uint8_t> bytes) {
+  ChunkRef c = ChunkRef::Allocate(bytes.size());
+  if (!bytes.empty()) std::memcpy(c->data(), bytes.data(), bytes.size());
+  return View(std::move(c), 0, static_cast<uint32_t>(bytes.size()));
+}
+
+}  // namespace fdlink

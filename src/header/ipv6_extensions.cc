@@ -1,0 +1,71 @@
+#include "fdlink/header/ipv6_extensions.h"
+
+#include "fdlink/header/ip_protocols.h"
+#include "header/malformed.h"
+
+namespace fdlink::header {
+
+using internal::Malformed;
+
+bool IsIpv6ExtensionHeader(uint8_t type) {
+  switch (type) {
+    case ip_proto::kIpv6HopByHop:
+    case ip_proto::kIpv6Routing:
+    case ip_proto::kIpv6Fragment:
+    case ip_proto::kIpv6DestinationOptions:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Ipv6ExtensionWalker::Ipv6ExtensionWalker(Ipv6 packet)
+    : packet_(packet.packet()),
+      offset_(kIpv6FixedHeaderSize),
+      next_(packet.next_header()) {}
+
+Result<std::optional<Ipv6ExtensionHeader>> Ipv6ExtensionWalker::Next() {
+  using NoHeader = std::optional<Ipv6ExtensionHeader>;
+  if (done_ || !IsIpv6ExtensionHeader(next_)) {
+    done_ = true;
+    return NoHeader();
+  }
+  if (next_ == ip_proto::kIpv6HopByHop && offset_ != kIpv6FixedHeaderSize) {
+    return Malformed("ipv6: hop-by-hop header not first");
+  }
+  if (packet_.size() - offset_ < 2) {
+    return Malformed("ipv6: truncated extension header");
+  }
+  size_t length = next_ == ip_proto::kIpv6Fragment
+                      ? kIpv6FragmentHeaderSize
+                      : (size_t{packet_[offset_ + 1]} + 1) * 8;
+  if (packet_.size() - offset_ < length) {
+    return Malformed("ipv6: truncated extension header");
+  }
+  Ipv6ExtensionHeader h{next_, packet_[offset_], offset_,
+                        packet_.subspan(offset_, length)};
+  if (h.type == ip_proto::kIpv6Fragment) {
+    if (fragment_) return Malformed("ipv6: duplicate fragment header");
+    uint16_t field = LoadBe16(h.bytes, 2);
+    fragment_ = Ipv6FragmentInfo{static_cast<uint16_t>(field & 0xfff8),
+                                 (field & 1) != 0, LoadBe32(h.bytes, 4)};
+    // A later fragment carries data, not the rest of the chain.
+    done_ = fragment_->offset != 0;
+  }
+  offset_ += length;
+  next_ = h.next_header;
+  return NoHeader(h);
+}
+
+Result<Ipv6TransportInfo> FindIpv6Transport(Ipv6 packet) {
+  Ipv6ExtensionWalker walker(packet);
+  for (;;) {
+    auto h = walker.Next();
+    if (!h) return h.error();
+    if (!h->has_value()) break;
+  }
+  return Ipv6TransportInfo{walker.protocol(), walker.offset(),
+                           walker.fragment()};
+}
+
+}  // namespace fdlink::header

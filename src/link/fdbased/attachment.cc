@@ -1,0 +1,180 @@
+#include "link/fdbased/attachment.h"
+
+#include <cstdio>
+#include <system_error>
+
+#include "fdlink/sys/syscalls.h"
+#include "link/fdbased/fd_state.h"
+#include "link/fdbased/flow_hash.h"
+#include "link/fdbased/packet_reader.h"
+
+namespace fdlink::fdbased {
+
+// Channel is one fd's receive state: its reader and, with more than one
+// processor, the processors' queues.
+struct Attachment::Channel {
+  FdState* fd = nullptr;
+  std::unique_ptr<PacketReader> reader;
+  std::vector<std::unique_ptr<ProcessorQueue>> queues;
+};
+
+Attachment::Attachment(AttachmentConfig cfg) : cfg_(std::move(cfg)) {}
+
+Attachment::~Attachment() { Join(); }
+
+Result<void> Attachment::Start() {
+  Result<UniqueFd> efd = sys::EventFd();
+  if (!efd) return efd.error();
+  stop_fd_ = std::move(*efd);
+
+  for (FdState* fd : cfg_.fds) {
+    auto ch = std::make_unique<Channel>();
+    ch->fd = fd;
+    ch->reader = MakeReader(*fd, cfg_.mode, cfg_.batch);
+    if (cfg_.processors > 1) {
+      for (uint32_t i = 0; i < cfg_.processors; ++i)
+        ch->queues.push_back(std::make_unique<ProcessorQueue>());
+    }
+    channels_.push_back(std::move(ch));
+  }
+
+  // Thread creation is the one place that can throw; it is a control path.
+  try {
+    for (auto& ch : channels_) {
+      for (auto& q : ch->queues) {
+        group_.Add();
+        ProcessorQueue* qp = q.get();
+        FdState* fdp = ch->fd;
+        threads_.emplace_back([this, qp, fdp] { RunProcessor(*qp, *fdp); });
+      }
+      group_.Add();
+      Channel* chp = ch.get();
+      threads_.emplace_back([this, chp] { RunLoop(*chp); });
+    }
+  } catch (const std::system_error& e) {
+    group_.Remove();  // The member whose thread did not start.
+    RequestStop();
+    ThreadGroup* g = &group_;
+    ThreadGroup::WaitIdle(std::span<ThreadGroup* const>(&g, 1));
+    Join();
+    return Error{Errc::kNoBufferSpace, e.code().value(),
+                 "fdbased: cannot start receive threads"};
+  }
+  return Ok();
+}
+
+void Attachment::RequestStop() {
+  stop_.store(true, std::memory_order_release);
+  if (stop_fd_.valid()) {
+    // Cannot fail short of a closed fd: the counter never nears overflow.
+    (void)sys::EventFdSignal(stop_fd_.get());
+  }
+  for (auto& ch : channels_) {
+    for (auto& q : ch->queues) q->Stop();
+  }
+}
+
+void Attachment::Join() {
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+void Attachment::RunLoop(Channel& ch) {
+  group_.Bind();
+  FdState& fd = *ch.fd;
+  std::vector<RxFrame> frames(ch.reader->MaxBatch());
+  Error why{};
+  bool closed = false;
+  while (!StopRequested()) {
+    Result<size_t> n = ch.reader->Read(frames);
+    if (!n) {
+      const Errc e = n.error().code;
+      if (e == Errc::kWouldBlock) {
+        Result<sys::PollResult> p = sys::PollTwo(fd.fd, stop_fd_.get(), -1);
+        if (!p) {
+          why = Error{Errc::kIoError, p.error().sys_errno, "ppoll"};
+          closed = true;
+          break;
+        }
+        if (p->stop) break;
+        if (!p->fd_readable && (p->fd_error || p->fd_hangup)) {
+          why = p->fd_error ? Error{Errc::kIoError, 0, "poll: POLLERR"}
+                            : Error{Errc::kPeerClosed, 0, "poll: POLLHUP"};
+          closed = true;
+          break;
+        }
+        continue;
+      }
+      const bool peer = e == Errc::kPeerClosed || e == Errc::kConnectionReset;
+      why = Error{peer ? Errc::kPeerClosed : Errc::kIoError,
+                  n.error().sys_errno, n.error().what};
+      if (!peer) fd.rx_errors.Add(1);
+      closed = true;
+      break;
+    }
+    for (size_t i = 0; i < *n; ++i) {
+      RxFrame& f = frames[i];
+      fd.rx_packets.Add(1);
+      fd.rx_bytes.Add(f.bytes.size());
+      if (StopRequested()) {
+        // Read before the stop, never delivered after it.
+        f.bytes = View();
+        fd.Drop(DropReason::kDetached);
+        continue;
+      }
+      Classified c = ClassifyFrame(cfg_.inbound, f);
+      if (!c.pkt) {
+        fd.Drop(c.drop);
+        continue;
+      }
+      Dispatch(ch, std::move(c));
+    }
+  }
+  EndLoop(ch, closed ? &why : nullptr);
+  group_.Leave();  // Last touch: a waiter may free everything after this.
+}
+
+void Attachment::EndLoop(Channel& ch, const Error* why) {
+  for (auto& q : ch.queues) q->Finish();
+  if (why != nullptr && !StopRequested() && cfg_.closed_func != nullptr &&
+      *cfg_.closed_func) {
+    (*cfg_.closed_func)(*why);
+  }
+}
+
+void Attachment::Dispatch(Channel& ch, Classified c) {
+  if (ch.queues.empty()) {
+    cfg_.dispatcher->DeliverNetworkPacket(c.protocol, std::move(c.pkt));
+    return;
+  }
+  std::span<const uint8_t> net = c.pkt->Contiguous().subspan(
+      c.pkt->HeaderSize());
+  const uint32_t h = FlowHash(cfg_.flow_seed, c.protocol, net);
+  const size_t idx = h % ch.queues.size();
+  if (!ch.queues[idx]->Push(std::move(c.pkt))) {
+    ch.fd->Drop(DropReason::kDetached);
+  }
+}
+
+void Attachment::RunProcessor(ProcessorQueue& q, FdState& fd) {
+  group_.Bind();
+  std::vector<PacketBufferPtr> batch;
+  batch.reserve(ProcessorQueue::kCapacity);
+  while (q.TakeAll(&batch)) {
+    for (PacketBufferPtr& p : batch) {
+      if (StopRequested()) {
+        p.reset();
+        fd.processor_detach_drops.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      const NetworkProtocolNumber proto = p->network_protocol();
+      cfg_.dispatcher->DeliverNetworkPacket(proto, std::move(p));
+    }
+    batch.clear();
+  }
+  group_.Leave();
+}
+
+}  // namespace fdlink::fdbased

@@ -1,0 +1,83 @@
+// Attachment: everything one Attach(d) starts — a receive loop per fd, the
+// processors of each channel, the stop signal — and how it stops.
+#ifndef FDLINK_SRC_LINK_FDBASED_ATTACHMENT_H_
+#define FDLINK_SRC_LINK_FDBASED_ATTACHMENT_H_
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "fdlink/base/result.h"
+#include "fdlink/base/thread_group.h"
+#include "fdlink/base/unique_fd.h"
+#include "fdlink/link/fdbased/options.h"
+#include "fdlink/stack/link_endpoint.h"
+#include "link/fdbased/inbound.h"
+#include "link/fdbased/processor.h"
+
+namespace fdlink::fdbased {
+
+struct FdState;
+
+// AttachmentConfig is what the threads of an attachment need from the
+// endpoint. Everything in it outlives the attachment.
+struct AttachmentConfig {
+  NetworkDispatcher* dispatcher = nullptr;
+  std::vector<FdState*> fds;
+  InboundConfig inbound;
+  PacketDispatchMode mode = PacketDispatchMode::kReadv;
+  size_t batch = kMaxMsgsPerRecv;
+  uint32_t processors = 1;
+  uint32_t flow_seed = 0;
+  const ClosedFunc* closed_func = nullptr;  // Points into the endpoint.
+};
+
+// Attachment owns the threads of one attachment. Its group counts every one
+// of them; a thread leaves the group as its very last act, and the threads
+// are joined by whoever removes the attachment once the group is idle.
+//
+// Threading: Start and Join run on control threads (never concurrently with
+// each other); RequestStop on any thread, any number of times.
+class Attachment {
+ public:
+  explicit Attachment(AttachmentConfig cfg);
+  ~Attachment();  // Joins any thread still joinable (must not be one).
+  Attachment(const Attachment&) = delete;
+  Attachment& operator=(const Attachment&) = delete;
+
+  // Start creates the stop eventfd and every thread. On failure, whatever
+  // was started is stopped and joined, and the error is returned.
+  Result<void> Start();
+  // RequestStop tells every thread to finish as soon as possible. After it,
+  // no thread starts another dispatcher call.
+  void RequestStop();
+  bool StopRequested() const { return stop_.load(std::memory_order_acquire); }
+  // Group is the thread group to wait on.
+  ThreadGroup& Group() { return group_; }
+  // Join joins every thread; the group must be idle and the caller must not
+  // be one of them.
+  void Join();
+
+ private:
+  struct Channel;
+  void RunLoop(Channel& ch);
+  void RunProcessor(ProcessorQueue& q, FdState& fd);
+  // Deliver hands one classified packet to the dispatcher (inline or through
+  // a processor queue).
+  void Dispatch(Channel& ch, Classified c);
+  // EndLoop runs when a loop ends: lets its processors drain and reports
+  // why to the closed callback (unless a stop was requested).
+  void EndLoop(Channel& ch, const Error* why);
+
+  const AttachmentConfig cfg_;
+  std::atomic<bool> stop_{false};
+  UniqueFd stop_fd_;
+  ThreadGroup group_{"fdbased.threads"};
+  std::vector<std::unique_ptr<Channel>> channels_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace fdlink::fdbased
+
+#endif  // FDLINK_SRC_LINK_FDBASED_ATTACHMENT_H_

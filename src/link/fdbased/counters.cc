@@ -1,0 +1,42 @@
+#include "fdlink/link/fdbased/counters.h"
+
+#include "link/fdbased/fd_state.h"
+
+namespace fdlink::fdbased {
+
+std::string_view DropReasonName(DropReason r) {
+  switch (r) {
+    case DropReason::kNotForUs:
+      return "not_for_us";
+    case DropReason::kTruncated:
+      return "truncated";
+    case DropReason::kUnknownProtocol:
+      return "unknown_protocol";
+    case DropReason::kOversized:
+      return "oversized";
+    case DropReason::kEmpty:
+      return "empty";
+    case DropReason::kDetached:
+      return "detached";
+    case DropReason::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+FdCounters FdState::Snapshot() const {
+  FdCounters c;
+  c.rx_packets = rx_packets.Get();
+  c.rx_bytes = rx_bytes.Get();
+  c.rx_errors = rx_errors.Get();
+  for (size_t i = 0; i < c.drops.size(); ++i) c.drops[i] = drops[i].Get();
+  c.drops[static_cast<size_t>(DropReason::kDetached)] +=
+      processor_detach_drops.load(std::memory_order_relaxed);
+  c.tx_packets = tx_packets.load(std::memory_order_relaxed);
+  c.tx_bytes = tx_bytes.load(std::memory_order_relaxed);
+  c.tx_errors = tx_errors.load(std::memory_order_relaxed);
+  c.tx_would_block = tx_would_block.load(std::memory_order_relaxed);
+  return c;
+}
+
+}  // namespace fdlink::fdbased

@@ -1,0 +1,251 @@
+#include "fdlink/link/fdbased/endpoint.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+
+#include "fdlink/header/ethernet.h"
+#include "fdlink/sys/syscalls.h"
+#include "link/fdbased/attachment.h"
+#include "link/fdbased/fd_state.h"
+#include "link/fdbased/tx_writer.h"
+#include "link/fdbased/vnet_header.h"
+
+namespace fdlink::fdbased {
+
+Result<std::unique_ptr<Endpoint>> Endpoint::Create(Options opts) {
+  if (Result<void> v = ValidateOptions(opts); !v) return v.error();
+  std::vector<std::unique_ptr<FdState>> fds;
+  for (size_t i = 0; i < opts.fds.size(); ++i) {
+    auto st = std::make_unique<FdState>();
+    st->fd = opts.fds[i];
+    Result<bool> sock = sys::IsSocket(st->fd);
+    if (!sock) {
+      return Error{sock.error().code, sock.error().sys_errno,
+                   "fdbased: Options.fds holds an fd that is not open"};
+    }
+    if (Result<void> nb = sys::SetNonBlocking(st->fd); !nb) return nb.error();
+    st->is_socket = *sock;
+    if (st->is_socket) {
+      Result<int> type = sys::SocketType(st->fd);
+      if (!type) return type.error();
+      st->socket_type = *type;
+      if (!opts.is_packet_socket.empty()) {
+        st->is_packet_socket = opts.is_packet_socket[i];
+      } else {
+        Result<bool> pkt = sys::IsPacketSocket(st->fd);
+        st->is_packet_socket = pkt && *pkt;
+      }
+    }
+    fds.push_back(std::move(st));
+  }
+  std::unique_ptr<Endpoint> ep(new Endpoint(std::move(opts)));
+  ep->fds_ = std::move(fds);
+  for (auto& f : ep->fds_) ep->fd_ptrs_.push_back(f.get());
+  const bool all_sockets = std::all_of(ep->fds_.begin(), ep->fds_.end(),
+                                       [](auto& f) { return f->is_socket; });
+  if (ep->opts_.gso_max_size > 0 && all_sockets) {
+    ep->gso_max_size_ = ep->opts_.gso_max_size;
+    if (ep->opts_.software_gso) {
+      ep->supported_gso_ = GSOKind::kGVisorGSO;
+    } else {
+      ep->supported_gso_ = GSOKind::kHostGSO;
+      ep->vnet_header_size_ = kVnetHeaderSize;
+    }
+  }
+  return ep;
+}
+
+Endpoint::Endpoint(Options opts)
+    : opts_(std::move(opts)),
+      mtu_(opts_.mtu),
+      addr_(opts_.address.ToU64()) {
+  if (opts_.ethernet_header) {
+    link_header_size_ = header::kEthernetHeaderSize;
+    caps_ |= kCapabilityResolutionRequired;
+  }
+  if (opts_.rx_checksum_offload) caps_ |= kCapabilityRXChecksumOffload;
+  if (opts_.tx_checksum_offload) caps_ |= kCapabilityTXChecksumOffload;
+  if (opts_.save_restore) caps_ |= kCapabilitySaveRestore;
+  processors_ = opts_.processors_per_channel;
+  if (processors_ == 0) {
+    processors_ = std::max<uint32_t>(
+        1, sys::HardwareConcurrency() / static_cast<uint32_t>(opts_.fds.size()));
+  }
+  flow_seed_ = std::random_device{}();
+}
+
+Endpoint::~Endpoint() {
+  // Destroying the endpoint from one of its own threads would have to join
+  // that very thread: a contract violation, reported loudly.
+  ThreadGroup* self = ThreadGroup::Current();
+  if (self != nullptr) {
+    for (const auto& a : Snapshot()) {
+      if (&a->Group() == self) {
+        std::fprintf(stderr,
+                     "fdlink: fdbased::Endpoint destroyed from its own "
+                     "callback thread; destroy it after Attach(nullptr) "
+                     "returns, on another thread\n");
+        std::abort();
+      }
+    }
+  }
+  Close();
+}
+
+void Endpoint::Attach(NetworkDispatcher* dispatcher) {
+  if (dispatcher == nullptr) {
+    Detach();
+    return;
+  }
+  Reap();
+  MutexLock l(&mu_);
+  if (closed_ || current_ != nullptr) return;
+  AttachmentConfig cfg;
+  cfg.dispatcher = dispatcher;
+  cfg.fds = fd_ptrs_;
+  cfg.inbound.link_header_size = link_header_size_;
+  cfg.inbound.vnet_header_size = vnet_header_size_;
+  cfg.inbound.rx_checksum_offload = opts_.rx_checksum_offload;
+  cfg.inbound.address = &addr_;
+  cfg.mode = opts_.dispatch_mode;
+  cfg.batch = opts_.max_msgs_per_recv;
+  cfg.processors = processors_;
+  cfg.flow_seed = flow_seed_;
+  cfg.closed_func = &opts_.closed_func;
+  auto a = std::make_shared<Attachment>(std::move(cfg));
+  // Starting threads is not waiting: the new threads may call back into
+  // Attach and block on mu_ until this returns, which is fine.
+  if (Result<void> r = a->Start(); !r) {
+    std::fprintf(stderr, "fdlink: Attach failed: %s\n",
+                 r.error().ToString().c_str());
+    return;
+  }
+  current_ = std::move(a);
+}
+
+void Endpoint::Detach() {
+  std::vector<std::shared_ptr<Attachment>> waiting;
+  {
+    MutexLock l(&mu_);
+    if (current_ != nullptr) {
+      current_->RequestStop();
+      stopping_.push_back(std::move(current_));
+    }
+    // Detaches that are already under way are waited for too, so that every
+    // concurrent Attach(nullptr) returns only after quiescence.
+    waiting = stopping_;
+  }
+  std::vector<ThreadGroup*> groups;
+  for (auto& a : waiting) groups.push_back(&a->Group());
+  // No lock is held here: the threads being waited for may take mu_.
+  ThreadGroup::WaitIdle(groups);
+  Reap();
+}
+
+void Endpoint::Reap() {
+  std::vector<std::shared_ptr<Attachment>> done;
+  {
+    MutexLock l(&mu_);
+    auto idle = [](const std::shared_ptr<Attachment>& a) {
+      return a->Group().Live() == 0;
+    };
+    for (auto& a : stopping_) {
+      if (idle(a)) done.push_back(a);
+    }
+    std::erase_if(stopping_, idle);
+  }
+  // Every thread of these has left its group; joining only waits for the
+  // OS thread to finish returning.
+  for (auto& a : done) a->Join();
+}
+
+std::vector<std::shared_ptr<Attachment>> Endpoint::Snapshot() {
+  MutexLock l(&mu_);
+  std::vector<std::shared_ptr<Attachment>> all = stopping_;
+  if (current_ != nullptr) all.push_back(current_);
+  return all;
+}
+
+bool Endpoint::IsAttached() const {
+  MutexLock l(&mu_);
+  return current_ != nullptr;
+}
+
+void Endpoint::Wait() {
+  std::vector<std::shared_ptr<Attachment>> all = Snapshot();
+  std::vector<ThreadGroup*> groups;
+  for (auto& a : all) groups.push_back(&a->Group());
+  ThreadGroup::WaitIdle(groups);
+  Reap();
+}
+
+void Endpoint::Close() {
+  Detach();
+  std::function<void()> action;
+  {
+    MutexLock l(&mu_);
+    if (closed_) return;
+    closed_ = true;
+    action = std::move(on_close_);
+  }
+  if (action) action();
+}
+
+void Endpoint::SetOnCloseAction(std::function<void()> action) {
+  MutexLock l(&mu_);
+  on_close_ = std::move(action);
+}
+
+void Endpoint::AddHeader(PacketBuffer& pkt) const {
+  if (link_header_size_ == 0) return;
+  std::span<uint8_t> h = pkt.PushLinkHeader(header::kEthernetHeaderSize);
+  if (h.empty()) return;  // No headroom: the caller reserved too little.
+  header::MutableEthernet eth(h);
+  const EgressRoute& r = pkt.egress_route();
+  // The route's local address wins, so bridged sources are preserved.
+  const MacAddress src =
+      r.local_link_address.IsZero() ? LinkAddress() : r.local_link_address;
+  eth.SetDst(r.remote_link_address.bytes());
+  eth.SetSrc(src.bytes());
+  eth.SetEtherType(pkt.network_protocol());
+}
+
+bool Endpoint::ParseHeader(PacketBuffer& pkt) const {
+  if (link_header_size_ == 0) return true;
+  std::span<uint8_t> h = pkt.ConsumeLinkHeader(header::kEthernetHeaderSize);
+  if (h.empty()) return false;
+  pkt.set_network_protocol(header::Ethernet(std::span<const uint8_t>(h)).ether_type());
+  return true;
+}
+
+Result<size_t> Endpoint::WritePackets(std::span<const PacketBufferPtr> pkts) {
+  TxConfig cfg;
+  cfg.vnet_header_size = vnet_header_size_;
+  cfg.link_header_size = link_header_size_;
+  cfg.max_syscall_header_bytes = opts_.max_syscall_header_bytes;
+  return WritePacketsTo(cfg, fd_ptrs_, pkts);
+}
+
+FdCounters Endpoint::Counters(size_t fd_index) const {
+  return fds_.at(fd_index)->Snapshot();
+}
+
+FdCounters Endpoint::TotalCounters() const {
+  FdCounters t;
+  for (auto& f : fds_) {
+    FdCounters c = f->Snapshot();
+    t.rx_packets += c.rx_packets;
+    t.rx_bytes += c.rx_bytes;
+    t.tx_packets += c.tx_packets;
+    t.tx_bytes += c.tx_bytes;
+    t.rx_errors += c.rx_errors;
+    t.tx_errors += c.tx_errors;
+    t.tx_would_block += c.tx_would_block;
+    for (size_t i = 0; i < t.drops.size(); ++i) t.drops[i] += c.drops[i];
+  }
+  return t;
+}
+
+}  // namespace fdlink::fdbased

@@ -1,0 +1,51 @@
+// FdState: what the endpoint knows about one of its fds, and its counters.
+#ifndef FDLINK_SRC_LINK_FDBASED_FD_STATE_H_
+#define FDLINK_SRC_LINK_FDBASED_FD_STATE_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "fdlink/link/fdbased/counters.h"
+
+namespace fdlink::fdbased {
+
+// RxCounter is a counter with a single writer (the fd's receive loop):
+// bumping it is a plain load and store, readable from any thread.
+class RxCounter {
+ public:
+  void Add(uint64_t n) {
+    v_.store(v_.load(std::memory_order_relaxed) + n,
+             std::memory_order_relaxed);
+  }
+  uint64_t Get() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> v_{0};
+};
+
+// FdState is immutable apart from its counters. The fd is borrowed from the
+// endpoint's options and lives as long as the endpoint.
+struct FdState {
+  int fd = -1;
+  bool is_socket = false;
+  int socket_type = 0;  // SOCK_* when is_socket.
+  bool is_packet_socket = false;
+
+  // Receive side: written only by this fd's loop thread. Attachments follow
+  // one another, so there is one writer at a time.
+  RxCounter rx_packets, rx_bytes, rx_errors;
+  RxCounter drops[static_cast<size_t>(DropReason::kCount)];
+  // Packets a processor dropped because a detach was under way (processors
+  // of one fd are several writers).
+  std::atomic<uint64_t> processor_detach_drops{0};
+  // Transmit side: any thread may write.
+  std::atomic<uint64_t> tx_packets{0}, tx_bytes{0}, tx_errors{0},
+      tx_would_block{0};
+
+  void Drop(DropReason r) { drops[static_cast<size_t>(r)].Add(1); }
+  FdCounters Snapshot() const;
+};
+
+}  // namespace fdlink::fdbased
+
+#endif  // FDLINK_SRC_LINK_FDBASED_FD_STATE_H_

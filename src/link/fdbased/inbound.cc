@@ -1,0 +1,63 @@
+#include "link/fdbased/inbound.h"
+
+#include <utility>
+
+#include "fdlink/header/ethernet.h"
+
+namespace fdlink::fdbased {
+
+Classified ClassifyFrame(const InboundConfig& cfg, RxFrame& frame) {
+  Classified out;
+  if (frame.truncated) {
+    out.drop = DropReason::kOversized;
+    return out;
+  }
+  View bytes = std::move(frame.bytes);
+  if (bytes.size() < cfg.vnet_header_size) {
+    out.drop = DropReason::kTruncated;
+    return out;
+  }
+  // The virtio-net header carries offload hints that nothing consumes yet.
+  bytes.TrimFront(cfg.vnet_header_size);
+  if (bytes.empty()) {
+    out.drop = DropReason::kEmpty;
+    return out;
+  }
+
+  NetworkProtocolNumber proto;
+  if (cfg.link_header_size > 0) {
+    if (bytes.size() < cfg.link_header_size) {
+      out.drop = DropReason::kTruncated;
+      return out;
+    }
+    header::Ethernet eth(std::span<const uint8_t>(bytes.bytes()).first(header::kEthernetHeaderSize));
+    const MacAddress dst(eth.dst());
+    const uint64_t ours = cfg.address->load(std::memory_order_relaxed);
+    if (!dst.IsGroup() && dst.ToU64() != ours) {
+      out.drop = DropReason::kNotForUs;
+      return out;
+    }
+    proto = eth.ether_type();
+  } else {
+    switch (bytes.data()[0] >> 4) {
+      case 4:
+        proto = kIPv4ProtocolNumber;
+        break;
+      case 6:
+        proto = kIPv6ProtocolNumber;
+        break;
+      default:
+        out.drop = DropReason::kUnknownProtocol;
+        return out;
+    }
+  }
+
+  out.pkt = PacketBuffer::FromView(std::move(bytes));
+  if (cfg.link_header_size > 0) out.pkt->ConsumeLinkHeader(cfg.link_header_size);
+  out.pkt->set_network_protocol(proto);
+  out.pkt->set_rx_checksum_validated(cfg.rx_checksum_offload);
+  out.protocol = proto;
+  return out;
+}
+
+}  // namespace fdlink::fdbased

@@ -1,0 +1,37 @@
+#include "fdlink/link/fdbased/options.h"
+
+namespace fdlink::fdbased {
+namespace {
+Error Bad(const char* what) { return Error{Errc::kInvalidArgument, 0, what}; }
+}  // namespace
+
+Result<void> ValidateOptions(const Options& o) {
+  if (o.fds.empty())
+    return Bad("fdbased: Options.fds is empty; pass at least one fd");
+  for (int fd : o.fds) {
+    if (fd < 0) return Bad("fdbased: Options.fds holds a negative fd");
+  }
+  for (size_t i = 0; i < o.fds.size(); ++i) {
+    for (size_t j = i + 1; j < o.fds.size(); ++j) {
+      if (o.fds[i] == o.fds[j])
+        return Bad("fdbased: Options.fds lists the same fd twice");
+    }
+  }
+  if (o.mtu == 0 || o.mtu > 65535)
+    return Bad("fdbased: Options.mtu must be in 1..65535");
+  if (o.max_msgs_per_recv == 0 || o.max_msgs_per_recv > 64)
+    return Bad("fdbased: Options.max_msgs_per_recv must be in 1..64");
+  if (o.processors_per_channel > 64)
+    return Bad("fdbased: Options.processors_per_channel must be 0..64");
+  if (o.max_syscall_header_bytes < 0)
+    return Bad("fdbased: Options.max_syscall_header_bytes must not be negative");
+  if (o.gso_max_size > 65536)
+    return Bad("fdbased: Options.gso_max_size must be 0..65536");
+  if (o.software_gso && o.gso_max_size == 0)
+    return Bad("fdbased: Options.software_gso needs a non-zero gso_max_size");
+  if (!o.is_packet_socket.empty() && o.is_packet_socket.size() != o.fds.size())
+    return Bad("fdbased: Options.is_packet_socket must cover every fd");
+  return Ok();
+}
+
+}  // namespace fdlink::fdbased

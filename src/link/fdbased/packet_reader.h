@@ -1,0 +1,53 @@
+// PacketReader: the one mode-specific piece of a receive loop. Each dispatch
+// mode (readv, recvmmsg; later PACKET_MMAP, io_uring) is one implementation
+// in its own file; the loop, buffers and delivery are shared.
+#ifndef FDLINK_SRC_LINK_FDBASED_PACKET_READER_H_
+#define FDLINK_SRC_LINK_FDBASED_PACKET_READER_H_
+
+#include <cstddef>
+#include <memory>
+#include <span>
+
+#include "fdlink/base/result.h"
+#include "fdlink/buffer/chunk.h"
+#include "fdlink/link/fdbased/options.h"
+#include "link/fdbased/fd_state.h"
+
+namespace fdlink::fdbased {
+
+// RxFrame is one frame as read: its bytes (shared, from a carved buffer) and
+// whether the kernel cut it short because it exceeded the buffer.
+struct RxFrame {
+  View bytes;
+  bool truncated = false;
+};
+
+// PacketReader reads frames from one fd without blocking.
+class PacketReader {
+ public:
+  virtual ~PacketReader() = default;
+  // Read fills up to out.size() frames and returns how many. Errors:
+  // kWouldBlock when nothing is ready (the loop then polls), kPeerClosed at
+  // end of stream, anything else is a failure of the fd.
+  virtual Result<size_t> Read(std::span<RxFrame> out) = 0;
+  // MaxBatch is the most frames one Read returns.
+  virtual size_t MaxBatch() const = 0;
+};
+
+// kRxSlotSize is the largest frame a read accepts: an IP packet of 65,535
+// bytes plus an Ethernet and a virtio-net header, rounded up.
+inline constexpr size_t kRxSlotSize = 65536 + 128;
+
+// MakeReadvReader reads one frame per call into a carved buffer.
+std::unique_ptr<PacketReader> MakeReadvReader(const FdState& fd);
+// MakeRecvMMsgReader reads up to `batch` frames per recvmmsg call.
+std::unique_ptr<PacketReader> MakeRecvMMsgReader(const FdState& fd,
+                                                 size_t batch);
+// MakeReader picks the reader for `mode`; non-socket fds always get readv.
+std::unique_ptr<PacketReader> MakeReader(const FdState& fd,
+                                         PacketDispatchMode mode,
+                                         size_t batch);
+
+}  // namespace fdlink::fdbased
+
+#endif  // FDLINK_SRC_LINK_FDBASED_PACKET_READER_H_

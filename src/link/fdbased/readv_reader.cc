@@ -1,0 +1,56 @@
+// The readv dispatch mode: one frame per system call, read into one carved
+// buffer (a plain read; a multi-iovec readv measured slower on TUN).
+#include <sys/socket.h>
+
+#include "fdlink/buffer/rx_carver.h"
+#include "fdlink/sys/syscalls.h"
+#include "link/fdbased/packet_reader.h"
+
+namespace fdlink::fdbased {
+namespace {
+
+class ReadvReader final : public PacketReader {
+ public:
+  explicit ReadvReader(const FdState& fd)
+      : fd_(fd.fd),
+        // recv(MSG_TRUNC) reports a datagram's real length, so oversized
+        // frames are detected; a stream of frames (TUN) uses read().
+        use_recv_(fd.is_socket),
+        zero_is_eof_(!fd.is_socket || fd.socket_type == SOCK_SEQPACKET ||
+                     fd.socket_type == SOCK_STREAM),
+        carver_(kRxSlotSize) {}
+
+  Result<size_t> Read(std::span<RxFrame> out) override {
+    std::span<uint8_t> slot = carver_.Slot();
+    Result<size_t> n = use_recv_ ? sys::RecvTrunc(fd_, slot) : sys::Read(fd_, slot);
+    if (!n) return n.error();
+    if (*n == 0 && zero_is_eof_) return Errc::kPeerClosed;
+    const bool truncated = *n > slot.size();
+    out[0].bytes = carver_.Take(truncated ? slot.size() : *n);
+    out[0].truncated = truncated;
+    return size_t{1};
+  }
+  size_t MaxBatch() const override { return 1; }
+
+ private:
+  const int fd_;
+  const bool use_recv_;
+  const bool zero_is_eof_;
+  RxCarver carver_;
+};
+
+}  // namespace
+
+std::unique_ptr<PacketReader> MakeReadvReader(const FdState& fd) {
+  return std::make_unique<ReadvReader>(fd);
+}
+
+std::unique_ptr<PacketReader> MakeReader(const FdState& fd,
+                                         PacketDispatchMode mode,
+                                         size_t batch) {
+  if (mode == PacketDispatchMode::kRecvMMsg && fd.is_socket)
+    return MakeRecvMMsgReader(fd, batch);
+  return MakeReadvReader(fd);
+}
+
+}  // namespace fdlink::fdbased

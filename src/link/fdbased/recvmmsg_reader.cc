@@ -1,0 +1,73 @@
+// The recvmmsg dispatch mode: up to a batch of frames per system call, each
+// into its own carved buffer. Only slots that received a frame move on; the
+// others are offered again unchanged.
+#include <sys/socket.h>
+
+#include <vector>
+
+#include "fdlink/buffer/rx_carver.h"
+#include "fdlink/sys/syscalls.h"
+#include "link/fdbased/packet_reader.h"
+
+namespace fdlink::fdbased {
+namespace {
+
+class RecvMMsgReader final : public PacketReader {
+ public:
+  RecvMMsgReader(const FdState& fd, size_t batch)
+      : fd_(fd.fd),
+        zero_is_eof_(fd.socket_type == SOCK_SEQPACKET ||
+                     fd.socket_type == SOCK_STREAM),
+        iovs_(batch),
+        msgs_(batch) {
+    carvers_.reserve(batch);
+    for (size_t i = 0; i < batch; ++i) {
+      carvers_.emplace_back(kRxSlotSize);
+      Refresh(i);
+    }
+  }
+
+  Result<size_t> Read(std::span<RxFrame> out) override {
+    const size_t want = out.size() < msgs_.size() ? out.size() : msgs_.size();
+    Result<size_t> n = sys::RecvMmsg(fd_, std::span(msgs_).first(want));
+    if (!n) return n.error();
+    for (size_t i = 0; i < *n; ++i) {
+      const size_t len = msgs_[i].msg_len;
+      if (len == 0 && zero_is_eof_) {
+        // End of stream; frames before it are delivered first.
+        if (i == 0) return Errc::kPeerClosed;
+        return i;
+      }
+      out[i].truncated = (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+      out[i].bytes = carvers_[i].Take(len);
+      Refresh(i);
+    }
+    return *n;
+  }
+  size_t MaxBatch() const override { return msgs_.size(); }
+
+ private:
+  // Refresh points slot i's iovec at its carver's next buffer.
+  void Refresh(size_t i) {
+    std::span<uint8_t> slot = carvers_[i].Slot();
+    iovs_[i] = iovec{slot.data(), slot.size()};
+    msgs_[i] = mmsghdr{};
+    msgs_[i].msg_hdr.msg_iov = &iovs_[i];
+    msgs_[i].msg_hdr.msg_iovlen = 1;
+  }
+
+  const int fd_;
+  const bool zero_is_eof_;
+  std::vector<RxCarver> carvers_;
+  std::vector<iovec> iovs_;
+  std::vector<mmsghdr> msgs_;
+};
+
+}  // namespace
+
+std::unique_ptr<PacketReader> MakeRecvMMsgReader(const FdState& fd,
+                                                 size_t batch) {
+  return std::make_unique<RecvMMsgReader>(fd, batch);
+}
+
+}  // namespace fdlink::fdbased

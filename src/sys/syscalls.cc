@@ -1,0 +1,204 @@
+#include "fdlink/sys/syscalls.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <linux/if_packet.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace fdlink::sys {
+namespace {
+
+// SizeResult turns a ssize_t syscall return into a Result.
+Result<size_t> SizeResult(ssize_t n, const char* op) {
+  if (n < 0) return Error::FromErrno(errno, op);
+  return static_cast<size_t>(n);
+}
+
+}  // namespace
+
+void Close(int fd) { ::close(fd); }
+
+Result<size_t> Read(int fd, std::span<uint8_t> buf) {
+  ssize_t n;
+  do {
+    n = ::read(fd, buf.data(), buf.size());
+  } while (n < 0 && errno == EINTR);
+  return SizeResult(n, "read");
+}
+
+Result<size_t> Readv(int fd, std::span<const iovec> iov) {
+  ssize_t n;
+  do {
+    n = ::readv(fd, iov.data(), static_cast<int>(iov.size()));
+  } while (n < 0 && errno == EINTR);
+  return SizeResult(n, "readv");
+}
+
+Result<size_t> RecvTrunc(int fd, std::span<uint8_t> buf) {
+  ssize_t n;
+  do {
+    n = ::recv(fd, buf.data(), buf.size(), MSG_TRUNC | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  return SizeResult(n, "recv");
+}
+
+Result<size_t> Write(int fd, std::span<const uint8_t> buf) {
+  ssize_t n;
+  do {
+    n = ::write(fd, buf.data(), buf.size());
+  } while (n < 0 && errno == EINTR);
+  return SizeResult(n, "write");
+}
+
+Result<size_t> Writev(int fd, std::span<const iovec> iov) {
+  ssize_t n;
+  do {
+    n = ::writev(fd, iov.data(), static_cast<int>(iov.size()));
+  } while (n < 0 && errno == EINTR);
+  return SizeResult(n, "writev");
+}
+
+Result<size_t> RecvMmsg(int fd, std::span<mmsghdr> msgs) {
+  int n;
+  do {
+    n = ::recvmmsg(fd, msgs.data(), static_cast<unsigned>(msgs.size()),
+                   MSG_DONTWAIT, nullptr);
+  } while (n < 0 && errno == EINTR);
+  return SizeResult(n, "recvmmsg");
+}
+
+Result<size_t> SendMmsg(int fd, std::span<mmsghdr> msgs) {
+  int n;
+  do {
+    n = ::sendmmsg(fd, msgs.data(), static_cast<unsigned>(msgs.size()),
+                   MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  return SizeResult(n, "sendmmsg");
+}
+
+Result<PollResult> PollTwo(int fd, int stop_fd, int timeout_ms) {
+  pollfd fds[2] = {{fd, POLLIN | POLLRDHUP, 0}, {stop_fd, POLLIN, 0}};
+  timespec ts{};
+  timespec* tsp = nullptr;
+  if (timeout_ms >= 0) {
+    ts.tv_sec = timeout_ms / 1000;
+    ts.tv_nsec = (timeout_ms % 1000) * 1000000L;
+    tsp = &ts;
+  }
+  int n;
+  do {
+    n = ::ppoll(fds, 2, tsp, nullptr);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return Error::FromErrno(errno, "ppoll");
+  PollResult r;
+  r.fd_readable = (fds[0].revents & POLLIN) != 0;
+  r.fd_hangup = (fds[0].revents & (POLLHUP | POLLRDHUP)) != 0;
+  r.fd_error = (fds[0].revents & (POLLERR | POLLNVAL)) != 0;
+  r.stop = (fds[1].revents & POLLIN) != 0;
+  return r;
+}
+
+Result<bool> WaitWritable(int fd, int timeout_ms) {
+  pollfd p{fd, POLLOUT, 0};
+  int n;
+  do {
+    n = ::poll(&p, 1, timeout_ms);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return Error::FromErrno(errno, "poll");
+  return n > 0;
+}
+
+Result<UniqueFd> EventFd() {
+  int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (fd < 0) return Error::FromErrno(errno, "eventfd");
+  return UniqueFd(fd);
+}
+
+Result<void> EventFdSignal(int efd) {
+  uint64_t one = 1;
+  ssize_t n;
+  do {
+    n = ::write(efd, &one, sizeof(one));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return Error::FromErrno(errno, "eventfd write");
+  return Ok();
+}
+
+Result<void> SetNonBlocking(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0) return Error::FromErrno(errno, "fcntl(F_GETFL)");
+  if ((flags & O_NONBLOCK) == 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+    return Error::FromErrno(errno, "fcntl(F_SETFL)");
+  return Ok();
+}
+
+Result<bool> IsSocket(int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) < 0) return Error::FromErrno(errno, "fstat");
+  return S_ISSOCK(st.st_mode);
+}
+
+Result<int> SocketType(int fd) {
+  int type = 0;
+  socklen_t len = sizeof(type);
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+    return Error::FromErrno(errno, "getsockopt(SO_TYPE)");
+  return type;
+}
+
+unsigned HardwareConcurrency() {
+  cpu_set_t set;
+  if (::sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return static_cast<unsigned>(n);
+  }
+  long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<unsigned>(n) : 1;
+}
+
+Result<size_t> CountOpenFds() {
+  DIR* d = ::opendir("/proc/self/fd");
+  if (d == nullptr) return Error::FromErrno(errno, "opendir(/proc/self/fd)");
+  size_t n = 0;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] != '.') ++n;
+  }
+  ::closedir(d);
+  return n - 1;  // The directory stream's own fd.
+}
+
+Result<bool> IsPacketSocket(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) < 0)
+    return Error::FromErrno(errno, "getsockname");
+  return ss.ss_family == AF_PACKET;
+}
+
+Result<void> SocketPair(int type, UniqueFd* a, UniqueFd* b) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) < 0)
+    return Error::FromErrno(errno, "socketpair");
+  a->reset(sv[0]);
+  b->reset(sv[1]);
+  return Ok();
+}
+
+Result<void> SetSocketBuffers(int fd, int bytes) {
+  for (int opt : {SO_SNDBUF, SO_RCVBUF}) {
+    int force = opt == SO_SNDBUF ? SO_SNDBUFFORCE : SO_RCVBUFFORCE;
+    if (::setsockopt(fd, SOL_SOCKET, force, &bytes, sizeof(bytes)) < 0 &&
+        ::setsockopt(fd, SOL_SOCKET, opt, &bytes, sizeof(bytes)) < 0)
+      return Error::FromErrno(errno, "setsockopt(SO_*BUF)");
+  }
+  return Ok();
+}
+
+}  // namespace fdlink::sys

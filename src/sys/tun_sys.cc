@@ -1,0 +1,41 @@
+#include "fdlink/sys/tun_sys.h"
+
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace fdlink::sys {
+
+Result<UniqueFd> OpenTunDevice(const char* path) {
+  int fd;
+  do {
+    fd = ::open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return Error::FromErrno(errno, "open");
+  return UniqueFd(fd);
+}
+
+Result<std::string> TunSetIff(int fd, std::string_view name, uint16_t flags) {
+  ifreq ifr;
+  std::memset(&ifr, 0, sizeof(ifr));
+  if (name.size() >= sizeof(ifr.ifr_name))
+    return Error{Errc::kInvalidArgument, EINVAL, "TUNSETIFF"};
+  std::memcpy(ifr.ifr_name, name.data(), name.size());
+  ifr.ifr_flags = static_cast<short>(flags);
+  if (::ioctl(fd, TUNSETIFF, &ifr) < 0)
+    return Error::FromErrno(errno, "TUNSETIFF");
+  ifr.ifr_name[sizeof(ifr.ifr_name) - 1] = '\0';
+  return std::string(ifr.ifr_name);
+}
+
+Result<void> TunSetVnetHdrSize(int fd, int size) {
+  if (::ioctl(fd, TUNSETVNETHDRSZ, &size) < 0)
+    return Error::FromErrno(errno, "TUNSETVNETHDRSZ");
+  return Ok();
+}
+
+}  // namespace fdlink::sys

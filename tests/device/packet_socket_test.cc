@@ -1,0 +1,271 @@
+#include "fdlink/device/packet_socket.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "device_test_util.h"
+#include "fdlink/device/link_config.h"
+#include "fdlink/device/netns.h"
+#include "fdlink/sys/netns_sys.h"
+#include "fdlink/sys/syscalls.h"
+
+namespace fdlink::device {
+namespace {
+
+using testing::RunInside;
+using testing::WaitRunning;
+
+constexpr int kFrames = 64;
+constexpr size_t kMarkerOffset = 14 + 20 + 8;  // Ethernet + IPv4 + UDP.
+
+class PacketSocketTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<NetNs> ns = NetNs::Create();
+    ASSERT_TRUE(ns) << ns.error().ToString();
+    ns_.emplace(std::move(*ns));
+  }
+
+  std::optional<NetNs> ns_;
+};
+
+// MakeFrame builds an Ethernet/IPv4/UDP frame from 198.18.0.1:src_port to
+// 198.18.0.2:7777 whose payload is `marker`. Distinct source ports make
+// distinct flows, so a hash fanout spreads them over its members.
+std::vector<uint8_t> MakeFrame(const MacAddressBytes& dst,
+                               const MacAddressBytes& src, uint16_t src_port,
+                               const std::string& marker) {
+  const size_t udp_len = 8 + marker.size();
+  const size_t ip_len = 20 + udp_len;
+  std::array<uint8_t, 20> ip = {0x45,
+                                0,
+                                static_cast<uint8_t>(ip_len >> 8),
+                                static_cast<uint8_t>(ip_len),
+                                0,
+                                0,
+                                0,
+                                0,
+                                64,
+                                17,  // TTL, UDP.
+                                0,
+                                0,  // Checksum, below.
+                                198,
+                                18,
+                                0,
+                                1,
+                                198,
+                                18,
+                                0,
+                                2};
+  uint32_t sum = 0;
+  for (size_t i = 0; i < ip.size(); i += 2) sum += (ip[i] << 8) | ip[i + 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  ip[10] = static_cast<uint8_t>(~sum >> 8);
+  ip[11] = static_cast<uint8_t>(~sum);
+  const std::array<uint8_t, 8> udp = {static_cast<uint8_t>(src_port >> 8),
+                                      static_cast<uint8_t>(src_port),
+                                      7777 >> 8,
+                                      7777 & 0xff,
+                                      static_cast<uint8_t>(udp_len >> 8),
+                                      static_cast<uint8_t>(udp_len),
+                                      0,
+                                      0};
+
+  std::vector<uint8_t> frame(dst.begin(), dst.end());
+  frame.insert(frame.end(), src.begin(), src.end());
+  frame.push_back(0x08);  // EtherType IPv4.
+  frame.push_back(0x00);
+  frame.insert(frame.end(), ip.begin(), ip.end());
+  frame.insert(frame.end(), udp.begin(), udp.end());
+  frame.insert(frame.end(), marker.begin(), marker.end());
+  return frame;
+}
+
+// SendFrames writes kFrames frames carrying `marker` on `fd`.
+void SendFrames(int fd, const MacAddressBytes& dst, const MacAddressBytes& src,
+                const std::string& marker) {
+  for (int i = 0; i < kFrames; ++i) {
+    std::vector<uint8_t> frame =
+        MakeFrame(dst, src, static_cast<uint16_t>(20000 + i), marker);
+    Result<size_t> n = sys::Write(fd, frame);
+    ASSERT_TRUE(n) << n.error().ToString();
+    ASSERT_EQ(*n, frame.size());
+  }
+}
+
+// CountMarked drains each fd until `want` frames carrying `marker` arrived
+// in total or `wait` passed, and returns the count per fd.
+std::vector<int> CountMarked(const std::vector<int>& fds,
+                             const std::string& marker, int want,
+                             std::chrono::milliseconds wait) {
+  std::vector<int> counts(fds.size(), 0);
+  int total = 0;
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  std::array<uint8_t, 2048> buf;
+  while (total < want && std::chrono::steady_clock::now() < deadline) {
+    bool any = false;
+    for (size_t i = 0; i < fds.size(); ++i) {
+      Result<size_t> n = sys::Read(fds[i], buf);
+      if (!n) continue;
+      any = true;
+      if (*n >= kMarkerOffset + marker.size() &&
+          std::memcmp(&buf[kMarkerOffset], marker.data(), marker.size()) == 0) {
+        ++counts[i];
+        ++total;
+      }
+    }
+    if (!any) (void)sys::WaitReadable(fds[0], 5);
+  }
+  return counts;
+}
+
+int Sum(const std::vector<int>& counts) {
+  int total = 0;
+  for (int c : counts) total += c;
+  return total;
+}
+
+// Veth is an up veth pair and its hardware addresses.
+struct Veth {
+  int a = 0, b = 0;
+  MacAddressBytes mac_a{}, mac_b{};
+};
+
+void MakeVeth(Veth* veth) {
+  Result<std::pair<int, int>> pair = CreateVethPair("fdlpa0", "fdlpb0");
+  ASSERT_TRUE(pair) << pair.error().ToString();
+  veth->a = pair->first;
+  veth->b = pair->second;
+  ASSERT_TRUE(device::SetUp(veth->a, true));
+  ASSERT_TRUE(device::SetUp(veth->b, true));
+  ASSERT_TRUE(WaitRunning(veth->a));
+  ASSERT_TRUE(WaitRunning(veth->b));
+  veth->mac_a = *GetHardwareAddress(veth->a);
+  veth->mac_b = *GetHardwareAddress(veth->b);
+}
+
+TEST_F(PacketSocketTest, FanoutGroupReceivesEveryFrame) {
+  RunInside(*ns_, [] {
+    Veth veth;
+    MakeVeth(&veth);
+    if (::testing::Test::HasFatalFailure()) return;
+    Result<PacketSockets> rx = OpenPacketSockets("fdlpb0", 2);
+    ASSERT_TRUE(rx) << rx.error().ToString();
+    ASSERT_EQ(rx->fds.size(), 2u);
+    EXPECT_EQ(rx->ifindex, veth.b);
+    EXPECT_GE(rx->fanout_id, 0);
+    std::vector<int> fds = rx->borrowed_fds();
+    ASSERT_EQ(fds.size(), 2u);
+    EXPECT_NE(fds[0], fds[1]);
+    for (int fd : fds) {
+      EXPECT_NE(::fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+      EXPECT_NE(::fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+      int rcvbuf = 0;
+      socklen_t len = sizeof(rcvbuf);
+      ASSERT_EQ(::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len), 0);
+      EXPECT_GE(rcvbuf, kPacketSocketBufferBytes);
+    }
+
+    Result<PacketSockets> tx = OpenPacketSockets("fdlpa0", 1);
+    ASSERT_TRUE(tx) << tx.error().ToString();
+    EXPECT_EQ(tx->fanout_id, -1);
+    SendFrames(tx->fds[0].get(), veth.mac_b, veth.mac_a, "fdlink-fanout");
+    if (::testing::Test::HasFatalFailure()) return;
+    std::vector<int> counts =
+        CountMarked(fds, "fdlink-fanout", kFrames, std::chrono::seconds(2));
+    EXPECT_EQ(Sum(counts), kFrames);
+    // 64 distinct flows: the hash sends some to each member (all landing
+    // on one member has probability 2^-63).
+    EXPECT_GT(counts[0], 0);
+    EXPECT_GT(counts[1], 0);
+  });
+}
+
+TEST_F(PacketSocketTest, GroupDoesNotSeeItsOwnTransmissions) {
+  RunInside(*ns_, [] {
+    Veth veth;
+    MakeVeth(&veth);
+    if (::testing::Test::HasFatalFailure()) return;
+    Result<PacketSockets> group = OpenPacketSockets("fdlpb0", 2);
+    ASSERT_TRUE(group) << group.error().ToString();
+    Result<PacketSockets> peer = OpenPacketSockets("fdlpa0", 1);
+    ASSERT_TRUE(peer) << peer.error().ToString();
+    EXPECT_TRUE(peer->ignores_outgoing);
+
+    SendFrames(group->fds[0].get(), veth.mac_a, veth.mac_b, "fdlink-egress");
+    if (::testing::Test::HasFatalFailure()) return;
+    // The peer receives them all...
+    EXPECT_EQ(Sum(CountMarked(peer->borrowed_fds(), "fdlink-egress", kFrames,
+                              std::chrono::seconds(2))),
+              kFrames);
+    // ...and the sending group sees none of them, unless the kernel is too
+    // old to filter outgoing frames for a fanout group.
+    const int echoed =
+        Sum(CountMarked(group->borrowed_fds(), "fdlink-egress", kFrames,
+                        std::chrono::milliseconds(200)));
+    EXPECT_EQ(echoed, group->ignores_outgoing ? 0 : kFrames);
+  });
+}
+
+TEST_F(PacketSocketTest, KernelAssignsDistinctFanoutIds) {
+  RunInside(*ns_, [] {
+    Veth veth;
+    MakeVeth(&veth);
+    if (::testing::Test::HasFatalFailure()) return;
+    Result<PacketSockets> first = OpenPacketSockets("fdlpa0", 2);
+    ASSERT_TRUE(first) << first.error().ToString();
+    Result<PacketSockets> second = OpenPacketSockets("fdlpb0", 3);
+    ASSERT_TRUE(second) << second.error().ToString();
+    EXPECT_EQ(second->fds.size(), 3u);
+    EXPECT_NE(first->fanout_id, second->fanout_id);
+  });
+}
+
+TEST_F(PacketSocketTest, PidDerivedIdsStepPastTakenOnes) {
+  RunInside(*ns_, [] {
+    Veth veth;
+    MakeVeth(&veth);
+    if (::testing::Test::HasFatalFailure()) return;
+    const PacketSocketOptions pid_ids{.kernel_fanout_id = false};
+    const int base = sys::ProcessId() & 0xffff;
+    Result<PacketSockets> rx = OpenPacketSockets("fdlpb0", 2, pid_ids);
+    ASSERT_TRUE(rx) << rx.error().ToString();
+    EXPECT_EQ(rx->fanout_id, base);
+    // Same id, other device: taken, so the next id is used.
+    Result<PacketSockets> other = OpenPacketSockets("fdlpa0", 2, pid_ids);
+    ASSERT_TRUE(other) << other.error().ToString();
+    EXPECT_EQ(other->fanout_id, (base + 1) & 0xffff);
+
+    Result<PacketSockets> tx = OpenPacketSockets("fdlpa0", 1);
+    ASSERT_TRUE(tx) << tx.error().ToString();
+    SendFrames(tx->fds[0].get(), veth.mac_b, veth.mac_a, "fdlink-pid");
+    if (::testing::Test::HasFatalFailure()) return;
+    EXPECT_EQ(Sum(CountMarked(rx->borrowed_fds(), "fdlink-pid", kFrames,
+                              std::chrono::seconds(2))),
+              kFrames);
+  });
+}
+
+TEST_F(PacketSocketTest, Errors) {
+  RunInside(*ns_, [] {
+    Result<PacketSockets> missing = OpenPacketSockets("fdl-nope0", 2);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, Errc::kNotFound);
+    EXPECT_STREQ(missing.error().what, "unknown interface");
+    Result<PacketSockets> none = OpenPacketSockets("lo", 0);
+    ASSERT_FALSE(none);
+    EXPECT_EQ(none.error().code, Errc::kInvalidArgument);
+  });
+}
+
+}  // namespace
+}  // namespace fdlink::device
