@@ -1,0 +1,158 @@
+// Properties and options of fdbased::Endpoint (gVisor's property tests plus
+// option validation).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "fdlink/link/fdbased/endpoint.h"
+#include "testing/socketpairs.h"
+
+namespace fdlink::fdbased {
+namespace {
+
+using testing::SocketPairs;
+
+std::unique_ptr<Endpoint> Make(Options o) {
+  auto ep = Endpoint::Create(std::move(o));
+  EXPECT_TRUE(ep.has_value()) << (ep ? "" : ep.error().ToString());
+  return std::move(ep).value();
+}
+
+TEST(EndpointProperties, NoEthernet) {
+  SocketPairs sp(1);
+  Options o;
+  o.fds = sp.ours();
+  o.mtu = 1234;
+  auto ep = Make(std::move(o));
+  EXPECT_EQ(ep->MaxHeaderLength(), 0);
+  EXPECT_EQ(ep->MTU(), 1234u);
+  EXPECT_EQ(ep->ARPHardwareType(), ArpHardware::kNone);
+  EXPECT_EQ(ep->Capabilities() & kCapabilityResolutionRequired, 0u);
+}
+
+TEST(EndpointProperties, Ethernet) {
+  SocketPairs sp(1);
+  Options o;
+  o.fds = sp.ours();
+  o.mtu = 1500;
+  o.ethernet_header = true;
+  o.rx_checksum_offload = true;
+  o.tx_checksum_offload = true;
+  o.save_restore = true;
+  auto ep = Make(std::move(o));
+  EXPECT_EQ(ep->MaxHeaderLength(), 14);
+  EXPECT_EQ(ep->MTU(), 1500u);
+  EXPECT_EQ(ep->ARPHardwareType(), ArpHardware::kEther);
+  const uint32_t want = kCapabilityResolutionRequired |
+                        kCapabilityRXChecksumOffload |
+                        kCapabilityTXChecksumOffload | kCapabilitySaveRestore;
+  EXPECT_EQ(ep->Capabilities(), want);
+}
+
+TEST(EndpointProperties, Address) {
+  for (const char* text : {"02:00:00:00:00:01", "0a:bb:cc:dd:ee:ff",
+                           "00:00:00:00:00:00"}) {
+    SocketPairs sp(1);
+    Options o;
+    o.fds = sp.ours();
+    o.ethernet_header = true;
+    o.address = MacAddress::Parse(text).value();
+    auto ep = Make(std::move(o));
+    EXPECT_EQ(ep->LinkAddress().ToString(), text);
+  }
+}
+
+TEST(EndpointProperties, SetAddressAndMtu) {
+  SocketPairs sp(1);
+  Options o;
+  o.fds = sp.ours();
+  auto ep = Make(std::move(o));
+  ep->SetLinkAddress(MacAddress({2, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(ep->LinkAddress(), MacAddress({2, 1, 2, 3, 4, 5}));
+  ep->SetMTU(200);
+  EXPECT_EQ(ep->MTU(), 200u);
+  ep->SetMTU(300);
+  EXPECT_EQ(ep->MTU(), 300u);
+}
+
+TEST(EndpointProperties, ProcessorsDefaultAtLeastOne) {
+  SocketPairs sp(64);
+  Options o;
+  o.fds = sp.ours();
+  auto ep = Make(std::move(o));
+  EXPECT_GE(ep->ProcessorsPerChannel(), 1u);
+}
+
+TEST(EndpointProperties, GsoNeedsSockets) {
+  SocketPairs sp(1);
+  Options o;
+  o.fds = sp.ours();
+  o.gso_max_size = 32768;
+  auto ep = Make(o);
+  EXPECT_EQ(ep->SupportedGSO(), GSOKind::kHostGSO);
+  EXPECT_EQ(ep->GSOMaxSize(), 32768u);
+  o.software_gso = true;
+  EXPECT_EQ(Make(o)->SupportedGSO(), GSOKind::kGVisorGSO);
+
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  UniqueFd r(p[0]), w(p[1]);
+  Options np;
+  np.fds = {r.get()};
+  np.gso_max_size = 32768;
+  auto pipe_ep = Make(np);
+  EXPECT_EQ(pipe_ep->SupportedGSO(), GSOKind::kNone);
+  EXPECT_EQ(pipe_ep->GSOMaxSize(), 0u);
+}
+
+struct BadCase {
+  const char* name;
+  std::function<void(Options&)> mutate;
+  const char* message_part;
+};
+
+TEST(EndpointOptions, InvalidOptionsAreRejectedClearly) {
+  SocketPairs sp(2);
+  const BadCase cases[] = {
+      {"no fds", [](Options& o) { o.fds.clear(); }, "at least one fd"},
+      {"negative fd", [](Options& o) { o.fds = {-1}; }, "negative"},
+      {"dup fd", [&](Options& o) { o.fds = {o.fds[0], o.fds[0]}; }, "twice"},
+      {"mtu 0", [](Options& o) { o.mtu = 0; }, "mtu"},
+      {"mtu big", [](Options& o) { o.mtu = 70000; }, "mtu"},
+      {"batch 0", [](Options& o) { o.max_msgs_per_recv = 0; }, "max_msgs"},
+      {"procs", [](Options& o) { o.processors_per_channel = 1000; },
+       "processors"},
+      {"syscall bytes", [](Options& o) { o.max_syscall_header_bytes = -1; },
+       "negative"},
+      {"gso", [](Options& o) { o.gso_max_size = 1 << 20; }, "gso_max_size"},
+      {"sw gso", [](Options& o) { o.software_gso = true; }, "software_gso"},
+      {"packet socket flags",
+       [](Options& o) { o.is_packet_socket = {true}; }, "every fd"},
+  };
+  for (const BadCase& c : cases) {
+    Options o;
+    o.fds = sp.ours();
+    c.mutate(o);
+    auto ep = Endpoint::Create(o);
+    ASSERT_FALSE(ep.has_value()) << c.name;
+    EXPECT_EQ(ep.error().code, Errc::kInvalidArgument) << c.name;
+    EXPECT_NE(std::string(ep.error().what).find(c.message_part),
+              std::string::npos)
+        << c.name << ": " << ep.error().what;
+  }
+}
+
+TEST(EndpointOptions, ClosedFdIsRejected) {
+  int fd;
+  {
+    SocketPairs sp(1);
+    fd = sp.ends[0].get();
+  }
+  Options o;
+  o.fds = {fd};
+  auto ep = Endpoint::Create(o);
+  ASSERT_FALSE(ep.has_value());
+  EXPECT_EQ(ep.error().code, Errc::kBadFd);
+}
+
+}  // namespace
+}  // namespace fdlink::fdbased
