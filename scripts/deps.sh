@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# deps.sh: make sure the Debian packages fdlink needs are installed.
+# As root, missing packages are installed with apt-get; otherwise the exact
+# apt-get command is printed and the script fails.
+# Usage: scripts/deps.sh [extra-package ...]
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ clang-14 clang libclang-rt-14-dev clang-format
+  pkg-config libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
+  libmnl-dev iproute2 iputils-ping spin util-linux
+  "$@"
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+  echo "fdlink: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "fdlink: missing Debian packages. Install them with:" >&2
+  echo "  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi

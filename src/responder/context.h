@@ -1,0 +1,76 @@
+// What every part of the responder shares: the Context it answers in, the
+// Outcome a handler returns, and the description of a request being
+// answered.
+#ifndef FDLINK_SRC_RESPONDER_CONTEXT_H_
+#define FDLINK_SRC_RESPONDER_CONTEXT_H_
+
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "fdlink/header/ip_address.h"
+#include "fdlink/responder/counters.h"
+#include "fdlink/responder/responder.h"
+#include "fdlink/stack/link_endpoint.h"
+#include "fdlink/stack/mac_address.h"
+
+namespace fdlink::responder {
+
+// Outcome is how a handler finished with a packet: kAnswered when it
+// handed a reply to Transmit (which counted it as sent or tx_failed), or
+// the reason it dropped the packet.
+using Outcome = std::optional<ResponderDrop>;
+inline constexpr Outcome kAnswered = std::nullopt;
+
+// kAllNodesAddress is ff02::1, the link-local all-nodes group, and
+// kAllNodesMac its Ethernet group address (RFC 2464 section 7).
+inline constexpr header::Ipv6Address kAllNodesAddress({0xff, 0x02, 0, 0, 0, 0,
+                                                       0, 0, 0, 0, 0, 0, 0, 0,
+                                                       0, 1});
+inline constexpr MacAddress kAllNodesMac({0x33, 0x33, 0, 0, 0, 1});
+
+// Context is the responder as its handlers see it. It borrows everything
+// from the Responder; the endpoint and counters are thread-safe and the
+// configuration is immutable, so a const Context is shared by every thread.
+struct Context {
+  LinkEndpoint& ep;
+  const ResponderConfig& config;
+  ResponderCounterSet& counters;
+
+  // IsOurs reports whether `a` is one of the configured addresses.
+  bool IsOurs(const header::Ipv4Address& a) const;
+  bool IsOurs(const header::Ipv6Address& a) const;
+  // IsJoinedGroup reports whether `a` is a multicast group we listen to:
+  // all-nodes (ff02::1) or the solicited-node group of one of our addresses.
+  bool IsJoinedGroup(const header::Ipv6Address& a) const;
+  // ServesUdpPort reports whether UDP port `port` is an echo port.
+  bool ServesUdpPort(uint16_t port) const;
+  // HasLinkHeader reports whether the link carries Ethernet headers (and so
+  // link addresses: ARP and NDP link-layer options make sense).
+  bool HasLinkHeader() const { return ep.MaxHeaderLength() > 0; }
+};
+
+// Inbound is one packet as the protocol handlers receive it.
+struct Inbound {
+  std::span<const uint8_t> bytes;   // From the network header to the end.
+  MacAddress peer;                  // Link source; zero without link header.
+  bool checksum_validated = false;  // The link verified transport checksums.
+};
+
+// IpRequest is what the transport handlers know about an IP packet being
+// answered. Addr is header::Ipv4Address or header::Ipv6Address; replies go
+// from `dst` back to `src`.
+template <typename Addr>
+struct IpRequest {
+  Addr src;
+  Addr dst;
+  uint8_t hop_limit = 0;  // TTL or hop limit as received.
+  MacAddress peer;        // Link source; zero without a link header.
+  bool checksum_validated = false;
+};
+using Ipv4Request = IpRequest<header::Ipv4Address>;
+using Ipv6Request = IpRequest<header::Ipv6Address>;
+
+}  // namespace fdlink::responder
+
+#endif  // FDLINK_SRC_RESPONDER_CONTEXT_H_

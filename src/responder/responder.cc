@@ -1,0 +1,75 @@
+// The Responder's entry point: find the network header and the peer's MAC,
+// pick a handler by network protocol, count what became of the packet.
+#include "fdlink/responder/responder.h"
+
+#include <cassert>
+#include <utility>
+#include <vector>
+
+#include "fdlink/header/ethernet.h"
+#include "responder/context.h"
+#include "responder/handlers.h"
+
+namespace fdlink::responder {
+namespace {
+
+// PeerMac returns the source MAC of the consumed Ethernet header, or zero
+// when the packet came without one (TUN).
+MacAddress PeerMac(PacketBuffer& pkt) {
+  std::span<uint8_t> link = pkt.LinkHeader();
+  if (link.size() < header::kEthernetHeaderSize) return MacAddress();
+  return MacAddress(header::MutableEthernet(link).src());
+}
+
+// NetworkBytes returns the packet from its network header to the end. A
+// packet in one view (every received one) is read in place; any other is
+// copied into *scratch first.
+std::span<const uint8_t> NetworkBytes(PacketBuffer& pkt,
+                                      std::vector<uint8_t>* scratch) {
+  const size_t link = pkt.LinkHeader().size();
+  std::span<const uint8_t> all = pkt.Contiguous();
+  if (all.empty() && pkt.Size() > 0) {
+    *scratch = pkt.ToBytes();
+    all = *scratch;
+  }
+  return all.subspan(link);
+}
+
+Outcome Dispatch(const Context& ctx, NetworkProtocolNumber protocol,
+                 PacketBuffer& pkt) {
+  Inbound in;
+  in.peer = PeerMac(pkt);
+  // A group address never sends; answering one would be a reflection.
+  if (in.peer.IsGroup()) return ResponderDrop::kBadSource;
+  std::vector<uint8_t> scratch;
+  in.bytes = NetworkBytes(pkt, &scratch);
+  in.checksum_validated = pkt.rx_checksum_validated();
+  switch (protocol) {
+    case kARPProtocolNumber:
+      return HandleArp(ctx, in);
+    case kIPv4ProtocolNumber:
+      return HandleIpv4(ctx, in);
+    case kIPv6ProtocolNumber:
+      return HandleIpv6(ctx, in);
+    default:
+      return ResponderDrop::kUnknownEtherType;
+  }
+}
+
+}  // namespace
+
+Responder::Responder(LinkEndpoint* ep, ResponderConfig config)
+    : ep_(ep), config_(std::move(config)) {
+  assert(ep_ != nullptr);
+}
+
+void Responder::DeliverNetworkPacket(NetworkProtocolNumber protocol,
+                                     PacketBufferPtr pkt) {
+  counters_.CountReceived();
+  const Context ctx{*ep_, config_, counters_};
+  if (Outcome dropped = Dispatch(ctx, protocol, *pkt)) {
+    counters_.CountDrop(*dropped);
+  }
+}
+
+}  // namespace fdlink::responder
