@@ -63,7 +63,9 @@ int64_t Chunk::LiveCount() {
   return g_live_chunks.load(std::memory_order_relaxed);
 }
 
-ChunkRef ChunkRef::Allocate(size_t size) { return ChunkRef(ChunkPool::Get(size)); }
+ChunkRef ChunkRef::Allocate(size_t size) {
+  return ChunkRef(ChunkPool::Get(size));
+}
 
 View View::CopyOf(std::span<const uint8_t> bytes) {
   ChunkRef c = ChunkRef::Allocate(bytes.size());

@@ -84,9 +84,8 @@ PacketBufferPtr PacketBuffer::Clone() const {
   PacketBufferPtr p = Allocate();
   // Headroom and headers get a private copy; the data stays shared.
   const uint32_t front = reserved_ + static_cast<uint32_t>(HeaderSize());
-  View head = View::CopyOf(views_.empty()
-                               ? std::span<const uint8_t>()
-                               : views_[0].bytes().first(front));
+  View head = View::CopyOf(views_.empty() ? std::span<const uint8_t>()
+                                          : views_[0].bytes().first(front));
   p->views_.push_back(std::move(head));
   View rest = views_[0];
   rest.TrimFront(front);

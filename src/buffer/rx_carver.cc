@@ -4,7 +4,8 @@
 
 namespace fdlink {
 namespace {
-constexpr size_t kChunkSize = Chunk::kSizeClasses[std::size(Chunk::kSizeClasses) - 1];
+constexpr size_t kChunkSize =
+    Chunk::kSizeClasses[std::size(Chunk::kSizeClasses) - 1];
 }  // namespace
 
 RxCarver::RxCarver(size_t slot_size) : slot_size_(slot_size) {

@@ -25,8 +25,8 @@ std::optional<MacAddress> MacAddress::Parse(std::string_view text) {
 
 std::string MacAddress::ToString() const {
   char buf[18];
-  std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", b_[0],
-                b_[1], b_[2], b_[3], b_[4], b_[5]);
+  std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", b_[0], b_[1],
+                b_[2], b_[3], b_[4], b_[5]);
   return buf;
 }
 

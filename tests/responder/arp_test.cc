@@ -78,7 +78,9 @@ TEST(ArpResponder, OtherArpIsDroppedByReason) {
   bad_htype[1] = 6;
   h.SendEther(kARPProtocolNumber, bad_htype);
   // Truncated.
-  h.SendEther(kARPProtocolNumber, std::span(request(kOurV4)).first(27));
+  std::vector<uint8_t> truncated = request(kOurV4);
+  truncated.pop_back();
+  h.SendEther(kARPProtocolNumber, truncated);
   // From a group sender hardware address.
   h.SendEther(kARPProtocolNumber,
               ArpPacket(header::arp_op::kRequest, MacAddress::Broadcast(),

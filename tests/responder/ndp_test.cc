@@ -106,10 +106,9 @@ TEST(NdpResponder, InvalidOrForeignSolicitationsAreDropped) {
     std::vector<uint8_t> ns = NeighborSolicitation(kPeerV6, kOurV6, kOurV6);
     const size_t msg = header::kIpv6FixedHeaderSize;
     ns[msg + header::kNdpNeighborMinimumSize + 1] = 0;
-    header::MutableIcmpv6 icmp(std::span(ns).subspan(msg));
-    icmp.SetChecksum(0);
-    icmp.SetChecksum(header::Icmpv6Checksum(V6(kPeerV6), V6(kOurV6),
-                                            std::span(ns).subspan(msg)));
+    const std::span<uint8_t> message = std::span<uint8_t>(ns).subspan(msg);
+    header::MutableIcmpv6 icmp(message);
+    icmp.SetChecksum(header::Icmpv6Checksum(V6(kPeerV6), V6(kOurV6), message));
     h.SendIp(ns);
   }
   // Bad ICMPv6 checksum.

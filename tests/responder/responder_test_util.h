@@ -25,6 +25,7 @@
 #include "fdlink/header/ipv4.h"
 #include "fdlink/header/ipv6.h"
 #include "fdlink/header/ndp.h"
+#include "fdlink/header/udp.h"
 #include "fdlink/link/fdbased/endpoint.h"
 #include "fdlink/responder/responder.h"
 #include "testing/packets.h"

@@ -32,8 +32,8 @@ class RecordingDispatcher : public NetworkDispatcher {
                             PacketBufferPtr pkt) override;
 
   // WaitForCount waits until at least n packets arrived; false on timeout.
-  bool WaitForCount(size_t n, std::chrono::milliseconds timeout =
-                                  std::chrono::seconds(10));
+  bool WaitForCount(
+      size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   size_t Count() const { return count_.load(); }
   std::vector<Received> Packets() const;
 

@@ -26,8 +26,8 @@ struct SocketPairs {
 void Send(int fd, std::span<const uint8_t> bytes);
 // RecvOne reads one datagram from fd, waiting up to `timeout`; empty vector
 // on timeout (also for a real empty datagram; tests avoid sending those).
-std::vector<uint8_t> RecvOne(int fd, std::chrono::milliseconds timeout =
-                                         std::chrono::seconds(5));
+std::vector<uint8_t> RecvOne(
+    int fd, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 }  // namespace fdlink::testing
 

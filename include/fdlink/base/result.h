@@ -39,10 +39,10 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(const T& v) : v_(v) {}                  // NOLINT: implicit by design
-  Result(T&& v) : v_(std::move(v)) {}            // NOLINT
-  Result(Error e) : v_(std::move(e)) {}          // NOLINT
-  Result(Errc c) : v_(Error{c, 0, ""}) {}        // NOLINT
+  Result(const T& v) : v_(v) {}            // NOLINT: implicit by design
+  Result(T&& v) : v_(std::move(v)) {}      // NOLINT
+  Result(Error e) : v_(std::move(e)) {}    // NOLINT
+  Result(Errc c) : v_(Error{c, 0, ""}) {}  // NOLINT
 
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
@@ -79,7 +79,7 @@ template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
-  Result(Error e) : err_(e), ok_(false) {}      // NOLINT
+  Result(Error e) : err_(e), ok_(false) {}        // NOLINT
   Result(Errc c) : err_{c, 0, ""}, ok_(false) {}  // NOLINT
 
   bool has_value() const { return ok_; }

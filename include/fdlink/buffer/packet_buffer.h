@@ -106,7 +106,9 @@ class PacketBuffer {
   // Size is the packet length: headers plus data, excluding headroom.
   size_t Size() const { return size_ - reserved_; }
   size_t AvailableHeaderBytes() const { return reserved_; }
-  size_t HeaderSize() const { return link_len_ + network_len_ + transport_len_; }
+  size_t HeaderSize() const {
+    return link_len_ + network_len_ + transport_len_;
+  }
   size_t DataSize() const { return Size() - HeaderSize(); }
 
   // Push*Header take n bytes of headroom in front of what is already pushed
@@ -123,7 +125,9 @@ class PacketBuffer {
   std::span<uint8_t> ConsumeTransportHeader(size_t n);
 
   std::span<uint8_t> LinkHeader() { return HeaderAt(0, link_len_); }
-  std::span<uint8_t> NetworkHeader() { return HeaderAt(link_len_, network_len_); }
+  std::span<uint8_t> NetworkHeader() {
+    return HeaderAt(link_len_, network_len_);
+  }
   std::span<uint8_t> TransportHeader() {
     return HeaderAt(link_len_ + network_len_, transport_len_);
   }

@@ -29,9 +29,7 @@ class RxCarver {
   explicit RxCarver(size_t slot_size);
 
   // Slot is where the next read goes: `slot_size` writable bytes.
-  std::span<uint8_t> Slot() {
-    return {chunk_->data() + cursor_, slot_size_};
-  }
+  std::span<uint8_t> Slot() { return {chunk_->data() + cursor_, slot_size_}; }
   // Take turns the first n bytes of the current slot into a View and moves
   // the cursor past them. n must be <= slot_size.
   View Take(size_t n);

@@ -98,7 +98,8 @@ class LinkEndpoint {
   // many were written: fewer than pkts.size() when the medium would block
   // (a normal outcome) or failed after some were written; an Error only if
   // none could be written for a reason other than would-block.
-  virtual Result<size_t> WritePackets(std::span<const PacketBufferPtr> pkts) = 0;
+  virtual Result<size_t> WritePackets(
+      std::span<const PacketBufferPtr> pkts) = 0;
 
   // Close detaches and releases every resource; the endpoint is unusable
   // afterwards.

@@ -1,5 +1,6 @@
-// MacAddress (gVisor's LinkAddress) and network protocol numbers: the small value types shared by
-// the packet model and the stack interfaces. Header-only, no dependencies.
+// MacAddress (gVisor's LinkAddress) and network protocol numbers: the small
+// value types shared by the packet model and the stack interfaces. Header-only,
+// no dependencies.
 #ifndef FDLINK_STACK_MAC_ADDRESS_H_
 #define FDLINK_STACK_MAC_ADDRESS_H_
 

@@ -58,9 +58,7 @@ Result<std::unique_ptr<Endpoint>> Endpoint::Create(Options opts) {
 }
 
 Endpoint::Endpoint(Options opts)
-    : opts_(std::move(opts)),
-      mtu_(opts_.mtu),
-      addr_(opts_.address.ToU64()) {
+    : opts_(std::move(opts)), mtu_(opts_.mtu), addr_(opts_.address.ToU64()) {
   if (opts_.ethernet_header) {
     link_header_size_ = header::kEthernetHeaderSize;
     caps_ |= kCapabilityResolutionRequired;
@@ -70,8 +68,9 @@ Endpoint::Endpoint(Options opts)
   if (opts_.save_restore) caps_ |= kCapabilitySaveRestore;
   processors_ = opts_.processors_per_channel;
   if (processors_ == 0) {
-    processors_ = std::max<uint32_t>(
-        1, sys::HardwareConcurrency() / static_cast<uint32_t>(opts_.fds.size()));
+    processors_ =
+        std::max<uint32_t>(1, sys::HardwareConcurrency() /
+                                  static_cast<uint32_t>(opts_.fds.size()));
   }
   flow_seed_ = std::random_device{}();
 }
@@ -216,7 +215,8 @@ bool Endpoint::ParseHeader(PacketBuffer& pkt) const {
   if (link_header_size_ == 0) return true;
   std::span<uint8_t> h = pkt.ConsumeLinkHeader(header::kEthernetHeaderSize);
   if (h.empty()) return false;
-  pkt.set_network_protocol(header::Ethernet(std::span<const uint8_t>(h)).ether_type());
+  pkt.set_network_protocol(
+      header::Ethernet(std::span<const uint8_t>(h)).ether_type());
   return true;
 }
 

@@ -14,8 +14,7 @@ namespace fdlink::fdbased {
 class RxCounter {
  public:
   void Add(uint64_t n) {
-    v_.store(v_.load(std::memory_order_relaxed) + n,
-             std::memory_order_relaxed);
+    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
   uint64_t Get() const { return v_.load(std::memory_order_relaxed); }
 

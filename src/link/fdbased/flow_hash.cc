@@ -52,7 +52,8 @@ class Mixer {
 
 // AddPorts mixes in the two ports of a TCP/UDP header at `l4`, if present.
 void AddPorts(Mixer& m, uint8_t proto, std::span<const uint8_t> l4) {
-  if (proto != header::ip_proto::kTcp && proto != header::ip_proto::kUdp) return;
+  if (proto != header::ip_proto::kTcp && proto != header::ip_proto::kUdp)
+    return;
   if (l4.size() < 4) return;
   m.Add(l4.first(4));
 }

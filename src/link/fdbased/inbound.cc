@@ -30,7 +30,8 @@ Classified ClassifyFrame(const InboundConfig& cfg, RxFrame& frame) {
       out.drop = DropReason::kTruncated;
       return out;
     }
-    header::Ethernet eth(std::span<const uint8_t>(bytes.bytes()).first(header::kEthernetHeaderSize));
+    header::Ethernet eth(std::span<const uint8_t>(bytes.bytes())
+                             .first(header::kEthernetHeaderSize));
     const MacAddress dst(eth.dst());
     const uint64_t ours = cfg.address->load(std::memory_order_relaxed);
     if (!dst.IsGroup() && dst.ToU64() != ours) {
@@ -53,7 +54,8 @@ Classified ClassifyFrame(const InboundConfig& cfg, RxFrame& frame) {
   }
 
   out.pkt = PacketBuffer::FromView(std::move(bytes));
-  if (cfg.link_header_size > 0) out.pkt->ConsumeLinkHeader(cfg.link_header_size);
+  if (cfg.link_header_size > 0)
+    out.pkt->ConsumeLinkHeader(cfg.link_header_size);
   out.pkt->set_network_protocol(proto);
   out.pkt->set_rx_checksum_validated(cfg.rx_checksum_offload);
   out.protocol = proto;

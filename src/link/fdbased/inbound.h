@@ -16,8 +16,8 @@ namespace fdlink::fdbased {
 // InboundConfig is the immutable part of the endpoint the filter needs, plus
 // the live MAC address (read without a lock).
 struct InboundConfig {
-  uint16_t link_header_size = 0;   // 0 or 14.
-  uint16_t vnet_header_size = 0;   // 0 or 10.
+  uint16_t link_header_size = 0;  // 0 or 14.
+  uint16_t vnet_header_size = 0;  // 0 or 10.
   bool rx_checksum_offload = false;
   const std::atomic<uint64_t>* address = nullptr;  // The endpoint's MAC.
 };
@@ -25,7 +25,7 @@ struct InboundConfig {
 // Classified is a frame turned into a packet ready for delivery, or the
 // reason it was dropped.
 struct Classified {
-  PacketBufferPtr pkt;                 // Null when dropped.
+  PacketBufferPtr pkt;  // Null when dropped.
   NetworkProtocolNumber protocol = 0;
   DropReason drop = DropReason::kCount;
 };

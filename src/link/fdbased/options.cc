@@ -24,7 +24,8 @@ Result<void> ValidateOptions(const Options& o) {
   if (o.processors_per_channel > 64)
     return Bad("fdbased: Options.processors_per_channel must be 0..64");
   if (o.max_syscall_header_bytes < 0)
-    return Bad("fdbased: Options.max_syscall_header_bytes must not be negative");
+    return Bad(
+        "fdbased: Options.max_syscall_header_bytes must not be negative");
   if (o.gso_max_size > 65536)
     return Bad("fdbased: Options.gso_max_size must be 0..65536");
   if (o.software_gso && o.gso_max_size == 0)

@@ -45,8 +45,7 @@ std::unique_ptr<PacketReader> MakeRecvMMsgReader(const FdState& fd,
                                                  size_t batch);
 // MakeReader picks the reader for `mode`; non-socket fds always get readv.
 std::unique_ptr<PacketReader> MakeReader(const FdState& fd,
-                                         PacketDispatchMode mode,
-                                         size_t batch);
+                                         PacketDispatchMode mode, size_t batch);
 
 }  // namespace fdlink::fdbased
 

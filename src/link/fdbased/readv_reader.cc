@@ -22,7 +22,8 @@ class ReadvReader final : public PacketReader {
 
   Result<size_t> Read(std::span<RxFrame> out) override {
     std::span<uint8_t> slot = carver_.Slot();
-    Result<size_t> n = use_recv_ ? sys::RecvTrunc(fd_, slot) : sys::Read(fd_, slot);
+    Result<size_t> n =
+        use_recv_ ? sys::RecvTrunc(fd_, slot) : sys::Read(fd_, slot);
     if (!n) return n.error();
     if (*n == 0 && zero_is_eof_) return Errc::kPeerClosed;
     const bool truncated = *n > slot.size();

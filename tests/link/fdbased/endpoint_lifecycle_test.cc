@@ -370,7 +370,8 @@ TEST(EndpointLifecycle, DetachRacesControlCalls) {
   auto ep = std::move(Endpoint::Create(std::move(o))).value();
   std::atomic<bool> stop{false};
   std::vector<std::thread> ts;
-  for (auto& p : sp.peers) ASSERT_TRUE(sys::SetNonBlocking(p.get()).has_value());
+  for (auto& p : sp.peers)
+    ASSERT_TRUE(sys::SetNonBlocking(p.get()).has_value());
   for (size_t i = 0; i < 2; ++i) {
     ts.emplace_back([&, i] {
       std::vector<uint8_t> p = Pkt(static_cast<uint16_t>(i), 100);

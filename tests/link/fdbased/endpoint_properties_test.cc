@@ -49,8 +49,8 @@ TEST(EndpointProperties, Ethernet) {
 }
 
 TEST(EndpointProperties, Address) {
-  for (const char* text : {"02:00:00:00:00:01", "0a:bb:cc:dd:ee:ff",
-                           "00:00:00:00:00:00"}) {
+  for (const char* text :
+       {"02:00:00:00:00:01", "0a:bb:cc:dd:ee:ff", "00:00:00:00:00:00"}) {
     SocketPairs sp(1);
     Options o;
     o.fds = sp.ours();
@@ -115,7 +115,11 @@ TEST(EndpointOptions, InvalidOptionsAreRejectedClearly) {
   const BadCase cases[] = {
       {"no fds", [](Options& o) { o.fds.clear(); }, "at least one fd"},
       {"negative fd", [](Options& o) { o.fds = {-1}; }, "negative"},
-      {"dup fd", [&](Options& o) { o.fds = {o.fds[0], o.fds[0]}; }, "twice"},
+      {"dup fd",
+       [&](Options& o) {
+         o.fds = {o.fds[0], o.fds[0]};
+       },
+       "twice"},
       {"mtu 0", [](Options& o) { o.mtu = 0; }, "mtu"},
       {"mtu big", [](Options& o) { o.mtu = 70000; }, "mtu"},
       {"batch 0", [](Options& o) { o.max_msgs_per_recv = 0; }, "max_msgs"},
@@ -125,8 +129,8 @@ TEST(EndpointOptions, InvalidOptionsAreRejectedClearly) {
        "negative"},
       {"gso", [](Options& o) { o.gso_max_size = 1 << 20; }, "gso_max_size"},
       {"sw gso", [](Options& o) { o.software_gso = true; }, "software_gso"},
-      {"packet socket flags",
-       [](Options& o) { o.is_packet_socket = {true}; }, "every fd"},
+      {"packet socket flags", [](Options& o) { o.is_packet_socket = {true}; },
+       "every fd"},
   };
   for (const BadCase& c : cases) {
     Options o;

@@ -138,8 +138,8 @@ TEST(EndpointReceive, BadFramesAreDroppedAndLoopContinues) {
     std::vector<uint8_t> ip =
         testing::Ipv4Udp("198.18.0.1", "198.18.0.2", 5, 6, 20);
     const int fd = sp.peers[0].get();
-    testing::Send(fd, Frame(true, ip, kOther));              // Not for us.
-    testing::Send(fd, std::vector<uint8_t>{1, 2, 3, 4, 5});  // Truncated.
+    testing::Send(fd, Frame(true, ip, kOther));                   // Not for us.
+    testing::Send(fd, std::vector<uint8_t>{1, 2, 3, 4, 5});       // Truncated.
     testing::Send(fd, Frame(true, ip, MacAddress::Broadcast()));  // Group.
     testing::Send(fd, Frame(true, ip));                           // Good.
     ASSERT_TRUE(d.WaitForCount(2));
@@ -211,7 +211,8 @@ TEST(EndpointReceive, ProcessorsKeepFlowsTogether) {
     std::vector<uint8_t> b = p.ToBytes();
     const uint16_t sport = static_cast<uint16_t>(b[20] << 8 | b[21]);
     MutexLock l(&mu);
-    threads_by_port[sport].insert(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+    threads_by_port[sport].insert(
+        std::hash<std::thread::id>{}(std::this_thread::get_id()));
     all.insert(std::hash<std::thread::id>{}(std::this_thread::get_id()));
   };
   ep->Attach(&d);

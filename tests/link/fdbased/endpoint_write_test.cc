@@ -38,11 +38,12 @@ PacketBufferPtr OutboundPacket(Endpoint& ep, size_t payload, uint32_t hash,
   PacketBufferPtr p = PacketBuffer::Create(
       {.reserve_header_bytes = ep.MaxHeaderLength() + 40u, .payload = data});
   std::span<uint8_t> net = p->PushNetworkHeader(40);
-  for (size_t i = 0; i < net.size(); ++i) net[i] = static_cast<uint8_t>(0x60 + i);
+  for (size_t i = 0; i < net.size(); ++i)
+    net[i] = static_cast<uint8_t>(0x60 + i);
   p->set_network_protocol(kIPv6ProtocolNumber);
   p->set_hash(hash);
-  p->set_egress_route({.local_link_address = local,
-                       .remote_link_address = kPeer});
+  p->set_egress_route(
+      {.local_link_address = local, .remote_link_address = kPeer});
   ep.AddHeader(*p);
   return p;
 }
@@ -116,9 +117,9 @@ TEST(EndpointWrite, HashPicksTheFd) {
     ASSERT_EQ(*ep->WritePackets(std::span(&p, 1)), 1u);
     const size_t want = hash % 2;
     EXPECT_FALSE(testing::RecvOne(sp.peers[want].get()).empty());
-    EXPECT_TRUE(
-        testing::RecvOne(sp.peers[1 - want].get(), std::chrono::milliseconds(20))
-            .empty());
+    EXPECT_TRUE(testing::RecvOne(sp.peers[1 - want].get(),
+                                 std::chrono::milliseconds(20))
+                    .empty());
   }
 }
 

@@ -1,0 +1,37 @@
+// `fdlink demo`: shows the endpoint moving real packets. As root it uses a
+// TUN device in a private network namespace with the kernel as the peer;
+// otherwise socketpairs and a built-in traffic generator.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "commands.h"
+#include "demo.h"
+
+namespace fdlink::tool {
+namespace {
+
+void AddDemo(CLI::App& app, int* exit_code) {
+  auto opts = std::make_shared<DemoOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "demo", "Run the responder on a real link and drive traffic through it");
+  sub->add_option("--seconds", opts->seconds, "How long to drive traffic")
+      ->check(CLI::Range(0.2, 600.0));
+  sub->add_option("--cycles", opts->cycles,
+                  "Detach/re-attach cycles during the traffic")
+      ->check(CLI::Range(0, 1000));
+  sub->add_option("--mode", opts->mode, "Receive mode: readv or recvmmsg")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, fdbased::PacketDispatchMode>{
+              {"readv", fdbased::PacketDispatchMode::kReadv},
+              {"recvmmsg", fdbased::PacketDispatchMode::kRecvMMsg}}));
+  sub->add_flag("--socketpair", opts->socketpair,
+                "Use socketpairs even when running as root");
+  sub->add_flag("--json", opts->json, "Print one JSON object instead");
+  sub->callback([opts, exit_code] { *exit_code = RunSocketpairDemo(*opts); });
+}
+
+const RegisterCommand kRegister(10, AddDemo);
+
+}  // namespace
+}  // namespace fdlink::tool
