@@ -1,41 +1,45 @@
 /*
  * endpoint.pml: the attach/detach lifecycle of fdbased::Endpoint as a Promela
- * model, checked by spin (see docs/model-mapping.md for the mapping to the
- * code, the bounds and the measured state counts; model/run_spin.sh runs it).
+ * model, checked by spin. docs/model-mapping.md maps every process and
+ * variable to the code and lists the bounds and measured state counts;
+ * model/run_spin.sh builds and runs the verifier.
  *
- * What is checked (spin -a; pan -DSAFETY):
- *  - no invalid end state: every thread of every attachment, the control
- *    thread and the second detacher all terminate (no deadlock, no thread
- *    left blocked in ppoll/Push/TakeAll/WaitIdle);
- *  - A1 (delivery): no DeliverNetworkPacket on the dispatcher of attachment g
- *    starts after the Attach(nullptr) that removed it returned, whether that
- *    detach ran on a control thread (dispatcher_alive[g], the caller then
- *    destroys the dispatcher) or on a callback (quiesced[g]);
- *  - A2 (closed callback): called at most once per fd per attachment, and
- *    never when a stop had been requested before the loop ended;
- *  - A3 (quiescence): a detach from a non-member thread returns only when no
- *    thread is inside a dispatcher call; Reap joins only idle groups and
- *    never its own; after Close nothing is left to join.
+ * Checked (spin -a; cc -DSAFETY pan.c; ./pan):
+ *  - no invalid end state: every loop and processor thread of every
+ *    attachment, the control thread and the second detacher terminate (no
+ *    deadlock, nobody left blocked in ppoll, Push, TakeAll or WaitIdle);
+ *  - A1 (delivery): no DeliverNetworkPacket on attachment g's dispatcher
+ *    starts after an Attach(nullptr) that covered g returned: on a control
+ *    thread (dispatcher_alive[g]: the caller then destroys the dispatcher) or
+ *    on a callback (quiesced[g]);
+ *  - A2 (closed callback): at most once per fd per attachment, and never
+ *    when a stop had been requested by the time the loop ended;
+ *  - A3 (reap/close): Reap joins only idle groups, each once, never its own
+ *    thread's; after Close nothing is current, stopping or live.
  *
- * Switches (spin -D...):
- *  PROCESSORS=1     inline delivery on the loop thread (processors == 1);
- *  PROCESSORS=2     (default) processors > 1, modelled as one processor
- *                   thread per channel fed by a bounded queue of QCAP;
- *  GVISOR_PREFIX    gVisor's pre-fix ordering: mu_ is an RW lock, Detach
- *                   holds it as a writer while it waits for the threads, and
- *                   the loop takes it as a reader to read the link address
- *                   before delivering. Spin must find a deadlock.
- *  BREAK_LOOP_STOP_CHECK  sanity check only: the loop ignores the stop flag
- *                   before reading/delivering; spin must report A1.
- *  BREAK_PROC_STOP_CHECK  sanity check only: the processor delivers queued
- *                   packets without checking the stop flag; A1 must fail.
+ * Switches (spin -DNAME[=VALUE]):
+ *  PROCESSORS=1   inline delivery on the loop thread (processors == 1);
+ *  PROCESSORS=2   (default) processors > 1, modelled as one processor thread
+ *                 per channel fed by a ProcessorQueue of capacity QCAP;
+ *  GVISOR_PREFIX  gVisor's pre-fix ordering: mu_ is an RW lock, Detach holds
+ *                 it as a writer while it waits for the threads, and the loop
+ *                 takes it as a reader to read the link address before it
+ *                 delivers. Spin must report an invalid end state (deadlock).
+ *  BREAK_LOOP_STOP_CHECK, BREAK_PROC_STOP_CHECK  sanity checks only: the loop
+ *                 (or the processor) ignores the stop flag; A1 must fail.
  */
 
 /* ---- bounds ---- */
-#define NGEN 2 /* attachments: attach -> detach -> re-attach -> close */
-#define NFD 2  /* fds (channels) per attachment */
+#define NGEN 2 /* attachments: attach, detach, re-attach, close */
+#define NFD 2  /* fds (= channels) */
 #ifndef NPKT
-#define NPKT 2 /* packets the peer sends in total (over both fds) */
+#define NPKT 2 /* packets the peer sends in total, over both fds */
+#endif
+#ifndef SEND_FDS
+#define SEND_FDS 3 /* bit f: the peer may send on fd f */
+#endif
+#ifndef CLOSE_FDS
+#define CLOSE_FDS 3 /* bit f: the peer may close fd f */
 #endif
 #ifndef QCAP
 #define QCAP 2 /* ProcessorQueue::kCapacity */
@@ -59,192 +63,153 @@
 #define NTHREADS NFD
 #endif
 
-/* ---- Endpoint (endpoint.h) ---- */
-bool mu_w;              /* mu_ held exclusively */
-byte mu_r;              /* readers of mu_ (GVISOR_PREFIX only) */
-byte current = NONE;    /* current_: generation of the live attachment */
-byte stopping;          /* stopping_: bit g set = attachment g in it */
-bool closed_;           /* closed_ */
+/* ---- Endpoint (endpoint.h), guarded by mu_ ---- */
+bool mu_w;           /* mu_ held exclusively */
+byte mu_r;           /* readers holding mu_ (GVISOR_PREFIX only) */
+byte current = NONE; /* current_: generation of the live attachment */
+byte stopping;       /* stopping_: bit g set = attachment g is in it */
+bool closed_;        /* closed_ */
 
 /* ---- Attachment g (attachment.h) ---- */
-bool stop[NGEN];        /* stop_ (atomic) */
-bool efd[NGEN];         /* stop_fd_ signalled (eventfd counter > 0) */
-/* ThreadGroup of attachment g; each update is one critical section of the
- * group's internal mutex. */
-byte live[NGEN];        /* live_ */
-byte parked[NGEN];      /* parked_ */
+bool stop[NGEN]; /* stop_ (atomic) */
+bool efd[NGEN];  /* stop_fd_ signalled: the eventfd counter is > 0 */
+/* ThreadGroup group_ of attachment g; every access is one critical section
+ * of the group's internal mutex, so one atomic step here. */
+byte live[NGEN];   /* live_ */
+byte parked[NGEN]; /* parked_ */
 
-/* ---- ProcessorQueue of channel f of attachment g, index g*NFD+f ---- */
+/* ---- ProcessorQueue of channel f of attachment g, at index g*NFD+f ---- */
 byte qlen[NQ];
 bool qfinishing[NQ];
 bool qstopped[NQ];
 
-/* ---- the fds (shared by every attachment) and their peer ---- */
-byte rxbuf[NFD];        /* packets readable on fd f */
-bool hup[NFD];          /* the peer closed fd f */
+/* ---- the fds, shared by every attachment, and the peer's side ---- */
+byte rxbuf[NFD]; /* packets readable on fd f */
+bool hup[NFD];   /* the peer closed fd f */
 
 /* ---- ghosts ---- */
-bool dispatcher_alive[NGEN]; /* cleared when the control's detach returns */
-bool quiesced[NGEN];         /* set when any detach covering g returns */
-byte in_call[NGEN];          /* threads inside DeliverNetworkPacket */
+bool dispatcher_alive[NGEN]; /* false once the control's detach returned */
+bool quiesced[NGEN];         /* true once any detach covering g waited */
 byte closed_calls[NQ];       /* closed callbacks per (g, fd) */
-bool reaped[NGEN];           /* joined by a Reap */
+bool reaped[NGEN];           /* removed from stopping_ and joined */
 
-/* ---- mu_ ---- */
-inline lock_mu() { atomic { !mu_w && mu_r == 0 -> mu_w = true } }
-inline unlock_mu() { mu_w = false }
-inline rlock_mu() { atomic { !mu_w -> mu_r++ } }
-inline runlock_mu() { mu_r-- }
+#define MU_FREE (!mu_w && mu_r == 0)
 
-/* ThreadGroup::WaitIdle(groups in mask ws). A member (a callback on one of
- * the threads of group selfg) parks itself and treats parked members as idle;
- * a non-member waits for live == 0. Each wait is a guarded block: the waiter
- * may pass whenever the condition holds (cv_ is notified on every change). */
-inline wait_idle(ws, member, selfg) {
+/* Attachment::RequestStop(a), under mu_: three steps as in the code (the
+ * flag, the eventfd, then every queue's Stop()). */
+#if PROCESSORS > 1
+#define STOP_QUEUES(a) \
+  d_step { qstopped[a * NFD] = true; qlen[a * NFD] = 0; \
+           qstopped[a * NFD + 1] = true; qlen[a * NFD + 1] = 0 }
+#else
+#define STOP_QUEUES(a) skip
+#endif
+
+/* Endpoint::Reap's critical section (the caller holds mu_ or takes it in the
+ * same step): erase every stopping attachment whose group is idle, then join
+ * it. Joining an idle group only waits for threads that already left, so it
+ * is folded into the same step and checked (A3). */
+inline reap_body(member, selfg) {
   if
-  :: member -> d_step { parked[selfg]++ }
+  :: (stopping & BIT(0)) && live[0] == 0 ->
+    assert(!reaped[0] && !(member && selfg == 0));
+    reaped[0] = true;
+    stopping = stopping & ~BIT(0)
   :: else -> skip
   fi;
-  i = 0;
-  do
-  :: i < NGEN ->
-    if
-    :: ws & BIT(i) ->
-      if
-      :: member -> (live[i] - parked[i] == 0)
-      :: else -> (live[i] == 0); assert(in_call[i] == 0) /* A3 */
-      fi
-    :: else -> skip
-    fi;
-    i++
-  :: else -> break
-  od;
   if
-  :: member -> d_step { parked[selfg]-- }
+  :: (stopping & BIT(1)) && live[1] == 0 ->
+    assert(!reaped[1] && !(member && selfg == 1));
+    reaped[1] = true;
+    stopping = stopping & ~BIT(1)
   :: else -> skip
   fi
 }
 
-/* The body of Endpoint::Reap under mu_: remove every stopping attachment
- * whose group is idle; they are joined afterwards (outside mu_ in the fixed
- * code). */
-inline reap_locked(member, selfg) {
-  d_step {
-    done = 0;
-    i = 0;
-    do
-    :: i < NGEN ->
-      if
-      :: (stopping & BIT(i)) && live[i] == 0 -> done = done | BIT(i)
-      :: else -> skip
-      fi;
-      i++
-    :: else -> break
-    od;
-    stopping = stopping & ~done;
-    i = 0
-  }
-}
-
-/* Attachment::Join for every attachment in `done`: A3. */
-inline join_done(member, selfg) {
-  d_step {
-    i = 0;
-    do
-    :: i < NGEN ->
-      if
-      :: done & BIT(i) ->
-        assert(live[i] == 0 && !reaped[i] && !(member && selfg == i));
-        reaped[i] = true
-      :: else -> skip
-      fi;
-      i++
-    :: else -> break
-    od;
-    i = 0
-  }
-}
-
-inline reap(member, selfg) {
-  lock_mu();
-  reap_locked(member, selfg);
-  unlock_mu();
-  join_done(member, selfg)
-}
-
-/* Attachment::RequestStop on attachment `a` (called under mu_). Three
- * separate steps, as in the code: the flag, the eventfd, the queues. */
-inline request_stop(a) {
-  stop[a] = true;
-  efd[a] = true;
-#if PROCESSORS > 1
-  i = 0;
-  do
-  :: i < NFD -> d_step { qstopped[a * NFD + i] = true; qlen[a * NFD + i] = 0 }; i++
-  :: else -> break
-  od;
-#endif
-  skip
-}
-
-/* Endpoint::Detach (= Attach(nullptr)). */
-inline detach(member, selfg) {
-  lock_mu();
+/* Endpoint::Detach, first part: under mu_, stop the current attachment, move
+ * it to stopping_ and snapshot stopping_ into ws. The fixed code releases
+ * mu_ at the end; the pre-fix code keeps it. */
+inline detach_begin() {
+  atomic { MU_FREE -> mu_w = true; a = current };
   if
-  :: current != NONE ->
-    request_stop(current);
-    stopping = stopping | BIT(current);
-    current = NONE
+  :: a != NONE ->
+    stop[a] = true;
+    efd[a] = true;
+    STOP_QUEUES(a)
   :: else -> skip
   fi;
-  ws = stopping;
-#ifdef GVISOR_PREFIX
-  /* Pre-fix: wait for the threads while still holding mu_. */
-  wait_idle(ws, member, selfg);
-  reap_locked(member, selfg);
-  unlock_mu();
-  join_done(member, selfg);
-#else
-  unlock_mu(); /* no lock is held while waiting */
-  wait_idle(ws, member, selfg);
-  d_step { /* ghost: the detach has quiesced every group it waited for */
-    i = 0;
-    do
-    :: i < NGEN -> if :: ws & BIT(i) -> quiesced[i] = true :: else -> skip fi; i++
-    :: else -> break
-    od;
-    i = 0
-  }
-  reap(member, selfg);
+  d_step {
+    if
+    :: a != NONE -> stopping = stopping | BIT(a); current = NONE
+    :: else -> skip
+    fi;
+    ws = stopping;
+    a = NONE;
+#ifndef GVISOR_PREFIX
+    mu_w = false /* no lock is held while waiting */
 #endif
-  skip
+  }
 }
 
-/* One DeliverNetworkPacket on attachment g's dispatcher, made by a thread of
- * g. The callback may read the link address (an atomic: no step) or call
- * Attach(nullptr) from the member thread. */
-inline deliver(g) {
-  d_step {
-    assert(dispatcher_alive[g] && !quiesced[g]); /* A1 */
-    in_call[g]++
-  };
+/* Endpoint::Detach, last part: Reap, then the detach returns. The fixed code
+ * takes mu_ again; the pre-fix code still holds it and releases it here. */
+inline detach_end(member, selfg) {
+#ifdef GVISOR_PREFIX
+  d_step { reap_body(member, selfg); ws = 0; mu_w = false }
+#else
+  atomic {
+    MU_FREE ->
+    /* ghost: every group waited for is quiescent from here on */
+    if :: ws & BIT(0) -> quiesced[0] = true :: else -> skip fi;
+    if :: ws & BIT(1) -> quiesced[1] = true :: else -> skip fi;
+    ws = 0;
+    reap_body(member, selfg)
+  }
+#endif
+}
+
+/* Attach(nullptr) from a thread that is in no group (a control thread):
+ * ThreadGroup::WaitIdle waits for live_ == 0 of each group, in order. */
+inline detach_other() {
+  detach_begin();
+  ((ws & BIT(0)) == 0 || live[0] == 0);
+  ((ws & BIT(1)) == 0 || live[1] == 0);
+  detach_end(false, 0)
+}
+
+/* Attach(nullptr) from a callback on a thread of group g: WaitIdle parks the
+ * caller in its own group and waits until every member of each group has
+ * left or is parked. Unparking is a separate critical section. */
+inline detach_member(g) {
+  detach_begin();
+  d_step { parked[g]++ };
+  ((ws & BIT(0)) == 0 || live[0] - parked[0] == 0);
+  ((ws & BIT(1)) == 0 || live[1] - parked[1] == 0);
+  d_step { parked[g]-- };
+  detach_end(true, g)
+}
+
+/* The callback side of DeliverNetworkPacket on attachment g's dispatcher.
+ * Reading the link address is an atomic load: no step. */
+inline deliver_body(g) {
+#if CB_DETACH
   if
   :: skip
-#if CB_DETACH
-  :: detach(true, g)
+  :: detach_member(g)
+  fi
+#else
+  skip
 #endif
-  fi;
-  in_call[g]--
 }
+#define DELIVERY_STARTS(g) assert(dispatcher_alive[g] && !quiesced[g]) /* A1 */
 
-/* ---- a receive loop: Attachment::RunLoop/Dispatch/EndLoop ---- */
+/* ---- a receive loop: Attachment::RunLoop, Dispatch and EndLoop ---- */
 proctype Loop(byte g; byte f) {
-  byte r;                    /* read result: 0 packet, 1 would block, 2 EOF */
-  bool ps, pr, ph;           /* ppoll: stop fd, fd readable, fd hangup */
-  bool closed;
-  byte ws, done, i;          /* for detach() from a callback */
+  byte r;            /* 0 packet/continue, 1 would block, 2 stop, 3 hangup */
+  bool closed;       /* the loop ends because the peer closed */
+  byte a = NONE, ws; /* for detach_member() */
   byte q = g * NFD + f;
-  /* group_.Bind(): the thread is a member from here on. */
+  /* group_.Bind(): a member from here on */
   do
 #ifndef BREAK_LOOP_STOP_CHECK
   :: stop[g] -> break
@@ -252,15 +217,30 @@ proctype Loop(byte g; byte f) {
 #else
   :: true ->
 #endif
-    atomic { /* reader->Read */
+    atomic { /* reader->Read(frames), one frame per read */
       if
       :: rxbuf[f] > 0 -> rxbuf[f]--; r = 0
-      :: rxbuf[f] == 0 && hup[f] -> r = 2
-      :: rxbuf[f] == 0 && !hup[f] -> r = 1
+      :: rxbuf[f] == 0 && hup[f] -> closed = true /* EOF */
+      :: rxbuf[f] == 0 && !hup[f] -> r = 1 /* kWouldBlock */
       fi
     };
     if
-    :: r == 0 ->
+    :: closed -> break
+    :: r == 1 ->
+      atomic { /* sys::PollTwo(fd, stop_fd_), blocking */
+        rxbuf[f] > 0 || hup[f] || efd[g] ->
+        if
+        :: efd[g] -> r = 2
+        :: !efd[g] && rxbuf[f] == 0 && hup[f] -> r = 3
+        :: else -> r = 0
+        fi
+      };
+      if
+      :: r == 2 -> break /* p->stop */
+      :: r == 3 -> closed = true; break /* POLLHUP, not readable */
+      :: else -> skip
+      fi
+    :: else ->
       if
 #ifndef BREAK_LOOP_STOP_CHECK
       :: stop[g] -> skip /* read before the stop: dropped (kDetached) */
@@ -269,92 +249,89 @@ proctype Loop(byte g; byte f) {
       :: true ->
 #endif
 #ifdef GVISOR_PREFIX
-        rlock_mu(); /* LinkAddress() under mu_.RLock() in ClassifyFrame */
-        runlock_mu();
+        atomic { !mu_w -> mu_r++ }; /* LinkAddress() takes mu_.RLock() */
+        mu_r--;
 #endif
 #if PROCESSORS > 1
         atomic { /* ProcessorQueue::Push: waits while full unless stopped */
           qlen[q] < QCAP || qstopped[q] ->
           if
-          :: qstopped[q] -> skip /* Push returned false: dropped */
+          :: qstopped[q] -> skip /* returned false: dropped (kDetached) */
           :: else -> qlen[q]++
           fi
         }
 #else
-        deliver(g)
+        DELIVERY_STARTS(g);
+        deliver_body(g)
 #endif
       fi
-    :: r == 2 -> closed = true; break /* read returned EOF: peer closed */
-    :: r == 1 ->
-      atomic { /* sys::PollTwo(fd, stop_fd_) */
-        rxbuf[f] > 0 || hup[f] || efd[g] ->
-        ps = efd[g]; pr = rxbuf[f] > 0; ph = hup[f]
-      };
-      if
-      :: ps -> break
-      :: !ps && !pr && ph -> closed = true; break
-      :: else -> skip
-      fi
-    fi
+    fi;
+    r = 0
   od;
-  /* EndLoop. The ghost records whether a stop was requested when the loop
-   * ended. */
-  ps = stop[g];
+  /* EndLoop. The ghost r records whether a stop had been requested when
+   * the loop ended; its queues Finish() in the same step. */
+  atomic {
+    r = stop[g];
 #if PROCESSORS > 1
-  qfinishing[q] = true; /* ProcessorQueue::Finish */
+    qfinishing[q] = true
 #endif
+  };
   if
   :: closed && !stop[g] ->
-    d_step { /* the closed callback (Options.closed_func): A2 */
+    d_step { /* Options.closed_func(why): A2 */
       closed_calls[q]++;
-      assert(closed_calls[q] == 1 && !ps)
+      assert(closed_calls[q] == 1 && r == 0)
     };
+#if CB_DETACH
     if
     :: skip
-#if CB_DETACH
-    :: detach(true, g)
-#endif
+    :: detach_member(g)
     fi
+#else
+    skip
+#endif
   :: else -> skip
   fi;
-  d_step { live[g]-- } /* group_.Leave(): the last touch */
+  d_step { live[g]--; r = 0; closed = false } /* group_.Leave(): last touch */
 }
 
 #if PROCESSORS > 1
 /* ---- a processor: Attachment::RunProcessor over one ProcessorQueue ---- */
 proctype Proc(byte g; byte f) {
-  byte n;                    /* batch taken by TakeAll; 255 = exit */
-  byte ws, done, i;          /* for detach() from a callback */
+  byte n;            /* the batch TakeAll swapped out; 255: exit */
+  byte a = NONE, ws; /* for detach_member() */
   byte q = g * NFD + f;
+  /* group_.Bind() */
   do
-  :: atomic { /* ProcessorQueue::TakeAll */
+  :: atomic { /* ProcessorQueue::TakeAll, blocking */
        qstopped[q] || qlen[q] > 0 || qfinishing[q] ->
        if
-       :: qstopped[q] -> n = 255
+       :: qstopped[q] -> n = 255 /* Stop(): exit now */
        :: !qstopped[q] && qlen[q] > 0 -> n = qlen[q]; qlen[q] = 0
-       :: !qstopped[q] && qlen[q] == 0 -> n = 255 /* finishing, drained */
+       :: !qstopped[q] && qlen[q] == 0 -> n = 255 /* Finish(), drained */
        fi
      };
      if
      :: n == 255 -> break
-     :: else ->
-       do
-       :: n > 0 ->
-         if
+     :: else -> skip
+     fi;
+     do
+     :: n > 0 ->
+       if
 #ifndef BREAK_PROC_STOP_CHECK
-         :: stop[g] -> skip /* processor_detach_drops */
-         :: else -> deliver(g)
+       :: stop[g] -> skip /* processor_detach_drops */
+       :: else ->
 #else
-         :: true -> deliver(g)
+       :: true ->
 #endif
-         fi;
-         n--
-       :: else -> break
-       od
-     fi
+         DELIVERY_STARTS(g);
+         deliver_body(g)
+       fi;
+       n--
+     :: else -> break
+     od
   od;
-  skip; /* (a break may not jump straight into a d_step) */
-  d_step { live[g]-- } /* group_.Leave() */
+  atomic { live[g]--; n = 0 } /* group_.Leave(): last touch */
 }
 #endif
 
@@ -362,21 +339,25 @@ proctype Proc(byte g; byte f) {
 proctype Peer() {
   byte sent;
   do
-  :: sent < NPKT && !hup[0] -> rxbuf[0]++; sent++
-  :: sent < NPKT && !hup[1] -> rxbuf[1]++; sent++
-  :: !hup[0] -> hup[0] = true
-  :: !hup[1] -> hup[1] = true
+  :: (SEND_FDS & 1) && sent < NPKT && !hup[0] -> d_step { rxbuf[0]++; sent++ }
+  :: (SEND_FDS & 2) && sent < NPKT && !hup[1] -> d_step { rxbuf[1]++; sent++ }
+  :: (CLOSE_FDS & 1) && !hup[0] -> hup[0] = true
+  :: (CLOSE_FDS & 2) && !hup[1] -> hup[1] = true
   :: break
-  od
+  od;
+  sent = 0
 }
 
-/* Endpoint::Attach(d_g) on a control thread. */
+/* Endpoint::Attach(d_g) from a control thread: Reap, then under mu_ build
+ * attachment g and Attachment::Start it (Add() before each thread starts).
+ * Everything the new threads do before they first take mu_ commutes with the
+ * rest of this critical section, so it is one step. */
 inline attach(g) {
-  reap(false, NONE);
-  lock_mu();
-  if
-  :: !closed_ && current == NONE ->
-    atomic { /* Attachment::Start: Add() before each thread starts */
+  atomic { MU_FREE -> reap_body(false, 0) };
+  atomic {
+    MU_FREE ->
+    if
+    :: !closed_ && current == NONE ->
       dispatcher_alive[g] = true;
       live[g] = NTHREADS;
       run Loop(g, 0);
@@ -385,52 +366,38 @@ inline attach(g) {
       run Proc(g, 0);
       run Proc(g, 1);
 #endif
-    };
-    current = g
-  :: else -> skip
-  fi;
-  unlock_mu()
+      current = g
+    :: else -> skip
+    fi
+  }
 }
 
 /* ---- the control thread: attach, detach, re-attach, close ---- */
 proctype Control() {
-  byte g, ws, done, i;
-  do
-  :: g < NGEN ->
-    attach(g);
-    detach(false, NONE);
-    /* The caller destroys the dispatcher once Attach(nullptr) returned. */
-    dispatcher_alive[g] = false;
-    g++
-  :: else -> break
-  od;
-  /* Close(): detach, then mark closed. The destructor then joins whatever
-   * is left in stopping_: nothing may be (A3). */
-  detach(false, NONE);
-  lock_mu();
-  closed_ = true;
-  unlock_mu();
-  d_step {
-    assert(current == NONE && stopping == 0);
-    i = 0;
-    do
-    :: i < NGEN -> assert(live[i] == 0); i++
-    :: else -> break
-    od
-  }
+  byte a = NONE, ws;
+  attach(0);
+  detach_other();
+  dispatcher_alive[0] = false; /* the caller destroys the dispatcher */
+  attach(1);
+  /* Close(): Detach, then mark closed under mu_. */
+  detach_other();
+  atomic { MU_FREE -> closed_ = true };
+  dispatcher_alive[1] = false;
+  /* The destructor joins whatever stopping_ still holds: nothing (A3). */
+  assert(current == NONE && stopping == 0 && live[0] == 0 && live[1] == 0)
 }
 
 /* ---- a second control thread calling Attach(nullptr) at any moment ---- */
 proctype Detacher() {
-  byte ws, done, i;
-  detach(false, NONE)
+  byte a = NONE, ws;
+  detach_other()
 }
 
 init {
   atomic {
     run Control();
     run Peer();
-#ifndef GVISOR_PREFIX
+#if !defined(GVISOR_PREFIX) && !defined(NO_DETACHER)
     run Detacher();
 #endif
   }

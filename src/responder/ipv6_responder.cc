@@ -45,7 +45,7 @@ Outcome HandleIcmpv6(const Context& ctx, const Ipv6Request& req,
   if (icmp.type() != header::icmpv6_type::kEchoRequest || icmp.code() != 0) {
     return ResponderDrop::kUnsupportedIcmp;
   }
-  if (std::optional<ResponderDrop> bad = CheckEndToEnd(ctx, req)) return bad;
+  if (auto bad = CheckEndToEnd(ctx, req)) return bad;
   return ReplyToEcho(ctx, req, message);
 }
 
@@ -72,10 +72,10 @@ Outcome HandleIpv6(const Context& ctx, const Inbound& in) {
   switch (t->protocol) {
     case header::ip_proto::kIcmpv6:
       return HandleIcmpv6(ctx, req, upper);
-    case header::ip_proto::kUdp:
-      if (std::optional<ResponderDrop> bad = CheckEndToEnd(ctx, req))
-        return bad;
+    case header::ip_proto::kUdp: {
+      if (auto bad = CheckEndToEnd(ctx, req)) return bad;
       return HandleUdp(ctx, req, upper);
+    }
     default:
       return ResponderDrop::kUnknownProtocol;
   }

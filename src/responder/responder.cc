@@ -16,9 +16,9 @@ namespace {
 // PeerMac returns the source MAC of the consumed Ethernet header, or zero
 // when the packet came without one (TUN).
 MacAddress PeerMac(PacketBuffer& pkt) {
-  std::span<uint8_t> link = pkt.LinkHeader();
+  const std::span<const uint8_t> link = pkt.LinkHeader();
   if (link.size() < header::kEthernetHeaderSize) return MacAddress();
-  return MacAddress(header::MutableEthernet(link).src());
+  return MacAddress(header::Ethernet(link).src());
 }
 
 // NetworkBytes returns the packet from its network header to the end. A

@@ -1,0 +1,53 @@
+// `fdlink torture`: floods an fd-based endpoint while threads attach,
+// detach, reconfigure, write and hang up on it, and checks that every detach
+// is prompt and final.
+#include <map>
+#include <memory>
+#include <string>
+
+#include "commands.h"
+#include "torture.h"
+
+namespace fdlink::tool {
+namespace {
+
+void AddTorture(CLI::App& app, int* exit_code) {
+  auto opts = std::make_shared<TortureOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "torture",
+      "Attach/detach an fd-based endpoint in a loop under a packet flood and "
+      "fail on any hang, late delivery, lockdep report or leaked packet");
+  sub->add_option("--seconds", opts->seconds, "How long to run")
+      ->check(CLI::Range(0.05, 86400.0));
+  sub->add_option("--cycles", opts->cycles,
+                  "Stop after this many attach/detach cycles (0: no limit)");
+  sub->add_option("--fds", opts->fds, "Socketpairs per endpoint")
+      ->check(CLI::Range(1, 16));
+  sub->add_option("--processors", opts->processors,
+                  "Processor threads per fd (1: deliver on the loop thread)")
+      ->check(CLI::Range(1, 16));
+  sub->add_option("--mode", opts->mode, "Receive mode: readv or recvmmsg")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, fdbased::PacketDispatchMode>{
+              {"readv", fdbased::PacketDispatchMode::kReadv},
+              {"recvmmsg", fdbased::PacketDispatchMode::kRecvMMsg}}));
+  sub->add_option("--socket", opts->socket_type,
+                  "Socketpair type: seqpacket (peer close is a hang-up) or "
+                  "dgram")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, int>{
+          {"seqpacket", SOCK_SEQPACKET}, {"dgram", SOCK_DGRAM}}));
+  sub->add_option("--max-pause-us", opts->max_pause_us,
+                  "Longest random pause between an attach and its detach")
+      ->check(CLI::Range(0, 1000000));
+  sub->add_option("--hang-ms", opts->hang_ms, "Watchdog limit for any one call")
+      ->check(CLI::Range(1, 600000));
+  sub->add_option("--seed", opts->seed, "Random seed (0: pick one)");
+  sub->add_flag("--json", opts->json,
+                "Print one JSON object (on the last line) instead");
+  sub->callback([opts, exit_code] { *exit_code = RunTorture(*opts); });
+}
+
+const RegisterCommand kRegister(30, AddTorture);
+
+}  // namespace
+}  // namespace fdlink::tool

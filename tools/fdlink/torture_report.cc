@@ -1,0 +1,115 @@
+#include "torture_report.h"
+
+#include <sys/socket.h>
+
+#include <cstdio>
+
+namespace fdlink::tool {
+namespace {
+
+using ull = unsigned long long;
+
+const char* ModeName(const TortureOptions& o) {
+  return o.mode == fdbased::PacketDispatchMode::kReadv ? "readv" : "recvmmsg";
+}
+
+const char* SocketName(const TortureOptions& o) {
+  return o.socket_type == SOCK_DGRAM ? "dgram" : "seqpacket";
+}
+
+void PrintJson(const TortureOptions& o, const TortureReport& r) {
+  std::printf(
+      "{\"cycles\":%llu,\"packets\":%llu,\"detach_p50_us\":%.1f,"
+      "\"detach_p99_us\":%.1f,\"detach_max_us\":%.1f,\"hangs\":%llu,"
+      "\"late_deliveries\":%llu,\"lockdep_reports\":%llu,"
+      "\"live_packets_at_end\":%lld,\"generations\":%llu,"
+      "\"self_detaches\":%llu,\"callback_detach_p50_us\":%.1f,"
+      "\"callback_detach_max_us\":%.1f,\"close_detaches\":%llu,"
+      "\"closed_callbacks\":%llu,\"closed_io_errors\":%llu,"
+      "\"peer_closes\":%llu,\"bad_packets\":%llu,\"sent\":%llu,"
+      "\"send_would_block\":%llu,\"send_errors\":%llu,\"tx_written\":%llu,"
+      "\"property_calls\":%llu,\"seconds\":%.3f,\"mode\":\"%s\","
+      "\"socket\":\"%s\",\"fds\":%u,\"processors\":%u,\"seed\":%llu,"
+      "\"ok\":%s}\n",
+      ull(r.cycles), ull(r.packets), r.detach_p50_us, r.detach_p99_us,
+      r.detach_max_us, ull(r.hangs), ull(r.late_deliveries),
+      ull(r.lockdep_reports), static_cast<long long>(r.live_packets_at_end),
+      ull(r.generations), ull(r.self_detaches), r.callback_detach_p50_us,
+      r.callback_detach_max_us, ull(r.close_detaches), ull(r.closed_callbacks),
+      ull(r.closed_io_errors), ull(r.peer_closes), ull(r.bad_packets),
+      ull(r.sent), ull(r.send_would_block), ull(r.send_errors),
+      ull(r.tx_written), ull(r.property_calls), r.seconds, ModeName(o),
+      SocketName(o), o.fds, o.processors, ull(r.seed),
+      r.Ok() ? "true" : "false");
+}
+
+void PrintSummary(const TortureOptions& o, const TortureReport& r) {
+  std::printf(
+      "fdlink torture: %.1f s, %u %s socketpairs, %s, %u processor(s) per "
+      "fd, seed %llu\n"
+      "  cycles      %llu attach/detach (+%llu ended by Close) over %llu "
+      "endpoints\n"
+      "  detach      p50 %.1f us, p99 %.1f us, max %.1f us (target: p99 < "
+      "1000, max < 5000)\n"
+      "  callbacks   %llu detaches from inside callbacks (p50 %.1f us, max "
+      "%.1f us); %llu closed callbacks after %llu peer hang-ups\n"
+      "  flood       %llu packets sent by peers (%llu EAGAIN waits), %llu "
+      "delivered; %llu written by WritePackets; %llu property calls\n"
+      "  checks      hangs %llu, late deliveries %llu, bad packets %llu, "
+      "lockdep reports %llu, live packets at end %lld\n"
+      "  result      %s\n",
+      r.seconds, o.fds, SocketName(o), ModeName(o), o.processors, ull(r.seed),
+      ull(r.cycles), ull(r.close_detaches), ull(r.generations), r.detach_p50_us,
+      r.detach_p99_us, r.detach_max_us, ull(r.self_detaches),
+      r.callback_detach_p50_us, r.callback_detach_max_us,
+      ull(r.closed_callbacks), ull(r.peer_closes), ull(r.sent),
+      ull(r.send_would_block), ull(r.packets), ull(r.tx_written),
+      ull(r.property_calls), ull(r.hangs), ull(r.late_deliveries),
+      ull(r.bad_packets), ull(r.lockdep_reports),
+      static_cast<long long>(r.live_packets_at_end), r.Ok() ? "PASS" : "FAIL");
+}
+
+}  // namespace
+
+bool TortureReport::Ok() const {
+  return hangs == 0 && late_deliveries == 0 && lockdep_reports == 0 &&
+         bad_packets == 0 && live_packets_at_end == 0 && cycles > 0;
+}
+
+void SnapshotCounters(const TortureCounters& c, TortureReport* r) {
+  r->cycles = c.cycles.load();
+  r->close_detaches = c.close_detaches.load();
+  r->packets = c.packets.load();
+  r->generations = c.generations.load();
+  r->self_detaches = c.self_detaches.load();
+  r->late_deliveries = c.late_deliveries.load();
+  r->bad_packets = c.bad_packets.load();
+  r->closed_callbacks = c.closed_callbacks.load();
+  r->closed_io_errors = c.closed_io_errors.load();
+  r->peer_closes = c.peer_closes.load();
+  r->sent = c.sent.load();
+  r->send_would_block = c.send_would_block.load();
+  r->send_errors = c.send_errors.load();
+  r->tx_written = c.tx_written.load();
+  r->property_calls = c.property_calls.load();
+}
+
+void FillDetach(LatencyStats& control, LatencyStats& callbacks,
+                TortureReport* r) {
+  r->detach_p50_us = control.Percentile(50);
+  r->detach_p99_us = control.Percentile(99);
+  r->detach_max_us = control.Max();
+  r->callback_detach_p50_us = callbacks.Percentile(50);
+  r->callback_detach_max_us = callbacks.Max();
+}
+
+void PrintReport(const TortureOptions& opts, const TortureReport& r) {
+  if (opts.json) {
+    PrintJson(opts, r);
+  } else {
+    PrintSummary(opts, r);
+  }
+  std::fflush(stdout);
+}
+
+}  // namespace fdlink::tool
