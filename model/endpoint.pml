@@ -343,7 +343,7 @@ proctype Peer() {
   :: (SEND_FDS & 2) && sent < NPKT && !hup[1] -> d_step { rxbuf[1]++; sent++ }
   :: (CLOSE_FDS & 1) && !hup[0] -> hup[0] = true
   :: (CLOSE_FDS & 2) && !hup[1] -> hup[1] = true
-  :: break
+  :: else -> break /* a step taken after everything ended is one not taken */
   od;
   sent = 0
 }

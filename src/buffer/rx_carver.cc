@@ -1,5 +1,6 @@
 #include "fdlink/buffer/rx_carver.h"
 
+#include <cassert>
 #include <cstdlib>
 
 namespace fdlink {
@@ -25,9 +26,9 @@ void RxCarver::NextChunk() {
 }
 
 View RxCarver::Take(size_t n) {
+  assert(n <= slot_size_ && cursor_ + slot_size_ <= chunk_->capacity());
   View v(chunk_, static_cast<uint32_t>(cursor_), static_cast<uint32_t>(n));
   cursor_ += (n + kAlign - 1) & ~(kAlign - 1);
-  if (cursor_ + slot_size_ > chunk_->capacity()) NextChunk();
   return v;
 }
 

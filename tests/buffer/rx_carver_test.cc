@@ -89,7 +89,12 @@ TEST(RxCarverTest, MovesToANewChunkAndFreesTheOldOneOnRelease) {
     EXPECT_EQ(Chunk::LiveCount(), base + 1);
     std::vector<View> views;
     // 16 full slots fill the 256 KiB chunk exactly.
-    for (int i = 0; i < 16; ++i) views.push_back(carver.Take(16384));
+    for (int i = 0; i < 16; ++i) {
+      (void)carver.Slot();
+      views.push_back(carver.Take(16384));
+    }
+    EXPECT_EQ(carver.chunks_started(), 1u);
+    (void)carver.Slot();  // The next slot cannot fit: a new chunk.
     EXPECT_EQ(carver.chunks_started(), 2u);
     EXPECT_EQ(Chunk::LiveCount(), base + 2);
     Chunk* old_chunk = views[0].chunk().get();
@@ -111,11 +116,16 @@ TEST(RxCarverTest, MovesOnWhenTheTailIsSmallerThanASlot) {
   std::vector<View> views;
   // Three 65,000-byte packets (65,024 with padding) leave 67,072 bytes of
   // the 256 KiB chunk: still room for a slot.
-  for (int i = 0; i < 3; ++i) views.push_back(carver.Take(65000));
+  for (int i = 0; i < 3; ++i) {
+    (void)carver.Slot();
+    views.push_back(carver.Take(65000));
+  }
   EXPECT_EQ(carver.chunks_started(), 1u);
   EXPECT_EQ(carver.Slot().data(), views[2].data() + RoundUp(65000));
-  // A fourth leaves 2,048 bytes: too few, so the carver moves on.
+  // A fourth leaves 2,048 bytes: too few, so the next slot moves on (the
+  // views still hold the chunk, so it cannot be reused).
   views.push_back(carver.Take(65000));
+  (void)carver.Slot();
   EXPECT_EQ(carver.chunks_started(), 2u);
   View v = carver.Take(1);
   EXPECT_NE(v.chunk().get(), views[0].chunk().get());
@@ -124,10 +134,8 @@ TEST(RxCarverTest, MovesOnWhenTheTailIsSmallerThanASlot) {
   EXPECT_EQ(views[3].size(), 65000u);
 }
 
-// Known failing: see the report. RxCarver::Take (src/buffer/rx_carver.cc)
-// calls NextChunk() while the View it is about to return still holds the
-// chunk, so NextChunk's "UseCount() == 1 -> reuse" branch can never fire and
-// the carver always starts a new chunk.
+// The move to a new chunk is decided at the next Slot(), after the caller
+// had the chance to release what it took, so a chunk nobody holds is reused.
 TEST(RxCarverTest, ReusesItsChunkWhenEveryViewWasReleased) {
   const int64_t base = Chunk::LiveCount();
   RxCarver carver(16384);
@@ -146,10 +154,13 @@ TEST(RxCarverTest, ReleasedChunksDoNotAccumulate) {
   const int64_t base = Chunk::LiveCount();
   RxCarver carver(1500);
   for (int i = 0; i < 5000; ++i) {
+    (void)carver.Slot();
     PacketBufferPtr p = PacketBuffer::FromView(carver.Take(1400));
     EXPECT_EQ(p->Size(), 1400u);
   }
-  EXPECT_GT(carver.chunks_started(), 1u);
+  // Every packet was released before the next slot, so the carver kept
+  // reusing its one chunk.
+  EXPECT_EQ(carver.chunks_started(), 1u);
   EXPECT_EQ(Chunk::LiveCount(), base + 1);  // Only the carver's own chunk.
 }
 

@@ -29,9 +29,14 @@ class RxCarver {
   explicit RxCarver(size_t slot_size);
 
   // Slot is where the next read goes: `slot_size` writable bytes.
-  std::span<uint8_t> Slot() { return {chunk_->data() + cursor_, slot_size_}; }
-  // Take turns the first n bytes of the current slot into a View and moves
-  // the cursor past them. n must be <= slot_size.
+  // When the chunk's tail is too small it moves on first, reusing the chunk
+  // from the start if every packet carved from it has been released by now.
+  std::span<uint8_t> Slot() {
+    if (cursor_ + slot_size_ > chunk_->capacity()) NextChunk();
+    return {chunk_->data() + cursor_, slot_size_};
+  }
+  // Take turns the first n bytes of the current slot (the last Slot()
+  // returned) into a View and moves the cursor past them. n <= slot_size.
   View Take(size_t n);
   // Chunks is how many chunks this carver has started (for tests).
   size_t chunks_started() const { return chunks_started_; }

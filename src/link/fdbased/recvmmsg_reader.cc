@@ -28,6 +28,10 @@ class RecvMMsgReader final : public PacketReader {
   }
 
   Result<size_t> Read(std::span<RxFrame> out) override {
+    // Slots used last time get fresh buffers now, once the frames read into
+    // them have likely been released (so their chunk can be reused).
+    for (size_t i = 0; i < used_; ++i) Refresh(i);
+    used_ = 0;
     const size_t want = out.size() < msgs_.size() ? out.size() : msgs_.size();
     Result<size_t> n = sys::RecvMmsg(fd_, std::span(msgs_).first(want));
     if (!n) return n.error();
@@ -36,11 +40,11 @@ class RecvMMsgReader final : public PacketReader {
       if (len == 0 && zero_is_eof_) {
         // End of stream; frames before it are delivered first.
         if (i == 0) return Errc::kPeerClosed;
-        return i;
+        return i;  // used_ covers the slots taken before it.
       }
       out[i].truncated = (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
       out[i].bytes = carvers_[i].Take(len);
-      Refresh(i);
+      used_ = i + 1;
     }
     return *n;
   }
@@ -58,6 +62,7 @@ class RecvMMsgReader final : public PacketReader {
 
   const int fd_;
   const bool zero_is_eof_;
+  size_t used_ = 0;  // Slots [0, used_) were filled by the last Read.
   std::vector<RxCarver> carvers_;
   std::vector<iovec> iovs_;
   std::vector<mmsghdr> msgs_;

@@ -15,8 +15,8 @@ int main() {
   auto ep = fdlink::fdbased::Endpoint::Create(opts);
   if (!ep) return 2;
   const uint8_t payload[] = {0x45, 0, 0, 20};
-  fdlink::PacketBufferPtr p =
-      fdlink::PacketBuffer::Create({.reserve_header_bytes = 0, .payload = payload});
+  fdlink::PacketBufferPtr p = fdlink::PacketBuffer::Create(
+      {.reserve_header_bytes = 0, .payload = payload});
   auto n = (*ep)->WritePackets(std::span(&p, 1));
   if (!n || *n != 1) return 3;
   uint8_t buf[64];
