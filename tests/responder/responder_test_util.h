@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <span>
 #include <string_view>
 #include <thread>
@@ -234,6 +235,8 @@ enum class LinkMode { kEthernet, kRawIp };
 inline const char* LinkModeName(LinkMode m) {
   return m == LinkMode::kEthernet ? "Ethernet" : "RawIp";
 }
+// PrintTo names the mode in test output.
+inline void PrintTo(LinkMode m, std::ostream* os) { *os << LinkModeName(m); }
 
 // ResponderHarness runs a Responder on a real fdbased::Endpoint over one
 // SOCK_SEQPACKET socketpair (one receive thread, so packets are handled in
