@@ -78,7 +78,7 @@ Result<size_t> SendMmsg(int fd, std::span<mmsghdr> msgs) {
   int n;
   do {
     n = ::sendmmsg(fd, msgs.data(), static_cast<unsigned>(msgs.size()),
-                   MSG_DONTWAIT);
+                   MSG_DONTWAIT | MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   return SizeResult(n, "sendmmsg");
 }

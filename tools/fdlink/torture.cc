@@ -145,8 +145,9 @@ class Control {
 }  // namespace
 
 int RunTorture(const TortureOptions& opts) {
-  // A write to a socket whose peer closed raises SIGPIPE: the endpoint's
-  // writes do not pass MSG_NOSIGNAL, so the torture ignores the signal.
+  // The endpoint's writes do not pass MSG_NOSIGNAL, and on some fd types
+  // (stream sockets) a write after the peer closed raises SIGPIPE; the
+  // peers here close mid-flight, so the torture ignores the signal.
   std::signal(SIGPIPE, SIG_IGN);
   const uint64_t seed =
       opts.seed != 0

@@ -1,7 +1,6 @@
 // `fdlink torture`: floods an fd-based endpoint while threads attach,
 // detach, reconfigure, write and hang up on it, and checks that every detach
 // is prompt and final.
-#include <map>
 #include <memory>
 #include <string>
 
@@ -18,33 +17,44 @@ void AddTorture(CLI::App& app, int* exit_code) {
       "Attach/detach an fd-based endpoint in a loop under a packet flood and "
       "fail on any hang, late delivery, lockdep report or leaked packet");
   sub->add_option("--seconds", opts->seconds, "How long to run")
-      ->check(CLI::Range(0.05, 86400.0));
+      ->check(CLI::Range(0.05, 86400.0))
+      ->capture_default_str();
   sub->add_option("--cycles", opts->cycles,
                   "Stop after this many attach/detach cycles (0: no limit)");
   sub->add_option("--fds", opts->fds, "Socketpairs per endpoint")
-      ->check(CLI::Range(1, 16));
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
   sub->add_option("--processors", opts->processors,
                   "Processor threads per fd (1: deliver on the loop thread)")
-      ->check(CLI::Range(1, 16));
-  sub->add_option("--mode", opts->mode, "Receive mode: readv or recvmmsg")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, fdbased::PacketDispatchMode>{
-              {"readv", fdbased::PacketDispatchMode::kReadv},
-              {"recvmmsg", fdbased::PacketDispatchMode::kRecvMMsg}}));
-  sub->add_option("--socket", opts->socket_type,
-                  "Socketpair type: seqpacket (peer close is a hang-up) or "
-                  "dgram")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, int>{
-          {"seqpacket", SOCK_SEQPACKET}, {"dgram", SOCK_DGRAM}}));
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  // Strings, converted in the callback, so --help lists the names.
+  auto mode = std::make_shared<std::string>("recvmmsg");
+  auto socket = std::make_shared<std::string>("seqpacket");
+  sub->add_option("--mode", *mode, "Receive mode")
+      ->check(CLI::IsMember({"readv", "recvmmsg"}))
+      ->capture_default_str();
+  sub->add_option("--socket", *socket,
+                  "Socketpair type: with seqpacket a peer close reaches the "
+                  "endpoint as a hang-up; with dgram Linux does not signal it")
+      ->check(CLI::IsMember({"seqpacket", "dgram"}))
+      ->capture_default_str();
   sub->add_option("--max-pause-us", opts->max_pause_us,
                   "Longest random pause between an attach and its detach")
-      ->check(CLI::Range(0, 1000000));
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
   sub->add_option("--hang-ms", opts->hang_ms, "Watchdog limit for any one call")
-      ->check(CLI::Range(1, 600000));
+      ->check(CLI::Range(1, 600000))
+      ->capture_default_str();
   sub->add_option("--seed", opts->seed, "Random seed (0: pick one)");
   sub->add_flag("--json", opts->json,
                 "Print one JSON object (on the last line) instead");
-  sub->callback([opts, exit_code] { *exit_code = RunTorture(*opts); });
+  sub->callback([opts, mode, socket, exit_code] {
+    opts->mode = *mode == "readv" ? fdbased::PacketDispatchMode::kReadv
+                                  : fdbased::PacketDispatchMode::kRecvMMsg;
+    opts->socket_type = *socket == "dgram" ? SOCK_DGRAM : SOCK_SEQPACKET;
+    *exit_code = RunTorture(*opts);
+  });
 }
 
 const RegisterCommand kRegister(30, AddTorture);

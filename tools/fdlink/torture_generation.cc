@@ -52,17 +52,15 @@ Result<std::unique_ptr<Generation>> Generation::Create(
   g->ep_ = std::move(*ep);
 
   Watchdog& w = *c.ctx->watchdog;
-  for (size_t i = 0; i < (getenv("NOWRITERS") ? 0 : g->peers_.size()); ++i) {
+  for (size_t i = 0; i < g->peers_.size(); ++i) {
     g->writers_.emplace_back([gp, i, &w] {
       ScopedSlot slot(w, "peer writer", static_cast<int>(i));
       FloodPeer(gp->peers_[i], gp->packets_, *gp->peer_ctl_[i],
                 *gp->cfg_.ctx->counters, slot.get());
     });
   }
-  if (!getenv("NOCALLERS")) {
   g->callers_.emplace_back([gp] { gp->RunProperties(0); });
   g->callers_.emplace_back([gp] { gp->RunTx(0); });
-  }
   g->callers_.emplace_back([gp] { gp->RunPeerCloser(); });
   return g;
 }

@@ -40,7 +40,8 @@ Result<size_t> Write(int fd, std::span<const uint8_t> buf);
 Result<size_t> Writev(int fd, std::span<const iovec> iov);
 // RecvMmsg is recvmmsg(2) with MSG_DONTWAIT; returns messages received.
 Result<size_t> RecvMmsg(int fd, std::span<mmsghdr> msgs);
-// SendMmsg is sendmmsg(2) with MSG_DONTWAIT; returns messages sent.
+// SendMmsg is sendmmsg(2) with MSG_DONTWAIT and MSG_NOSIGNAL (a closed
+// stream peer is an EPIPE error, not a SIGPIPE); returns messages sent.
 Result<size_t> SendMmsg(int fd, std::span<mmsghdr> msgs);
 
 // PollResult says which of the two descriptors became ready.

@@ -140,7 +140,9 @@ void Endpoint::Detach() {
   for (auto& a : waiting) groups.push_back(&a->Group());
   // No lock is held here: the threads being waited for may take mu_.
   ThreadGroup::WaitIdle(groups);
-  Reap();
+  // The threads have left their groups; joining them (waiting for the OS
+  // to finish them off) is left to the next Attach, Wait, Close or the
+  // destructor, so a detach returns as soon as the dispatcher is safe.
 }
 
 void Endpoint::Reap() {
@@ -182,6 +184,7 @@ void Endpoint::Wait() {
 
 void Endpoint::Close() {
   Detach();
+  Reap();
   std::function<void()> action;
   {
     MutexLock l(&mu_);
