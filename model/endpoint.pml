@@ -1,8 +1,8 @@
 /*
  * endpoint.pml: the attach/detach lifecycle of fdbased::Endpoint as a Promela
- * model, checked by spin. docs/model-mapping.md maps every process and
- * variable to the code and lists the bounds and measured state counts;
- * model/run_spin.sh builds and runs the verifier.
+ * model, checked by spin. docs/CONCURRENCY.md maps every process and
+ * variable to the code and lists the bounds, the step merges and the state
+ * counts; model/run_spin.sh builds and runs the verifier.
  *
  * Checked (spin -a; cc -DSAFETY pan.c; ./pan):
  *  - no invalid end state: every loop and processor thread of every
@@ -11,44 +11,58 @@
  *  - A1 (delivery): no DeliverNetworkPacket on attachment g's dispatcher
  *    starts after an Attach(nullptr) that covered g returned: on a control
  *    thread (dispatcher_alive[g]: the caller then destroys the dispatcher) or
- *    on a callback (quiesced[g]);
+ *    on a callback (quiesced[g], from the moment its WaitIdle returned);
  *  - A2 (closed callback): at most once per fd per attachment, and never
  *    when a stop had been requested by the time the loop ended;
- *  - A3 (reap/close): Reap joins only idle groups, each once, never its own
- *    thread's; after Close nothing is current, stopping or live.
+ *  - A3 (reap/close): Reap joins only idle groups, each once; after Close
+ *    nothing is current, stopping or live, and every attachment was joined.
  *
  * Switches (spin -DNAME[=VALUE]):
- *  PROCESSORS=1   inline delivery on the loop thread (processors == 1);
- *  PROCESSORS=2   (default) processors > 1, modelled as one processor thread
- *                 per channel fed by a ProcessorQueue of capacity QCAP;
+ *  PROCESSORS=1   (default) inline delivery on the loop thread;
+ *  PROCESSORS=2   processors > 1, modelled as one processor thread per
+ *                 channel fed by a ProcessorQueue of capacity QCAP;
+ *  CYCLES, NPKT, BATCH, QCAP, SEND_FDS, CLOSE_FDS, CB_DETACH, DETACHER:
+ *                 bounds (see below and the doc);
  *  GVISOR_PREFIX  gVisor's pre-fix ordering: mu_ is an RW lock, Detach holds
  *                 it as a writer while it waits for the threads, and the loop
  *                 takes it as a reader to read the link address before it
- *                 delivers. Spin must report an invalid end state (deadlock).
+ *                 delivers. Spin must report an invalid end state (deadlock);
  *  BREAK_LOOP_STOP_CHECK, BREAK_PROC_STOP_CHECK  sanity checks only: the loop
  *                 (or the processor) ignores the stop flag; A1 must fail.
  */
 
 /* ---- bounds ---- */
-#define NGEN 2 /* attachments: attach, detach, re-attach, close */
-#define NFD 2  /* fds (= channels) */
+#define NGEN 2 /* attachments the arrays hold */
+#define NFD 2  /* fds (= channels); the code below is unrolled for 2 */
+#ifndef CYCLES
+#define CYCLES 2 /* control: attach, detach, re-attach, close (1: attach, close) */
+#endif
 #ifndef NPKT
-#define NPKT 2 /* packets the peer sends in total, over both fds */
+#define NPKT 2 /* packets the peer sends in total */
 #endif
 #ifndef SEND_FDS
-#define SEND_FDS 3 /* bit f: the peer may send on fd f */
+#define SEND_FDS 1 /* bit f: the peer may send on fd f */
 #endif
 #ifndef CLOSE_FDS
-#define CLOSE_FDS 3 /* bit f: the peer may close fd f */
+#define CLOSE_FDS 2 /* bit f: the peer may close fd f */
+#endif
+#ifndef DETACHER
+#define DETACHER 2 /* second control thread: 0 none, 1 Detach, 2 Detach or Wait */
+#endif
+#ifndef BATCH
+#define BATCH 2 /* frames one Read returns at most (kMaxMsgsPerRecv) */
 #endif
 #ifndef QCAP
-#define QCAP 2 /* ProcessorQueue::kCapacity */
+#define QCAP 1 /* ProcessorQueue::kCapacity */
 #endif
 #ifndef PROCESSORS
-#define PROCESSORS 2
+#define PROCESSORS 1
 #endif
 #ifdef GVISOR_PREFIX
+#undef CB_DETACH
 #define CB_DETACH 0 /* isolate the lock-order deadlock (see the doc) */
+#undef DETACHER
+#define DETACHER 0
 #endif
 #ifndef CB_DETACH
 #define CB_DETACH 1 /* callbacks may call Attach(nullptr) */
@@ -71,8 +85,9 @@ byte stopping;       /* stopping_: bit g set = attachment g is in it */
 bool closed_;        /* closed_ */
 
 /* ---- Attachment g (attachment.h) ---- */
-bool stop[NGEN]; /* stop_ (atomic) */
-bool efd[NGEN];  /* stop_fd_ signalled: the eventfd counter is > 0 */
+bool started[NGEN]; /* Attachment::Start ran: its threads exist */
+bool stop[NGEN];    /* stop_ (atomic) */
+bool efd[NGEN];     /* stop_fd_ signalled: the eventfd counter is > 0 */
 /* ThreadGroup group_ of attachment g; every access is one critical section
  * of the group's internal mutex, so one atomic step here. */
 byte live[NGEN];   /* live_ */
@@ -89,249 +104,297 @@ bool hup[NFD];   /* the peer closed fd f */
 
 /* ---- ghosts ---- */
 bool dispatcher_alive[NGEN]; /* false once the control's detach returned */
-bool quiesced[NGEN];         /* true once any detach covering g waited */
+bool quiesced[NGEN];         /* true once a detach covering g has waited */
 byte closed_calls[NQ];       /* closed callbacks per (g, fd) */
 bool reaped[NGEN];           /* removed from stopping_ and joined */
 
 #define MU_FREE (!mu_w && mu_r == 0)
 
-/* Attachment::RequestStop(a), under mu_: three steps as in the code (the
- * flag, the eventfd, then every queue's Stop()). */
+/* The rest of Attachment::RequestStop(a) after the stop flag: signal the
+ * eventfd, then Stop() every queue of a. */
 #if PROCESSORS > 1
-#define STOP_QUEUES(a) \
-  d_step { qstopped[a * NFD] = true; qlen[a * NFD] = 0; \
-           qstopped[a * NFD + 1] = true; qlen[a * NFD + 1] = 0 }
+#define SIGNAL_STOP(a) \
+  efd[a] = true; \
+  qstopped[a * NFD] = true; qlen[a * NFD] = 0; \
+  qstopped[a * NFD + 1] = true; qlen[a * NFD + 1] = 0
 #else
-#define STOP_QUEUES(a) skip
+#define SIGNAL_STOP(a) efd[a] = true
 #endif
 
-/* Endpoint::Reap's critical section (the caller holds mu_ or takes it in the
- * same step): erase every stopping attachment whose group is idle, then join
+/* Endpoint::Reap (from Attach, Wait and Close; the caller takes mu_ in the
+ * same step): erase every stopping attachment whose group is idle and join
  * it. Joining an idle group only waits for threads that already left, so it
- * is folded into the same step and checked (A3). */
-inline reap_body(member, selfg) {
+ * is part of the step; A3: each attachment is joined once. */
+inline reap_body() {
   if
   :: (stopping & BIT(0)) && live[0] == 0 ->
-    assert(!reaped[0] && !(member && selfg == 0));
+    assert(!reaped[0]);
     reaped[0] = true;
     stopping = stopping & ~BIT(0)
   :: else -> skip
   fi;
   if
   :: (stopping & BIT(1)) && live[1] == 0 ->
-    assert(!reaped[1] && !(member && selfg == 1));
+    assert(!reaped[1]);
     reaped[1] = true;
     stopping = stopping & ~BIT(1)
   :: else -> skip
   fi
 }
 
-/* Endpoint::Detach, first part: under mu_, stop the current attachment, move
- * it to stopping_ and snapshot stopping_ into ws. The fixed code releases
- * mu_ at the end; the pre-fix code keeps it. */
-inline detach_begin() {
-  atomic { MU_FREE -> mu_w = true; a = current };
+/* ThreadGroup::WaitIdle's condition on the groups in ws: a non-member waits
+ * for live_ == 0; a member counts parked members as idle. */
+#define IDLE_OTHER(ws) \
+  (((ws & BIT(0)) == 0 || live[0] == 0) && ((ws & BIT(1)) == 0 || live[1] == 0))
+#define IDLE_MEMBER(ws) \
+  (((ws & BIT(0)) == 0 || live[0] - parked[0] == 0) && \
+   ((ws & BIT(1)) == 0 || live[1] - parked[1] == 0))
+
+/* Endpoint::Detach, step 1: take mu_, read current_ and, if there is one,
+ * set its stop flag (RequestStop's first store). */
+inline detach_lock() {
+  atomic {
+    MU_FREE -> mu_w = true; a = current;
+    if
+    :: a != NONE -> stop[a] = true
+    :: else -> skip
+    fi
+  }
+}
+
+/* Endpoint::Detach, step 2 (still under mu_): the rest of RequestStop, move
+ * current_ to stopping_, snapshot stopping_ into ws. */
+inline detach_move() {
   if
   :: a != NONE ->
-    stop[a] = true;
-    efd[a] = true;
-    STOP_QUEUES(a)
+    SIGNAL_STOP(a);
+    stopping = stopping | BIT(a);
+    current = NONE;
+    a = NONE
   :: else -> skip
   fi;
-  d_step {
-    if
-    :: a != NONE -> stopping = stopping | BIT(a); current = NONE
-    :: else -> skip
-    fi;
-    ws = stopping;
-    a = NONE;
-#ifndef GVISOR_PREFIX
-    mu_w = false /* no lock is held while waiting */
-#endif
-  }
+  ws = stopping
 }
 
-/* Endpoint::Detach, last part: Reap, then the detach returns. The fixed code
- * takes mu_ again; the pre-fix code still holds it and releases it here. */
-inline detach_end(member, selfg) {
-#ifdef GVISOR_PREFIX
-  d_step { reap_body(member, selfg); ws = 0; mu_w = false }
-#else
-  atomic {
-    MU_FREE ->
-    /* ghost: every group waited for is quiescent from here on */
-    if :: ws & BIT(0) -> quiesced[0] = true :: else -> skip fi;
-    if :: ws & BIT(1) -> quiesced[1] = true :: else -> skip fi;
-    ws = 0;
-    reap_body(member, selfg)
-  }
-#endif
-}
-
-/* Attach(nullptr) from a thread that is in no group (a control thread):
- * ThreadGroup::WaitIdle waits for live_ == 0 of each group, in order. */
-inline detach_other() {
-  detach_begin();
-  ((ws & BIT(0)) == 0 || live[0] == 0);
-  ((ws & BIT(1)) == 0 || live[1] == 0);
-  detach_end(false, 0)
-}
-
-/* Attach(nullptr) from a callback on a thread of group g: WaitIdle parks the
- * caller in its own group and waits until every member of each group has
- * left or is parked. Unparking is a separate critical section. */
-inline detach_member(g) {
-  detach_begin();
-  d_step { parked[g]++ };
-  ((ws & BIT(0)) == 0 || live[0] - parked[0] == 0);
-  ((ws & BIT(1)) == 0 || live[1] - parked[1] == 0);
-  d_step { parked[g]-- };
-  detach_end(true, g)
-}
-
-/* The callback side of DeliverNetworkPacket on attachment g's dispatcher.
- * Reading the link address is an atomic load: no step. */
-inline deliver_body(g) {
-#if CB_DETACH
+inline destroy_dispatcher(gone) {
   if
-  :: skip
-  :: detach_member(g)
+  :: gone != NONE -> dispatcher_alive[gone] = false
+  :: else -> skip
+  fi
+}
+
+inline set_quiesced() {
+  if :: ws & BIT(0) -> quiesced[0] = true :: else -> skip fi;
+  if :: ws & BIT(1) -> quiesced[1] = true :: else -> skip fi
+}
+
+#ifndef GVISOR_PREFIX
+/* Attach(nullptr) from a thread in no group (a control thread): release mu_,
+ * wait for live_ == 0 of every snapshotted group, return. (Detach does not
+ * Reap: the next Attach, Wait or Close joins the threads.) The wait's
+ * condition, once true, stays true (a stopped group gains no members), so
+ * the wait is part of the step that releases mu_; the process still blocks
+ * there while it is false. When it returns, the caller destroys dispatcher
+ * `gone` (NONE: none). */
+inline detach_other(gone) {
+  detach_lock();
+  atomic {
+    detach_move();
+    mu_w = false; /* no lock is held while waiting */
+    IDLE_OTHER(ws) -> set_quiesced(); /* WaitIdle returns */
+    ws = 0;
+    destroy_dispatcher(gone)
+  }
+}
+
+/* Attach(nullptr) from a callback on a thread of group g: release mu_ and
+ * park in its own group (one step: nobody can tell the two orders apart),
+ * wait until every member has left or is parked (not a stable condition: a
+ * separate step), unpark, return. The snapshot holds g and nothing else
+ * (the control's attach(1) reaps attachment 0 first), so the per-group
+ * waits are one condition; the assertion checks that premise. */
+inline detach_member(g) {
+  detach_lock();
+  atomic { detach_move(); assert(ws == BIT(g)); mu_w = false; parked[g]++ };
+  IDLE_MEMBER(ws);
+  atomic { parked[g]--; set_quiesced(); ws = 0 } /* WaitIdle returns */
+}
+#else
+/* gVisor's pre-fix Attach(nil): mu_ stays held (as a writer) while waiting
+ * for the dispatch loops. */
+inline detach_other(gone) {
+  detach_lock();
+  atomic { detach_move() };
+  IDLE_OTHER(ws); /* WaitIdle with mu_ still held */
+  atomic { ws = 0; mu_w = false; destroy_dispatcher(gone) }
+}
+inline detach_member(g) {
+  detach_lock();
+  atomic { detach_move(); parked[g]++ };
+  IDLE_MEMBER(ws);
+  atomic { parked[g]--; ws = 0; mu_w = false }
+}
+#endif
+
+/* A DeliverNetworkPacket on attachment g's dispatcher starts (A1); the
+ * callback reads the link address (an atomic load: no step) or calls
+ * Attach(nullptr). `then` runs after it returns. */
+#define DELIVERY_STARTS(g) assert(dispatcher_alive[g] && !quiesced[g])
+#if CB_DETACH
+#define DELIVER(g, then) \
+  if \
+  :: DELIVERY_STARTS(g); then \
+  :: DELIVERY_STARTS(g); detach_member(g); then \
   fi
 #else
-  skip
+#define DELIVER(g, then) DELIVERY_STARTS(g); then
 #endif
-}
-#define DELIVERY_STARTS(g) assert(dispatcher_alive[g] && !quiesced[g]) /* A1 */
 
-/* ---- a receive loop: Attachment::RunLoop, Dispatch and EndLoop ---- */
-proctype Loop(byte g; byte f) {
-  byte r;            /* 0 packet/continue, 1 would block, 2 stop, 3 hangup */
-  bool closed;       /* the loop ends because the peer closed */
-  byte a = NONE, ws; /* for detach_member() */
-  byte q = g * NFD + f;
-  /* group_.Bind(): a member from here on */
-  do
-#ifndef BREAK_LOOP_STOP_CHECK
-  :: stop[g] -> break
-  :: else ->
-#else
-  :: true ->
-#endif
-    atomic { /* reader->Read(frames), one frame per read */
-      if
-      :: rxbuf[f] > 0 -> rxbuf[f]--; r = 0
-      :: rxbuf[f] == 0 && hup[f] -> closed = true /* EOF */
-      :: rxbuf[f] == 0 && !hup[f] -> r = 1 /* kWouldBlock */
-      fi
-    };
-    if
-    :: closed -> break
-    :: r == 1 ->
-      atomic { /* sys::PollTwo(fd, stop_fd_), blocking */
-        rxbuf[f] > 0 || hup[f] || efd[g] ->
-        if
-        :: efd[g] -> r = 2
-        :: !efd[g] && rxbuf[f] == 0 && hup[f] -> r = 3
-        :: else -> r = 0
-        fi
-      };
-      if
-      :: r == 2 -> break /* p->stop */
-      :: r == 3 -> closed = true; break /* POLLHUP, not readable */
-      :: else -> skip
-      fi
-    :: else ->
-      if
-#ifndef BREAK_LOOP_STOP_CHECK
-      :: stop[g] -> skip /* read before the stop: dropped (kDetached) */
-      :: else ->
-#else
-      :: true ->
-#endif
-#ifdef GVISOR_PREFIX
-        atomic { !mu_w -> mu_r++ }; /* LinkAddress() takes mu_.RLock() */
-        mu_r--;
-#endif
-#if PROCESSORS > 1
-        atomic { /* ProcessorQueue::Push: waits while full unless stopped */
-          qlen[q] < QCAP || qstopped[q] ->
-          if
-          :: qstopped[q] -> skip /* returned false: dropped (kDetached) */
-          :: else -> qlen[q]++
-          fi
-        }
-#else
-        DELIVERY_STARTS(g);
-        deliver_body(g)
-#endif
-      fi
-    fi;
-    r = 0
-  od;
-  /* EndLoop. The ghost r records whether a stop had been requested when
-   * the loop ended; its queues Finish() in the same step. */
-  atomic {
-    r = stop[g];
-#if PROCESSORS > 1
-    qfinishing[q] = true
-#endif
-  };
-  if
-  :: closed && !stop[g] ->
-    d_step { /* Options.closed_func(why): A2 */
-      closed_calls[q]++;
-      assert(closed_calls[q] == 1 && r == 0)
-    };
-#if CB_DETACH
-    if
-    :: skip
-    :: detach_member(g)
-    fi
-#else
-    skip
-#endif
-  :: else -> skip
-  fi;
-  d_step { live[g]--; r = 0; closed = false } /* group_.Leave(): last touch */
-}
+/* group_.Leave(): the thread's last touch; the slot moves to the next
+ * attachment with every local reset. */
+#define LEAVE d_step { live[g]--; r = 0; q = 0; g++ }
 
-#if PROCESSORS > 1
-/* ---- a processor: Attachment::RunProcessor over one ProcessorQueue ---- */
-proctype Proc(byte g; byte f) {
-  byte n;            /* the batch TakeAll swapped out; 255: exit */
-  byte a = NONE, ws; /* for detach_member() */
-  byte q = g * NFD + f;
-  /* group_.Bind() */
-  do
-  :: atomic { /* ProcessorQueue::TakeAll, blocking */
-       qstopped[q] || qlen[q] > 0 || qfinishing[q] ->
-       if
-       :: qstopped[q] -> n = 255 /* Stop(): exit now */
-       :: !qstopped[q] && qlen[q] > 0 -> n = qlen[q]; qlen[q] = 0
-       :: !qstopped[q] && qlen[q] == 0 -> n = 255 /* Finish(), drained */
-       fi
-     };
-     if
-     :: n == 255 -> break
-     :: else -> skip
-     fi;
-     do
-     :: n > 0 ->
-       if
-#ifndef BREAK_PROC_STOP_CHECK
-       :: stop[g] -> skip /* processor_detach_drops */
-       :: else ->
+#ifndef BREAK_LOOP_STOP_CHECK
+#define FRAME_OK !stop[g]
 #else
-       :: true ->
+#define FRAME_OK true
 #endif
-         DELIVERY_STARTS(g);
-         deliver_body(g)
+
+/* ProcessorQueue::Push: waits while the queue is full unless stopped. */
+#define PUSH \
+  atomic { \
+    qlen[q] < QCAP || qstopped[q] -> \
+    if \
+    :: qstopped[q] -> skip /* returned false: dropped */ \
+    :: else -> qlen[q]++ \
+    fi \
+  }
+
+/* ---- the receive loop of fd f: Attachment::RunLoop, Dispatch, EndLoop ----
+ * One process per fd plays that fd's loop thread of attachment 0, then of
+ * attachment 1 (the thread of attachment 1 starts only after the one of
+ * attachment 0 left its group). r: 0 frames read or continue, 1 would
+ * block, 2 stopped, 3 peer closed, 4 the closed callback runs. */
+proctype Loop(byte f) {
+  byte g;             /* the attachment this thread belongs to */
+  byte r;
+  byte n;             /* frames of the batch not yet dispatched */
+  bool ended_stopped; /* ghost: stop was requested when the loop ended */
+  byte a = NONE, ws;  /* for detach_member() */
+  byte q;             /* this channel's queue: g * NFD + f */
+end_idle:
+  do
+  :: atomic { g < CYCLES && started[g] -> q = g * NFD + f } /* group_.Bind() */
+    do
+    :: atomic { /* while (!StopRequested()) { n = reader->Read(frames) ... */
+         if
+         :: stop[g] -> r = 2
+         :: !stop[g] && rxbuf[f] > 0 -> /* a batch of up to BATCH frames */
+           n = (rxbuf[f] > BATCH -> BATCH : rxbuf[f]);
+           rxbuf[f] = rxbuf[f] - n
+         :: !stop[g] && rxbuf[f] == 0 && hup[f] -> r = 3  /* EOF */
+         :: !stop[g] && rxbuf[f] == 0 && !hup[f] -> r = 1 /* kWouldBlock */
+         fi;
+         ended_stopped = stop[g]
+       };
+       if
+       :: r >= 2 -> break
+       :: r == 1 ->
+         atomic { /* sys::PollTwo(fd, stop_fd_), blocking */
+           rxbuf[f] > 0 || hup[f] || efd[g] ->
+           if
+           :: efd[g] -> r = 2 /* p->stop */
+           :: !efd[g] && rxbuf[f] == 0 && hup[f] -> r = 3 /* POLLHUP */
+           :: else -> r = 0 /* readable: read again */
+           fi;
+           ended_stopped = stop[g]
+         };
+         if
+         :: r >= 2 -> break
+         :: else -> skip
+         fi
+       :: r == 0 -> skip
        fi;
-       n--
-     :: else -> break
-     od
-  od;
-  atomic { live[g]--; n = 0 } /* group_.Leave(): last touch */
+       do /* for each frame: if (StopRequested()) drop, else Dispatch */
+#ifndef BREAK_LOOP_STOP_CHECK
+       :: n > 0 && stop[g] -> n-- /* read before the stop: kDetached */
+#endif
+#if defined(GVISOR_PREFIX) || PROCESSORS == 1
+       :: n > 0 && FRAME_OK ->
+         n--;
+#ifdef GVISOR_PREFIX
+         atomic { !mu_w -> mu_r++ }; /* LinkAddress(): mu_.RLock() */
+         mu_r--;
+#endif
+#if PROCESSORS == 1
+         DELIVER(g, skip)
+#else
+         PUSH
+#endif
+#else
+       /* (The check and the Push are one step: a stop in between makes Push
+        * fail, a stop just after clears the queue; dropped either way.) */
+       :: atomic { n > 0 && FRAME_OK -> n--; PUSH }
+#endif
+       :: n == 0 -> break
+       od
+    od;
+    /* EndLoop: Finish() the queue; the closed callback unless stopped. */
+    atomic {
+#if PROCESSORS > 1
+      qfinishing[q] = true;
+#endif
+      if
+      :: r == 3 && !stop[g] -> /* Options.closed_func(why): A2 */
+        closed_calls[q]++;
+        assert(closed_calls[q] == 1 && !ended_stopped);
+        r = 4
+      :: else -> r = 0
+      fi;
+      ended_stopped = false
+    };
+    if
+#if CB_DETACH
+    :: r == 4 -> detach_member(g); LEAVE
+#endif
+    :: true -> LEAVE
+    fi
+  :: g == CYCLES -> break
+  od
+}
+
+#if PROCESSORS > 1
+/* ---- the processor of channel f: Attachment::RunProcessor ----
+ * Like Loop, one process plays the thread of each attachment in turn.
+ * r is the batch TakeAll swapped out. */
+proctype Proc(byte f) {
+  byte g, r;
+  byte a = NONE, ws; /* for detach_member() */
+  byte q;            /* its queue: g * NFD + f */
+end_idle:
+  do
+  :: atomic { g < CYCLES && started[g] -> q = g * NFD + f } /* Bind() */
+    do
+    :: atomic { /* ProcessorQueue::TakeAll, blocking */
+         qstopped[q] || qlen[q] > 0 || qfinishing[q] ->
+         if
+         :: qstopped[q] -> LEAVE; break /* Stop(): exit now */
+         :: !qstopped[q] && qlen[q] > 0 -> r = qlen[q]; qlen[q] = 0
+         :: !qstopped[q] && qlen[q] == 0 -> LEAVE; break /* drained */
+         fi
+       };
+       do /* for each packet of the batch */
+#ifndef BREAK_PROC_STOP_CHECK
+       :: r > 0 && stop[g] -> r-- /* processor_detach_drops */
+       :: r > 0 && !stop[g] -> r--; DELIVER(g, skip)
+#else
+       :: r > 0 -> r--; DELIVER(g, skip)
+#endif
+       :: r == 0 -> break
+       od
+    od
+  :: g == CYCLES -> break
+  od
 }
 #endif
 
@@ -343,29 +406,23 @@ proctype Peer() {
   :: (SEND_FDS & 2) && sent < NPKT && !hup[1] -> d_step { rxbuf[1]++; sent++ }
   :: (CLOSE_FDS & 1) && !hup[0] -> hup[0] = true
   :: (CLOSE_FDS & 2) && !hup[1] -> hup[1] = true
-  :: else -> break /* a step taken after everything ended is one not taken */
+  :: break
   od;
   sent = 0
 }
 
 /* Endpoint::Attach(d_g) from a control thread: Reap, then under mu_ build
- * attachment g and Attachment::Start it (Add() before each thread starts).
- * Everything the new threads do before they first take mu_ commutes with the
- * rest of this critical section, so it is one step. */
+ * attachment g and Attachment::Start it (Add() for every thread before it
+ * starts). Only mu_-guarded state changes, so it is one step. */
 inline attach(g) {
-  atomic { MU_FREE -> reap_body(false, 0) };
   atomic {
     MU_FREE ->
+    reap_body();
     if
     :: !closed_ && current == NONE ->
       dispatcher_alive[g] = true;
       live[g] = NTHREADS;
-      run Loop(g, 0);
-      run Loop(g, 1);
-#if PROCESSORS > 1
-      run Proc(g, 0);
-      run Proc(g, 1);
-#endif
+      started[g] = true;
       current = g
     :: else -> skip
     fi
@@ -376,29 +433,63 @@ inline attach(g) {
 proctype Control() {
   byte a = NONE, ws;
   attach(0);
-  detach_other();
-  dispatcher_alive[0] = false; /* the caller destroys the dispatcher */
+#if CYCLES > 1
+  /* The caller destroys the dispatcher once Attach(nullptr) returned. */
+  detach_other(0);
   attach(1);
-  /* Close(): Detach, then mark closed under mu_. */
-  detach_other();
-  atomic { MU_FREE -> closed_ = true };
-  dispatcher_alive[1] = false;
-  /* The destructor joins whatever stopping_ still holds: nothing (A3). */
-  assert(current == NONE && stopping == 0 && live[0] == 0 && live[1] == 0)
+#endif
+  /* Close(): Detach, Reap, then mark closed under mu_ (one step: only
+   * mu_-guarded state and joins of finished threads). */
+  detach_other(CYCLES - 1);
+  atomic { MU_FREE -> reap_body(); closed_ = true };
+  /* The destructor joins whatever stopping_ still holds: nothing, every
+   * attachment has been joined (A3). */
+  assert(current == NONE && stopping == 0 && live[0] == 0 && live[1] == 0);
+  assert(reaped[0] && (CYCLES < 2 || reaped[1]))
 }
 
-/* ---- a second control thread calling Attach(nullptr) at any moment ---- */
+/* Endpoint::Wait() from a thread in no group: snapshot current_ and
+ * stopping_ under mu_, wait for live_ == 0 of each (stable, so folded into
+ * one step with the Reap that follows). */
+inline wait_other() {
+  atomic {
+    MU_FREE -> ws = stopping;
+    if
+    :: current != NONE -> ws = ws | BIT(current)
+    :: else -> skip
+    fi
+  };
+  atomic { IDLE_OTHER(ws) -> MU_FREE -> reap_body(); ws = 0 }
+}
+
+#if DETACHER > 0
+/* ---- a second control thread: Attach(nullptr) (or, with DETACHER=2,
+ * possibly Wait() instead) at any moment ---- */
 proctype Detacher() {
   byte a = NONE, ws;
-  detach_other()
+#if DETACHER > 1
+  if
+  :: detach_other(NONE)
+  :: wait_other()
+  fi
+#else
+  detach_other(NONE)
+#endif
 }
+#endif
 
 init {
   atomic {
     run Control();
     run Peer();
-#if !defined(GVISOR_PREFIX) && !defined(NO_DETACHER)
+#if DETACHER > 0
     run Detacher();
+#endif
+    run Loop(0);
+    run Loop(1);
+#if PROCESSORS > 1
+    run Proc(0);
+    run Proc(1);
 #endif
   }
 }

@@ -149,13 +149,13 @@ void Endpoint::Reap() {
   std::vector<std::shared_ptr<Attachment>> done;
   {
     MutexLock l(&mu_);
-    auto idle = [](const std::shared_ptr<Attachment>& a) {
-      return a->Group().Live() == 0;
-    };
+    // One look at each group: an attachment whose last thread leaves after
+    // it is simply reaped next time.
+    std::vector<std::shared_ptr<Attachment>> still_running;
     for (auto& a : stopping_) {
-      if (idle(a)) done.push_back(a);
+      (a->Group().Live() == 0 ? done : still_running).push_back(std::move(a));
     }
-    std::erase_if(stopping_, idle);
+    stopping_ = std::move(still_running);
   }
   // Every thread of these has left its group; joining only waits for the
   // OS thread to finish returning.
