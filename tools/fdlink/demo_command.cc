@@ -28,7 +28,11 @@ void AddDemo(CLI::App& app, int* exit_code) {
   sub->add_flag("--socketpair", opts->socketpair,
                 "Use socketpairs even when running as root");
   sub->add_flag("--json", opts->json, "Print one JSON object instead");
-  sub->callback([opts, exit_code] { *exit_code = RunSocketpairDemo(*opts); });
+  sub->callback([opts, exit_code] {
+    *exit_code = ::geteuid() == 0 && !opts->socketpair
+                     ? RunTunDemo(*opts)
+                     : RunSocketpairDemo(*opts);
+  });
 }
 
 const RegisterCommand kRegister(10, AddDemo);

@@ -1,0 +1,184 @@
+// The fdlink tool end to end, run as a subprocess inside the test's
+// namespace: `fdlink serve` on a TUN and a TAP device is pinged and sent
+// UDP by the kernel, then stopped by a signal; its argument errors are one
+// line each; `fdlink demo` in its TUN mode passes.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "e2e/e2e_util.h"
+#include "fdlink/sys/syscalls.h"
+#include "testing/packets.h"
+#include "testing/socketpairs.h"
+
+#ifdef FDLINK_TOOL_PATH
+
+namespace fdlink::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr char kTool[] = FDLINK_TOOL_PATH;
+
+// CounterAfter reads the number that follows `label` in `text` (e.g.
+// "icmpv4 " in serve's summary), or -1 if the label is missing.
+long CounterAfter(const std::string& text, const std::string& label) {
+  const size_t at = text.find(label);
+  if (at == std::string::npos) return -1;
+  return std::strtol(text.c_str() + at + label.size(), nullptr, 10);
+}
+
+// WaitUdp has the kernel get a UDP echo from `ip` (port `port`).
+bool WaitUdp(const device::NetNs& ns, const char* ip, uint16_t port = 7) {
+  const UniqueFd s = OpenUdpIn(
+      ns, std::string(ip).find(':') != std::string::npos ? AF_INET6 : AF_INET);
+  return UdpEcho(s.get(), MakeSockAddr(ip, port), Payload(100, port), 10s);
+}
+
+TEST_F(E2eTest, ServeOnTunIsPingedThenStopsOnSigterm) {
+  std::unique_ptr<ToolProcess> serve = ToolProcess::Start(
+      *ns_, kTool,
+      {"serve", "--tun", "fdsrv0", "--addr", kOurs4, "--addr",
+       std::string(kOurs6) + "/64", "--device-addr", kKernel4, "--device-addr",
+       kKernel6});
+  ASSERT_TRUE(serve);
+  ASSERT_TRUE(serve->WaitForOutput(
+      "ready tun fdsrv0 198.18.0.2 2001:db8::2 udp-echo 7\n", 30s))
+      << serve->output();
+
+  ASSERT_TRUE(WaitUdp(*ns_, kOurs4)) << serve->output();
+  ASSERT_TRUE(WaitUdp(*ns_, kOurs6)) << serve->output();
+  for (const char* ip : {kOurs4, kOurs6}) {
+    const PingResult p = Ping(*ns_, ip, 3);
+    EXPECT_EQ(p.received, 3) << p.output;
+  }
+
+  serve->Signal(SIGTERM);
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::optional<int> status = serve->WaitExit(1s);
+  ASSERT_TRUE(status) << "still running a second after SIGTERM:\n"
+                      << serve->output();
+  EXPECT_EQ(*status, 0) << serve->output();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  EXPECT_THAT(serve->output(), HasSubstr("stopped by SIGTERM"));
+  // ping waits for 3 replies and may send a request more if one is late.
+  EXPECT_GE(CounterAfter(serve->output(), "icmpv4 "), 3) << serve->output();
+  EXPECT_GE(CounterAfter(serve->output(), "icmpv6 "), 3) << serve->output();
+  EXPECT_THAT(serve->output(), HasSubstr("tx_failed 0"));
+  EXPECT_THAT(serve->output(), HasSubstr("  endpoint  rx "));
+}
+
+TEST_F(E2eTest, ServeOnTapAnswersArpAndPrintsJsonOnSigint) {
+  std::unique_ptr<ToolProcess> serve = ToolProcess::Start(
+      *ns_, kTool, {"serve",    "--tap",         "fdsrvtap0", "--addr",
+                    kOurs4,     "--device-addr", kKernel4,    "--queues",
+                    "2",        "--processors",  "2",         "--mode",
+                    "recvmmsg", "--udp-echo",    "7",         "--udp-echo",
+                    "9",        "--mtu",         "9000",      "--json"});
+  ASSERT_TRUE(serve);
+  ASSERT_TRUE(serve->WaitForOutput(
+      "ready tap fdsrvtap0 198.18.0.2 udp-echo 7 9\n", 30s))
+      << serve->output();
+  EXPECT_THAT(serve->output(), HasSubstr("MTU 9000, 2 fds"));
+
+  ASSERT_TRUE(WaitUdp(*ns_, kOurs4, 9)) << serve->output();
+  const PingResult p = Ping(*ns_, kOurs4, 3);
+  EXPECT_EQ(p.received, 3) << p.output;
+
+  serve->Signal(SIGINT);
+  const std::optional<int> status = serve->WaitExit(1s);
+  ASSERT_TRUE(status) << "still running a second after SIGINT:\n"
+                      << serve->output();
+  EXPECT_EQ(*status, 0) << serve->output();
+  EXPECT_THAT(serve->output(), HasSubstr("{\"stopped_by\":\"SIGINT\""));
+  EXPECT_GE(CounterAfter(serve->output(), "\"icmpv4_echo_replies\":"), 3)
+      << serve->output();
+  EXPECT_GE(CounterAfter(serve->output(), "\"arp_replies\":"), 1)
+      << "the kernel resolved us, so there was an ARP reply";
+  EXPECT_THAT(serve->output(), HasSubstr("\"tx_failed\":0"));
+}
+
+// serve on an inherited socketpair end (raw IP): the test plays the peer,
+// gets a UDP echo, then hangs up, which ends serve with status 0.
+TEST_F(E2eTest, ServeOnInheritedFdEchoesAndExitsWhenThePeerCloses) {
+  UniqueFd ours, peer;
+  ASSERT_TRUE(sys::SocketPair(SOCK_SEQPACKET, &ours, &peer));
+  // Only this child inherits `ours`: close-on-exec is cleared for the
+  // spawn and our copy closed right after it.
+  ASSERT_EQ(::fcntl(ours.get(), F_SETFD, 0), 0);
+  std::unique_ptr<ToolProcess> serve =
+      ToolProcess::Start(*ns_, kTool,
+                         {"serve", "--fd", std::to_string(ours.get()), "--addr",
+                          kOurs4, "--processors", "1"});
+  ours.reset();
+  ASSERT_TRUE(serve);
+  ASSERT_TRUE(serve->WaitForOutput("ready fd ", 30s)) << serve->output();
+
+  const std::vector<uint8_t> req =
+      fdlink::testing::Ipv4Udp("198.18.0.1", kOurs4, 4000, 7, 64);
+  fdlink::testing::Send(peer.get(), req);
+  const std::vector<uint8_t> reply = fdlink::testing::RecvOne(peer.get(), 10s);
+  ASSERT_EQ(reply.size(), req.size()) << serve->output();
+  EXPECT_TRUE(std::equal(req.begin() + 28, req.end(), reply.begin() + 28))
+      << "UDP payload not echoed byte-exact";
+
+  peer.reset();
+  const std::optional<int> status = serve->WaitExit(10s);
+  ASSERT_TRUE(status) << "still running after its peer hung up:\n"
+                      << serve->output();
+  EXPECT_EQ(*status, 0) << serve->output();
+  EXPECT_THAT(serve->output(), HasSubstr("stopped by peer_closed"));
+  EXPECT_THAT(serve->output(), HasSubstr("udp 1)"));
+}
+
+TEST_F(E2eTest, ServeArgumentErrorsAreOneLine) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--addr", kOurs4}, "exactly one of --tun, --tap"},
+      {{"--tun", "fdbad0", "--tap", "fdbad1", "--addr", kOurs4},
+       "exactly one of --tun, --tap"},
+      {{"--tun", "fdbad0"}, "at least one --addr"},
+      {{"--tun", "fdbad0", "--addr", "198.18.0.300"}, "bad address"},
+      {{"--tun", "fdbad0", "--addr", kOurs4, "--device-addr", "198.18.0.1"},
+       "bad CIDR"},
+      {{"--fd", "0", "--addr", kOurs4, "--queues", "2"}, "--queues needs"},
+  };
+  for (const auto& [args, message] : cases) {
+    std::vector<std::string> argv{kTool, "serve"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::string out;
+    Result<int> status = device::RunCommandIn(*ns_, argv, &out, 30000);
+    ASSERT_TRUE(status) << status.error().ToString();
+    EXPECT_EQ(*status, 2) << out;
+    EXPECT_THAT(out, StartsWith("fdlink serve: "));
+    EXPECT_THAT(out, HasSubstr(message));
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  }
+  std::string help;
+  Result<int> status =
+      device::RunCommandIn(*ns_, {kTool, "serve", "--help"}, &help, 30000);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(*status, 0);
+  EXPECT_THAT(help, HasSubstr("--packet-socket"));
+}
+
+TEST_F(E2eTest, DemoTunModePasses) {
+  std::string out;
+  Result<int> status = device::RunCommandIn(
+      *ns_, {kTool, "demo", "--seconds", "1", "--cycles", "2", "--json"}, &out,
+      60000);
+  ASSERT_TRUE(status) << status.error().ToString() << "\n" << out;
+  EXPECT_EQ(*status, 0) << out;
+  EXPECT_THAT(out, HasSubstr("\"mode\":\"tun\""));
+  EXPECT_THAT(out, HasSubstr("\"detach_cycles\":2"));
+  EXPECT_THAT(out, HasSubstr("\"ok\":true"));
+}
+
+}  // namespace
+}  // namespace fdlink::e2e
+
+#endif  // FDLINK_TOOL_PATH

@@ -1,0 +1,120 @@
+// veth end to end: the responder reads one end of a veth pair through two
+// AF_PACKET sockets in a fanout group, with that end's MAC; the kernel
+// owns the other end with its addresses, resolves us through ARP and NDP,
+// pings and sends UDP from many flows so that both sockets get some.
+#include <gtest/gtest.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+
+#include <cstring>
+
+#include "device/device_test_util.h"
+#include "e2e/e2e_util.h"
+#include "fdlink/device/cidr.h"
+#include "fdlink/device/link_config.h"
+#include "fdlink/device/packet_socket.h"
+
+namespace fdlink::e2e {
+namespace {
+
+constexpr char kKernelEnd[] = "fde2eve0";
+constexpr char kOurEnd[] = "fde2eve1";
+
+// DisableTxChecksum is `ethtool -K IFNAME tx off` in the calling thread's
+// namespace. A veth hands the frames the kernel sends to its peer with the
+// transport checksum still to be filled in (CHECKSUM_PARTIAL); an
+// AF_PACKET reader would see a checksum that does not verify.
+bool DisableTxChecksum(const char* ifname) {
+  UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  ethtool_value value{};
+  value.cmd = ETHTOOL_STXCSUM;
+  value.data = 0;
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+  ifr.ifr_data = reinterpret_cast<char*>(&value);
+  return s.valid() && ::ioctl(s.get(), SIOCETHTOOL, &ifr) == 0;
+}
+
+class E2eVethTest
+    : public E2eTest,
+      public ::testing::WithParamInterface<fdbased::PacketDispatchMode> {
+ protected:
+  // Outlives the endpoint: TearDown detaches before members are destroyed.
+  std::optional<device::PacketSockets> sockets_;
+};
+
+TEST_P(E2eVethTest, PacketSocketFanoutServesTheKernel) {
+  MacAddress our_mac;
+  Inside([&] {
+    Result<std::pair<int, int>> veth =
+        device::CreateVethPair(kKernelEnd, kOurEnd);
+    ASSERT_TRUE(veth) << veth.error().ToString();
+    const auto [kernel_index, our_index] = *veth;
+    for (const char* cidr : {kKernel4, kKernel6}) {
+      ASSERT_TRUE(
+          device::AddAddress(kernel_index, device::Cidr::Parse(cidr).value()));
+    }
+    ASSERT_TRUE(DisableTxChecksum(kKernelEnd)) << std::strerror(errno);
+    // Our end carries no addresses; without IPv6 the kernel keeps quiet
+    // on it (no link-local address, no MLD or router solicitations).
+    ASSERT_TRUE(WriteProcFile(
+        std::string("/proc/sys/net/ipv6/conf/") + kOurEnd + "/disable_ipv6",
+        "1"));
+    ASSERT_TRUE(device::SetUp(our_index, true));
+    ASSERT_TRUE(device::SetUp(kernel_index, true));
+    Result<device::MacAddressBytes> mac = device::GetHardwareAddress(our_index);
+    ASSERT_TRUE(mac);
+    our_mac = MacAddress(*mac);
+    Result<device::PacketSockets> ps = device::OpenPacketSockets(kOurEnd, 2);
+    ASSERT_TRUE(ps) << ps.error().ToString();
+    sockets_.emplace(std::move(*ps));
+    EXPECT_TRUE(device::testing::WaitRunning(kernel_index));
+  });
+  ASSERT_TRUE(sockets_);
+  ASSERT_EQ(sockets_->fds.size(), 2u);
+  EXPECT_GE(sockets_->fanout_id, 0);
+
+  fdbased::Options o;
+  o.ethernet_header = true;
+  o.address = our_mac;
+  o.dispatch_mode = GetParam();
+  o.processors_per_channel = 1;
+  StartResponder(sockets_->borrowed_fds(), o);
+  ASSERT_TRUE(ep_);
+
+  ExpectKernelTalks(/*pings=*/5);
+
+  // Many flows (one source port each): the fanout hash spreads them over
+  // both sockets, and every one is echoed.
+  constexpr int kFlows = 32;
+  const SockAddr to = MakeSockAddr(kOurs4, 7);
+  for (int i = 0; i < kFlows; ++i) {
+    const UniqueFd s = OpenUdpIn(*ns_, AF_INET);
+    EXPECT_TRUE(UdpEcho(s.get(), to, Payload(200, 1000 + i))) << "flow " << i;
+  }
+  EXPECT_GT(ep_->Counters(0).rx_packets, 0u);
+  EXPECT_GT(ep_->Counters(1).rx_packets, 0u);
+
+  const responder::ResponderCounters c = SettledCounters();
+  EXPECT_GE(c.arp_replies, 1u) << c.Summary();
+  EXPECT_GE(c.neighbor_advertisements, 1u) << c.Summary();
+  EXPECT_GE(c.udp_echoes, 10u + kFlows) << c.Summary();
+  EXPECT_EQ(c.drops_of(responder::ResponderDrop::kBadTransportChecksum), 0u)
+      << c.Summary();
+  EXPECT_EQ(c.tx_failed, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Modes, E2eVethTest,
+    ::testing::Values(fdbased::PacketDispatchMode::kReadv,
+                      fdbased::PacketDispatchMode::kRecvMMsg),
+    [](const auto& info) {
+      return info.param == fdbased::PacketDispatchMode::kReadv ? "Readv"
+                                                               : "RecvMMsg";
+    });
+
+}  // namespace
+}  // namespace fdlink::e2e
