@@ -3,13 +3,14 @@
 #include <cstring>
 
 #include "buffer/free_list.h"
+#include "buffer/live_counter.h"
 
 namespace fdlink {
 namespace {
 
 constexpr int kNumClasses = std::size(Chunk::kSizeClasses);
 
-std::atomic<int64_t> g_live_chunks{0};
+LiveCounter g_live_chunks;
 
 // One free list per size class. Deliberately leaked: chunks released by
 // thread-local caches during exit must still find their pool.
@@ -37,11 +38,11 @@ class ChunkPool {
       c = new Chunk(cls == Chunk::kUnpooled ? size : Chunk::kSizeClasses[cls],
                     cls);
     }
-    g_live_chunks.fetch_add(1, std::memory_order_relaxed);
+    g_live_chunks.Add(1);
     return c;
   }
   static void Put(Chunk* c) {
-    g_live_chunks.fetch_sub(1, std::memory_order_relaxed);
+    g_live_chunks.Add(-1);
     if (c->size_class_ == Chunk::kUnpooled) {
       delete c;
       return;
@@ -56,12 +57,17 @@ Chunk::Chunk(size_t capacity, int size_class)
       data_(new uint8_t[capacity]) {}
 
 void Chunk::DecRef() {
-  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) ChunkPool::Put(this);
+  // The sole owner needs no atomic decrement: nobody else holds a
+  // reference, so nobody can add one. A pooled chunk has no references.
+  if (refs_.load(std::memory_order_acquire) == 1) {
+    refs_.store(0, std::memory_order_relaxed);
+  } else if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) {
+    return;
+  }
+  ChunkPool::Put(this);
 }
 
-int64_t Chunk::LiveCount() {
-  return g_live_chunks.load(std::memory_order_relaxed);
-}
+int64_t Chunk::LiveCount() { return g_live_chunks.Get(); }
 
 ChunkRef ChunkRef::Allocate(size_t size) {
   return ChunkRef(ChunkPool::Get(size));

@@ -3,10 +3,11 @@
 #include <cstring>
 
 #include "buffer/free_list.h"
+#include "buffer/live_counter.h"
 
 namespace fdlink {
 namespace {
-std::atomic<int64_t> g_live_packets{0};
+LiveCounter g_live_packets;
 }  // namespace
 
 // PacketBufferPool recycles PacketBuffer objects (and their view vectors).
@@ -27,21 +28,24 @@ class PacketBufferPool {
   static void Put(PacketBuffer* p) { List().Push(p); }
 };
 
-int64_t PacketBuffer::LiveCount() {
-  return g_live_packets.load(std::memory_order_relaxed);
-}
+int64_t PacketBuffer::LiveCount() { return g_live_packets.Get(); }
 
 PacketBufferPtr PacketBuffer::Allocate() {
   PacketBuffer* p = PacketBufferPool::Get();
   p->refs_.store(1, std::memory_order_relaxed);
-  g_live_packets.fetch_add(1, std::memory_order_relaxed);
+  g_live_packets.Add(1);
   return PacketBufferPtr(p);
 }
 
 void PacketBuffer::DecRef() {
-  if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // The sole owner skips the atomic decrement: nobody else holds a
+  // reference, so nobody can add one.
+  if (refs_.load(std::memory_order_acquire) != 1 &&
+      refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) {
+    return;
+  }
   ResetForReuse();
-  g_live_packets.fetch_sub(1, std::memory_order_relaxed);
+  g_live_packets.Add(-1);
   PacketBufferPool::Put(this);
 }
 

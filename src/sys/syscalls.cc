@@ -163,6 +163,38 @@ unsigned HardwareConcurrency() {
   return n > 0 ? static_cast<unsigned>(n) : 1;
 }
 
+Result<std::vector<int>> ThreadCpus() {
+  cpu_set_t set;
+  if (::sched_getaffinity(0, sizeof(set), &set) != 0)
+    return Error::FromErrno(errno, "sched_getaffinity");
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &set)) cpus.push_back(c);
+  }
+  return cpus;
+}
+
+Result<void> SetThreadCpus(std::span<const int> cpus) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int c : cpus) {
+    if (c < 0 || c >= CPU_SETSIZE)
+      return Error{Errc::kInvalidArgument, 0, "SetThreadCpus: no such CPU"};
+    CPU_SET(c, &set);
+  }
+  if (CPU_COUNT(&set) == 0)
+    return Error{Errc::kInvalidArgument, 0, "SetThreadCpus: no CPU given"};
+  if (::sched_setaffinity(0, sizeof(set), &set) != 0)
+    return Error::FromErrno(errno, "sched_setaffinity");
+  return Ok();
+}
+
+Result<UniqueFd> UdpSocket(int family) {
+  const int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Error::FromErrno(errno, "socket(SOCK_DGRAM)");
+  return UniqueFd(fd);
+}
+
 Result<size_t> CountOpenFds() {
   DIR* d = ::opendir("/proc/self/fd");
   if (d == nullptr) return Error::FromErrno(errno, "opendir(/proc/self/fd)");

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <thread>
 #include <vector>
 
 #include "testing/packets.h"
@@ -270,6 +271,32 @@ TEST(PacketBufferTest, LiveCountGoesUpAndBackDown) {
     pkts.push_back(pkts[1]->Clone());   // A new packet.
     EXPECT_EQ(PacketBuffer::LiveCount(), base + 11);
   }
+  EXPECT_EQ(PacketBuffer::LiveCount(), base);
+}
+
+// Each thread counts its own share of the live packets; a packet made on one
+// thread and released on another, after either thread exited, still brings
+// the count back.
+TEST(PacketBufferTest, LiveCountSpansThreadsThatExit) {
+  const int64_t base = PacketBuffer::LiveCount();
+  std::vector<PacketBufferPtr> made_elsewhere;
+  std::thread maker([&] {
+    for (int i = 0; i < 5; ++i)
+      made_elsewhere.push_back(
+          PacketBuffer::Create({.reserve_header_bytes = 0, .payload = {}}));
+  });
+  maker.join();  // Its share (+5) outlives it.
+  EXPECT_EQ(PacketBuffer::LiveCount(), base + 5);
+
+  std::vector<PacketBufferPtr> made_here;
+  for (int i = 0; i < 3; ++i)
+    made_here.push_back(
+        PacketBuffer::Create({.reserve_header_bytes = 0, .payload = {}}));
+  EXPECT_EQ(PacketBuffer::LiveCount(), base + 8);
+  std::thread releaser([&] { made_here.clear(); });
+  releaser.join();
+  EXPECT_EQ(PacketBuffer::LiveCount(), base + 5);
+  made_elsewhere.clear();
   EXPECT_EQ(PacketBuffer::LiveCount(), base);
 }
 

@@ -150,6 +150,53 @@ TEST(RxCarverTest, ReusesItsChunkWhenEveryViewWasReleased) {
   EXPECT_EQ(carver.Slot().data(), start + 8 * 16384);
 }
 
+// The carver counts chunk references in batches and hands them to views one
+// by one; whatever it has not handed out goes back when it moves to a new
+// chunk, is moved from, or is destroyed, so views alone keep a chunk alive.
+TEST(RxCarverTest, UnspentReferencesGoBackWhenTheCarverLetsGo) {
+  const int64_t base = Chunk::LiveCount();
+  std::vector<View> views;
+  {
+    RxCarver first(16384);
+    for (int i = 0; i < 3; ++i)
+      views.push_back(Receive(first, testing::Pattern(100, 1)));
+    RxCarver carver(std::move(first));
+    for (int i = 0; i < 2; ++i)
+      views.push_back(Receive(carver, testing::Pattern(100, 2)));
+    EXPECT_EQ(views[0].chunk().get(), views[4].chunk().get());
+    EXPECT_EQ(Chunk::LiveCount(), base + 1);
+  }
+  // Five views, and nothing else, hold the chunk now.
+  EXPECT_EQ(views[0].chunk().UseCount(), 5);
+  views.pop_back();
+  EXPECT_EQ(views[0].chunk().UseCount(), 4);
+  views.clear();
+  EXPECT_EQ(Chunk::LiveCount(), base);
+}
+
+// Many views from one chunk (more than one batch of references) all read
+// their own bytes, and the chunk is reused once they are gone.
+TEST(RxCarverTest, ManyViewsOfOneChunkEachKeepTheirBytes) {
+  const int64_t base = Chunk::LiveCount();
+  RxCarver carver(2048);
+  std::vector<View> views;
+  for (int i = 0; i < 200; ++i)
+    views.push_back(
+        Receive(carver, testing::Pattern(64, static_cast<uint8_t>(i))));
+  EXPECT_EQ(carver.chunks_started(), 1u);
+  for (int i = 0; i < 200; ++i) {
+    const std::vector<uint8_t> want =
+        testing::Pattern(64, static_cast<uint8_t>(i));
+    ASSERT_EQ(std::memcmp(views[i].data(), want.data(), want.size()), 0) << i;
+  }
+  views.clear();
+  // Run past the end of the chunk: with every view gone it starts over.
+  for (int i = 0; i < 400; ++i)
+    (void)Receive(carver, testing::Pattern(1024, 3));
+  EXPECT_EQ(carver.chunks_started(), 1u);
+  EXPECT_EQ(Chunk::LiveCount(), base + 1);
+}
+
 TEST(RxCarverTest, ReleasedChunksDoNotAccumulate) {
   const int64_t base = Chunk::LiveCount();
   RxCarver carver(1500);

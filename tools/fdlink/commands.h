@@ -4,7 +4,10 @@
 #define FDLINK_TOOLS_FDLINK_COMMANDS_H_
 
 #include <CLI/CLI.hpp>
+#include <string>
 #include <vector>
+
+#include "fdlink/link/fdbased/options.h"
 
 namespace fdlink::tool {
 
@@ -25,6 +28,19 @@ struct RegisterCommand {
     Commands().push_back({order, add});
   }
 };
+
+// ModeNames checks a --mode value: "readv" or "recvmmsg". Modes are read
+// as text and converted with ModeFromName, so --help and the error message
+// list the names (CLI11 prints a uint8_t enum as a character).
+inline CLI::IsMember ModeNames() {
+  return CLI::IsMember({"readv", "recvmmsg"});
+}
+
+// ModeFromName maps a name that ModeNames accepted to its mode.
+inline fdbased::PacketDispatchMode ModeFromName(const std::string& name) {
+  return name == "recvmmsg" ? fdbased::PacketDispatchMode::kRecvMMsg
+                            : fdbased::PacketDispatchMode::kReadv;
+}
 
 }  // namespace fdlink::tool
 

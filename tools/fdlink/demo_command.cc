@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <memory>
+#include <string>
 
 #include "commands.h"
 #include "demo.h"
@@ -20,15 +22,15 @@ void AddDemo(CLI::App& app, int* exit_code) {
   sub->add_option("--cycles", opts->cycles,
                   "Detach/re-attach cycles during the traffic")
       ->check(CLI::Range(0, 1000));
-  sub->add_option("--mode", opts->mode, "Receive mode: readv or recvmmsg")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, fdbased::PacketDispatchMode>{
-              {"readv", fdbased::PacketDispatchMode::kReadv},
-              {"recvmmsg", fdbased::PacketDispatchMode::kRecvMMsg}}));
+  auto mode = std::make_shared<std::string>("readv");
+  sub->add_option("--mode", *mode, "Receive mode")
+      ->check(ModeNames())
+      ->capture_default_str();
   sub->add_flag("--socketpair", opts->socketpair,
                 "Use socketpairs even when running as root");
   sub->add_flag("--json", opts->json, "Print one JSON object instead");
-  sub->callback([opts, exit_code] {
+  sub->callback([opts, mode, exit_code] {
+    opts->mode = ModeFromName(*mode);
     *exit_code = ::geteuid() == 0 && !opts->socketpair
                      ? RunTunDemo(*opts)
                      : RunSocketpairDemo(*opts);

@@ -37,10 +37,9 @@ void AddServe(CLI::App& app, int* exit_code) {
                   "CIDR assigned to the kernel's side of the device, which "
                   "is then brought up; repeatable")
       ->take_all();
-  // The mode is read as text: CLI11 cannot print the enum in --help.
   auto mode = std::make_shared<std::string>("readv");
   sub->add_option("--mode", *mode, "Receive mode (default readv)")
-      ->check(CLI::IsMember({"readv", "recvmmsg"}));
+      ->check(ModeNames());
   sub->add_option("--queues", opts->queues,
                   "TUN/TAP queues, or AF_PACKET sockets in a fanout group")
       ->check(CLI::Range(1, 64));
@@ -58,8 +57,7 @@ void AddServe(CLI::App& app, int* exit_code) {
                 "With --fd: frames carry an Ethernet header");
   sub->add_flag("--json", opts->json, "Print the final counters as JSON");
   sub->callback([opts, mode, exit_code] {
-    opts->mode = *mode == "recvmmsg" ? fdbased::PacketDispatchMode::kRecvMMsg
-                                     : fdbased::PacketDispatchMode::kReadv;
+    opts->mode = ModeFromName(*mode);
     *exit_code = RunServe(*opts);
   });
 }

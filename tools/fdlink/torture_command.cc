@@ -32,7 +32,7 @@ void AddTorture(CLI::App& app, int* exit_code) {
   auto mode = std::make_shared<std::string>("recvmmsg");
   auto socket = std::make_shared<std::string>("seqpacket");
   sub->add_option("--mode", *mode, "Receive mode")
-      ->check(CLI::IsMember({"readv", "recvmmsg"}))
+      ->check(ModeNames())
       ->capture_default_str();
   sub->add_option("--socket", *socket,
                   "Socketpair type: with seqpacket a peer close reaches the "
@@ -50,8 +50,7 @@ void AddTorture(CLI::App& app, int* exit_code) {
   sub->add_flag("--json", opts->json,
                 "Print one JSON object (on the last line) instead");
   sub->callback([opts, mode, socket, exit_code] {
-    opts->mode = *mode == "readv" ? fdbased::PacketDispatchMode::kReadv
-                                  : fdbased::PacketDispatchMode::kRecvMMsg;
+    opts->mode = ModeFromName(*mode);
     opts->socket_type = *socket == "dgram" ? SOCK_DGRAM : SOCK_SEQPACKET;
     *exit_code = RunTorture(*opts);
   });

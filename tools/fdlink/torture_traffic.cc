@@ -4,55 +4,26 @@
 
 #include <span>
 
-#include "fdlink/header/checksum.h"
 #include "fdlink/header/ethernet.h"
-#include "fdlink/header/ip_protocols.h"
 #include "fdlink/header/ipv4.h"
 #include "fdlink/header/udp.h"
 #include "fdlink/sys/syscalls.h"
+#include "flow_packets.h"
 
 namespace fdlink::tool {
 namespace {
 
-constexpr size_t kIpv4HeaderSize = 20;
-constexpr size_t kUdpHeaderSize = 8;
 // kSendBatch packets go out per sendmmsg.
 constexpr size_t kSendBatch = 32;
 // kDrainBatch is the most endpoint-written packets read back per round.
 constexpr size_t kDrainBatch = 64;
-
-std::vector<uint8_t> Ipv4Udp(size_t i, size_t payload) {
-  std::vector<uint8_t> b(kIpv4HeaderSize + kUdpHeaderSize + payload);
-  const auto src = header::Ipv4Address::FromUint32(
-      0xC6120000u | static_cast<uint32_t>(1 + i % 250));
-  const auto dst = header::Ipv4Address::FromUint32(
-      0xC6130000u | static_cast<uint32_t>(1 + (i * 7) % 250));
-  header::MutableIpv4 ip{std::span<uint8_t>(b)};
-  ip.SetVersion(4);
-  ip.SetHeaderLength(kIpv4HeaderSize);
-  ip.SetTotalLength(static_cast<uint16_t>(b.size()));
-  ip.SetTtl(64);
-  ip.SetProtocol(header::ip_proto::kUdp);
-  ip.SetSrc(src);
-  ip.SetDst(dst);
-  ip.UpdateChecksum();
-  std::span<uint8_t> udp = std::span<uint8_t>(b).subspan(kIpv4HeaderSize);
-  header::MutableUdp u(udp);
-  u.SetSrcPort(static_cast<uint16_t>(1024 + i * 131));
-  u.SetDstPort(static_cast<uint16_t>(5000 + i));
-  u.SetLength(static_cast<uint16_t>(udp.size()));
-  for (size_t k = kUdpHeaderSize; k < udp.size(); ++k)
-    udp[k] = static_cast<uint8_t>(i + k);
-  u.SetChecksum(header::UdpChecksum(src, dst, udp));
-  return b;
-}
 
 }  // namespace
 
 std::vector<std::vector<uint8_t>> FloodPackets(size_t count, bool ethernet) {
   std::vector<std::vector<uint8_t>> out;
   for (size_t i = 0; i < count; ++i) {
-    std::vector<uint8_t> ip = Ipv4Udp(i, 18 + (i * 37) % 383);
+    std::vector<uint8_t> ip = FlowPacket(i, 46 + (i * 37) % 383);
     if (!ethernet) {
       out.push_back(std::move(ip));
       continue;
@@ -72,7 +43,8 @@ bool IsFloodPacket(NetworkProtocolNumber protocol, PacketBuffer& pkt) {
   if (protocol != kIPv4ProtocolNumber) return false;
   std::span<const uint8_t> all = pkt.Contiguous();
   const size_t h = pkt.HeaderSize();
-  if (all.size() < h + kIpv4HeaderSize + kUdpHeaderSize) return false;
+  if (all.size() < h + header::kIpv4MinimumSize + header::kUdpMinimumSize)
+    return false;
   std::span<const uint8_t> ip = all.subspan(h);
   const size_t total = (size_t{ip[2]} << 8) | ip[3];
   return (ip[0] >> 4) == 4 && total == ip.size();

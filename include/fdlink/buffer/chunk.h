@@ -33,10 +33,15 @@ class Chunk {
  private:
   friend class ChunkRef;
   friend class ChunkPool;
+  friend class RxCarver;
   Chunk(size_t capacity, int size_class);
 
   void IncRef() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void DecRef();
+  // AddRefs and DropRefs move n references at once (RxCarver's credits);
+  // DropRefs never frees: its caller holds one more.
+  void AddRefs(int32_t n) { refs_.fetch_add(n, std::memory_order_relaxed); }
+  void DropRefs(int32_t n) { refs_.fetch_sub(n, std::memory_order_release); }
 
   std::atomic<int32_t> refs_{0};
   const int size_class_;
@@ -68,9 +73,19 @@ class ChunkRef {
   Chunk* get() const { return c_; }
   Chunk* operator->() const { return c_; }
   explicit operator bool() const { return c_ != nullptr; }
-  // UseCount is the chunk's reference count (for tests and the carver).
+  // Adopt takes over one reference that the caller already counted on `c`
+  // (through Chunk::AddRefs); it does not add one.
+  static ChunkRef Adopt(Chunk* c) {
+    ChunkRef r;
+    r.c_ = c;
+    return r;
+  }
+
+  // UseCount is the chunk's reference count (for tests and the carver). It
+  // loads with acquire, so a caller that sees 1 may reuse the bytes that the
+  // threads which dropped their references had read.
   int32_t UseCount() const {
-    return c_ == nullptr ? 0 : c_->refs_.load(std::memory_order_relaxed);
+    return c_ == nullptr ? 0 : c_->refs_.load(std::memory_order_acquire);
   }
 
  private:

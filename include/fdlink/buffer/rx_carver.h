@@ -27,6 +27,11 @@ class RxCarver {
   // `slot_size` is the most a single read may return. The chunk is the
   // largest pooled size class; slot_size must not exceed it.
   explicit RxCarver(size_t slot_size);
+  ~RxCarver();
+  RxCarver(RxCarver&& o) noexcept;
+  RxCarver(const RxCarver&) = delete;
+  RxCarver& operator=(const RxCarver&) = delete;
+  RxCarver& operator=(RxCarver&&) = delete;
 
   // Slot is where the next read goes: `slot_size` writable bytes.
   // When the chunk's tail is too small it moves on first, reusing the chunk
@@ -42,10 +47,16 @@ class RxCarver {
   size_t chunks_started() const { return chunks_started_; }
 
  private:
+  // kCredits is how many chunk references are taken in one atomic add and
+  // handed to Views one by one.
+  static constexpr int32_t kCredits = 64;
+
   void NextChunk();
+  void DropCredits();
 
   const size_t slot_size_;
   ChunkRef chunk_;
+  int32_t credits_ = 0;  // References on chunk_ counted, not yet handed out.
   size_t cursor_ = 0;
   size_t chunks_started_ = 0;
 };

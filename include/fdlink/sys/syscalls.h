@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "fdlink/base/result.h"
 #include "fdlink/base/unique_fd.h"
@@ -78,6 +79,14 @@ Result<void> SocketPair(int type, UniqueFd* a, UniqueFd* b);
 unsigned HardwareConcurrency();
 // CountOpenFds counts the entries of /proc/self/fd (for leak checks).
 Result<size_t> CountOpenFds();
+// ThreadCpus lists the CPUs the calling thread may run on.
+Result<std::vector<int>> ThreadCpus();
+// SetThreadCpus restricts the calling thread (and the threads it creates
+// afterwards, which inherit it) to `cpus`; kInvalidArgument when empty.
+Result<void> SetThreadCpus(std::span<const int> cpus);
+// UdpSocket opens a non-blocking, close-on-exec UDP socket of `family`
+// (AF_INET or AF_INET6) in the calling thread's network namespace.
+Result<UniqueFd> UdpSocket(int family);
 // SetSocketBuffer sets SO_SNDBUF/SO_RCVBUF (forcing when privileged).
 Result<void> SetSocketBuffers(int fd, int bytes);
 

@@ -92,6 +92,9 @@ void Attachment::RunLoop(Channel& ch) {
     if (!n) {
       const Errc e = n.error().code;
       if (e == Errc::kWouldBlock) {
+        // Processors were woken per batch; hand them the rest before
+        // sleeping.
+        for (auto& q : ch.queues) q->Wake();
         Result<sys::PollResult> p = sys::PollTwo(fd.fd, stop_fd_.get(), -1);
         if (!p) {
           why = Error{Errc::kIoError, p.error().sys_errno, "ppoll"};

@@ -11,11 +11,28 @@ ProcessorQueue::ProcessorQueue() {
 
 bool ProcessorQueue::Push(PacketBufferPtr pkt) {
   MutexLock l(&mu_);
-  while (q_.size() >= kCapacity && !stopped_) nonfull_.Wait(&mu_);
+  while (q_.size() >= kCapacity && !stopped_) {
+    WakeLocked();
+    nonfull_.Wait(&mu_);
+  }
   if (stopped_) return false;  // pkt is released on return.
   q_.push_back(std::move(pkt));
-  if (consumer_waiting_) nonempty_.NotifyOne();
+  // A full batch, or a full queue the producer is about to wait on, wakes
+  // the consumer now; anything less waits for Wake().
+  if (q_.size() >= kWakeBatch) WakeLocked();
   return true;
+}
+
+void ProcessorQueue::Wake() {
+  MutexLock l(&mu_);
+  if (!q_.empty()) WakeLocked();
+}
+
+void ProcessorQueue::WakeLocked() {
+  if (consumer_waiting_ && !wake_pending_) {
+    wake_pending_ = true;
+    nonempty_.NotifyOne();
+  }
 }
 
 bool ProcessorQueue::TakeAll(std::vector<PacketBufferPtr>* out) {
@@ -27,6 +44,7 @@ bool ProcessorQueue::TakeAll(std::vector<PacketBufferPtr>* out) {
     consumer_waiting_ = true;
     nonempty_.Wait(&mu_);
     consumer_waiting_ = false;
+    wake_pending_ = false;
   }
   const bool was_full = q_.size() >= kCapacity;
   std::swap(q_, *out);  // *out was empty; both keep their capacity.

@@ -1,0 +1,50 @@
+// The `fdlink bench` subcommand: the fd-based endpoint's receive path
+// measured side by side with the bare system-call loop that bounds it (the
+// "limit"), on socketpairs and a TUN device. Its options and entry point.
+#ifndef FDLINK_TOOLS_FDLINK_BENCH_H_
+#define FDLINK_TOOLS_FDLINK_BENCH_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "fdlink/link/fdbased/options.h"
+
+namespace fdlink::tool {
+
+// BenchKind is the kind of descriptor the receiver reads.
+enum class BenchKind {
+  kSeqpacket,  // AF_UNIX SOCK_SEQPACKET socketpair (lossless, blocking peer).
+  kDgram,      // AF_UNIX SOCK_DGRAM socketpair.
+  kTun,        // TUN device in a private namespace fed by a kernel socket.
+};
+
+// BenchKindName is the flag and JSON name ("seqpacket", "dgram", "tun").
+std::string_view BenchKindName(BenchKind k);
+// BenchModeName is "readv" or "recvmmsg".
+std::string_view BenchModeName(fdbased::PacketDispatchMode m);
+
+// BenchOptions are the bench's flags. Empty lists mean "all": every kind
+// available (tun only as root), both modes, 64 and 1400 bytes, 1 and 2
+// processors.
+struct BenchOptions {
+  std::vector<BenchKind> kinds;
+  std::vector<fdbased::PacketDispatchMode> modes;
+  std::vector<size_t> sizes;  // IPv4 packet bytes (headers included).
+  std::vector<uint32_t> processors;
+  double seconds = 1.0;     // Measured window of each run.
+  int rounds = 3;           // Limit/fdlink alternations per case.
+  int detach_cycles = 200;  // Attach/detach samples per case (0: none).
+  bool json = false;
+  bool count_allocs = true;
+  bool pin = true;  // Sender on a CPU of its own, receiver on the rest.
+};
+
+// RunBench runs every selected case and prints the report; returns the
+// exit status (0 when every run moved packets, 1 otherwise).
+int RunBench(const BenchOptions& opts);
+
+}  // namespace fdlink::tool
+
+#endif  // FDLINK_TOOLS_FDLINK_BENCH_H_
