@@ -37,16 +37,33 @@ struct ThreadShares {
     LeafMutexLock l(&r.mu);
     r.threads.push_back(this);
   }
-  ~ThreadShares() {
-    Registry& r = Reg();
-    LeafMutexLock l(&r.mu);
-    for (size_t i = 0; i < LiveCounter::kMaxCounters; ++i)
-      r.retired[i] += n[i].load(std::memory_order_relaxed);
-    r.threads.erase(std::find(r.threads.begin(), r.threads.end(), this));
-  }
+  ~ThreadShares();
 };
 
-thread_local ThreadShares tls_shares;
+// tls_shares points at the thread's shares once made: a constant-initialized
+// pointer, one thread-pointer-relative load on the packet path. The object
+// with the destructor is touched only the first time. tls_exited is set once
+// the shares are gone (thread exit); later changes go to the registry.
+// initial-exec as in free_list.cc.
+__attribute__((
+    tls_model("initial-exec"))) thread_local ThreadShares* tls_shares = nullptr;
+__attribute__((tls_model("initial-exec"))) thread_local bool tls_exited = false;
+
+ThreadShares::~ThreadShares() {
+  tls_shares = nullptr;
+  tls_exited = true;
+  Registry& r = Reg();
+  LeafMutexLock l(&r.mu);
+  for (size_t i = 0; i < LiveCounter::kMaxCounters; ++i)
+    r.retired[i] += n[i].load(std::memory_order_relaxed);
+  r.threads.erase(std::find(r.threads.begin(), r.threads.end(), this));
+}
+
+ThreadShares* MakeThreadShares() {
+  thread_local ThreadShares shares;
+  tls_shares = &shares;
+  return &shares;
+}
 
 }  // namespace
 
@@ -55,7 +72,18 @@ LiveCounter::LiveCounter() : id_(g_next_id.fetch_add(1)) {
 }
 
 void LiveCounter::Add(int64_t n) {
-  std::atomic<int64_t>& share = tls_shares.n[id_];
+  ThreadShares* t = tls_shares;
+  if (t == nullptr) {
+    if (tls_exited) {
+      // A change made by another thread-exit destructor after ours ran.
+      Registry& r = Reg();
+      LeafMutexLock l(&r.mu);
+      r.retired[id_] += n;
+      return;
+    }
+    t = MakeThreadShares();
+  }
+  std::atomic<int64_t>& share = t->n[id_];
   share.store(share.load(std::memory_order_relaxed) + n,
               std::memory_order_relaxed);
 }
