@@ -15,25 +15,17 @@ struct ThreadMagazines {
   ~ThreadMagazines();
 };
 
-namespace {
-// tls_mags points at the thread's magazines once made. A plain pointer is
-// constant-initialized, so reading it is one thread-pointer-relative load;
-// the object with the destructor is touched only the first time. The library
-// is position-independent; initial-exec keeps the access a direct load
-// instead of a __tls_get_addr call (it needs static TLS space, which a
-// library linked into the program, or loaded with it, has).
-__attribute__((tls_model(
-    "initial-exec"))) thread_local ThreadMagazines* tls_mags = nullptr;
+constinit thread_local FreeListBase::Magazine* FreeListBase::tls_mags_ =
+    nullptr;
 
-ThreadMagazines* MakeThreadMagazines() {
+FreeListBase::Magazine* FreeListBase::MakeThreadMagazines() {
   thread_local ThreadMagazines mags;
-  tls_mags = &mags;
-  return &mags;
+  tls_mags_ = mags.mags;
+  return mags.mags;
 }
-}  // namespace
 
 ThreadMagazines::~ThreadMagazines() {
-  tls_mags = nullptr;
+  FreeListBase::tls_mags_ = nullptr;
   for (int i = 0; i < FreeListBase::kMaxLists; ++i) {
     FreeListBase* list = g_lists[i].load(std::memory_order_acquire);
     if (list != nullptr && mags[i].count > 0) list->FlushAll(mags[i]);
@@ -43,12 +35,6 @@ ThreadMagazines::~ThreadMagazines() {
 FreeListBase::FreeListBase() : slot_(g_next_slot.fetch_add(1)) {
   if (slot_ >= kMaxLists) std::abort();  // A fixed, small number of pools.
   g_lists[slot_].store(this, std::memory_order_release);
-}
-
-FreeListBase::Magazine& FreeListBase::Local() {
-  ThreadMagazines* t = tls_mags;
-  if (t == nullptr) t = MakeThreadMagazines();
-  return t->mags[slot_];
 }
 
 void* FreeListBase::PopSlow(Magazine& m) {

@@ -26,13 +26,27 @@ class FreeListBase {
     void* items[kMagazine];
     int count = 0;
   };
-  Magazine& Local();
+  Magazine& Local() {
+    Magazine* mags = tls_mags_;
+    if (mags == nullptr) [[unlikely]]
+      mags = MakeThreadMagazines();
+    return mags[slot_];
+  }
   void* PopSlow(Magazine& m);
   void PushSlow(Magazine& m, void* item);
 
  private:
   friend struct ThreadMagazines;
   void FlushAll(Magazine& m);
+  // MakeThreadMagazines creates the calling thread's magazines (one per
+  // list) and points tls_mags_ at them.
+  static Magazine* MakeThreadMagazines();
+
+  // tls_mags_ is the calling thread's kMaxLists magazines, null until made
+  // and after thread exit. constinit and initial-exec make reading it one
+  // thread-pointer-relative load (see live_counter.h).
+  __attribute__((tls_model(
+      "initial-exec"))) static constinit thread_local Magazine* tls_mags_;
 
   const int slot_;
   LeafMutex mu_;

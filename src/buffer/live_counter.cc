@@ -40,17 +40,11 @@ struct ThreadShares {
   ~ThreadShares();
 };
 
-// tls_shares points at the thread's shares once made: a constant-initialized
-// pointer, one thread-pointer-relative load on the packet path. The object
-// with the destructor is touched only the first time. tls_exited is set once
-// the shares are gone (thread exit); later changes go to the registry.
-// initial-exec as in free_list.cc.
-__attribute__((
-    tls_model("initial-exec"))) thread_local ThreadShares* tls_shares = nullptr;
+// tls_exited is set once the thread's shares are folded away at its exit.
 __attribute__((tls_model("initial-exec"))) thread_local bool tls_exited = false;
 
 ThreadShares::~ThreadShares() {
-  tls_shares = nullptr;
+  LiveCounter::ForgetThreadShares();
   tls_exited = true;
   Registry& r = Reg();
   LeafMutexLock l(&r.mu);
@@ -59,33 +53,25 @@ ThreadShares::~ThreadShares() {
   r.threads.erase(std::find(r.threads.begin(), r.threads.end(), this));
 }
 
-ThreadShares* MakeThreadShares() {
-  thread_local ThreadShares shares;
-  tls_shares = &shares;
-  return &shares;
-}
-
 }  // namespace
+
+constinit thread_local std::atomic<int64_t>* LiveCounter::tls_shares_ = nullptr;
 
 LiveCounter::LiveCounter() : id_(g_next_id.fetch_add(1)) {
   if (id_ >= kMaxCounters) std::abort();  // A fixed, small number.
 }
 
-void LiveCounter::Add(int64_t n) {
-  ThreadShares* t = tls_shares;
-  if (t == nullptr) {
-    if (tls_exited) {
-      // A change made by another thread-exit destructor after ours ran.
-      Registry& r = Reg();
-      LeafMutexLock l(&r.mu);
-      r.retired[id_] += n;
-      return;
-    }
-    t = MakeThreadShares();
+void LiveCounter::AddSlow(int64_t n) {
+  if (tls_exited) {
+    // A change made by another thread-exit destructor after ours ran.
+    Registry& r = Reg();
+    LeafMutexLock l(&r.mu);
+    r.retired[id_] += n;
+    return;
   }
-  std::atomic<int64_t>& share = t->n[id_];
-  share.store(share.load(std::memory_order_relaxed) + n,
-              std::memory_order_relaxed);
+  thread_local ThreadShares shares;
+  tls_shares_ = shares.n;
+  Add(n);
 }
 
 int64_t LiveCounter::Get() const {

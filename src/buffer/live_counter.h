@@ -4,6 +4,7 @@
 #ifndef FDLINK_SRC_BUFFER_LIVE_COUNTER_H_
 #define FDLINK_SRC_BUFFER_LIVE_COUNTER_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -23,10 +24,36 @@ class LiveCounter {
   LiveCounter(const LiveCounter&) = delete;
   LiveCounter& operator=(const LiveCounter&) = delete;
 
-  void Add(int64_t n);
+  void Add(int64_t n) {
+    std::atomic<int64_t>* shares = tls_shares_;
+    if (shares == nullptr) [[unlikely]] {
+      AddSlow(n);
+      return;
+    }
+    std::atomic<int64_t>& share = shares[id_];
+    share.store(share.load(std::memory_order_relaxed) + n,
+                std::memory_order_relaxed);
+  }
   int64_t Get() const;
 
+  // ForgetThreadShares clears the calling thread's pointer to its shares;
+  // only live_counter.cc calls it, when the thread exits.
+  static void ForgetThreadShares() { tls_shares_ = nullptr; }
+
  private:
+  // AddSlow makes the calling thread's shares on first use, or after the
+  // thread's shares were folded away at its exit, adds to the registry.
+  void AddSlow(int64_t n);
+
+  // tls_shares_ is the calling thread's kMaxCounters shares, null until
+  // made and after thread exit. constinit and initial-exec: reading it on
+  // the packet path is one thread-pointer-relative load, with no TLS
+  // wrapper call and no __tls_get_addr (the library is position-independent
+  // but linked into the program, or loaded with it).
+  __attribute__((tls_model(
+      "initial-exec"))) static constinit thread_local std::atomic<int64_t>*
+      tls_shares_;
+
   const size_t id_;
 };
 

@@ -23,6 +23,8 @@ class RecvMMsgReader final : public PacketReader {
     carvers_.reserve(batch);
     for (size_t i = 0; i < batch; ++i) {
       carvers_.emplace_back(kRxSlotSize);
+      msgs_[i].msg_hdr.msg_iov = &iovs_[i];
+      msgs_[i].msg_hdr.msg_iovlen = 1;
       Refresh(i);
     }
   }
@@ -51,13 +53,11 @@ class RecvMMsgReader final : public PacketReader {
   size_t MaxBatch() const override { return msgs_.size(); }
 
  private:
-  // Refresh points slot i's iovec at its carver's next buffer.
+  // Refresh points slot i's iovec at its carver's next buffer. The kernel
+  // rewrites msg_len and msg_flags on every receive; nothing else changes.
   void Refresh(size_t i) {
     std::span<uint8_t> slot = carvers_[i].Slot();
     iovs_[i] = iovec{slot.data(), slot.size()};
-    msgs_[i] = mmsghdr{};
-    msgs_[i].msg_hdr.msg_iov = &iovs_[i];
-    msgs_[i].msg_hdr.msg_iovlen = 1;
   }
 
   const int fd_;
