@@ -41,8 +41,9 @@ class LiveCounter {
   static void ForgetThreadShares() { tls_shares_ = nullptr; }
 
  private:
-  // AddSlow makes the calling thread's shares on first use, or after the
-  // thread's shares were folded away at its exit, adds to the registry.
+  // AddSlow is Add on a thread without shares: the first time, it makes
+  // them; once they were folded away at the thread's exit, it adds to the
+  // registry instead.
   void AddSlow(int64_t n);
 
   // tls_shares_ is the calling thread's kMaxCounters shares, null until
