@@ -36,6 +36,28 @@ inline constexpr char kOurs6[] = "2001:db8::2";
 // kOurMac is the responder's MAC on TAP and socketpair links.
 inline constexpr MacAddress kOurMac({0x02, 0xfd, 0, 0, 0, 0x01});
 
+// EthernetOptions are endpoint options for an Ethernet link answering as
+// kOurMac, delivering on the loop thread.
+inline fdbased::Options EthernetOptions() {
+  fdbased::Options o;
+  o.ethernet_header = true;
+  o.address = kOurMac;
+  o.processors_per_channel = 1;
+  return o;
+}
+
+// BothModes and ModeName instantiate a suite parameterized by the receive
+// mode over readv and recvmmsg.
+inline auto BothModes() {
+  return ::testing::Values(fdbased::PacketDispatchMode::kReadv,
+                           fdbased::PacketDispatchMode::kRecvMMsg);
+}
+inline std::string ModeName(
+    const ::testing::TestParamInfo<fdbased::PacketDispatchMode>& info) {
+  return info.param == fdbased::PacketDispatchMode::kReadv ? "Readv"
+                                                           : "RecvMMsg";
+}
+
 // SockAddr is a socket address for an IPv4 or IPv6 text address and port.
 struct SockAddr {
   sockaddr_storage ss{};

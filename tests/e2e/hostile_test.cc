@@ -272,10 +272,7 @@ TEST_F(E2eHostileTest, TunFramesFromTheKernelSide) {
 
 TEST_F(E2eHostileTest, TapFramesFromTheKernelSide) {
   ASSERT_TRUE(OpenDevice("fde2ehtap0", true));
-  fdbased::Options o;
-  o.ethernet_header = true;
-  o.address = kOurMac;
-  o.processors_per_channel = 1;
+  fdbased::Options o = EthernetOptions();
   StartResponder(tun_->borrowed_fds(), o);
   ASSERT_TRUE(ep_);
   Injector inject(*ns_, "fde2ehtap0", /*ethernet=*/true);
@@ -300,11 +297,8 @@ class E2eHostileSocketpairTest
 
 TEST_P(E2eHostileSocketpairTest, FramesNoDeviceCarries) {
   const int peer = pairs_.peers[0].get();
-  fdbased::Options o;
-  o.ethernet_header = true;
-  o.address = kOurMac;
+  fdbased::Options o = EthernetOptions();
   o.dispatch_mode = GetParam();
-  o.processors_per_channel = 1;
   StartResponder(pairs_.ours(), o);
   ASSERT_TRUE(ep_);
   uint16_t round = 0;
@@ -331,14 +325,8 @@ TEST_P(E2eHostileSocketpairTest, FramesNoDeviceCarries) {
       });
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Modes, E2eHostileSocketpairTest,
-    ::testing::Values(fdbased::PacketDispatchMode::kReadv,
-                      fdbased::PacketDispatchMode::kRecvMMsg),
-    [](const auto& info) {
-      return info.param == fdbased::PacketDispatchMode::kReadv ? "Readv"
-                                                               : "RecvMMsg";
-    });
+INSTANTIATE_TEST_SUITE_P(Modes, E2eHostileSocketpairTest, BothModes(),
+                         ModeName);
 
 }  // namespace
 }  // namespace fdlink::e2e

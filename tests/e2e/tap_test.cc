@@ -13,10 +13,7 @@ constexpr char kTap[] = "fde2etap0";
 
 TEST_F(E2eTest, TapKernelResolvesUsThenPingsAndEchoesUdp) {
   ASSERT_TRUE(OpenDevice(kTap, true));
-  fdbased::Options o;
-  o.ethernet_header = true;
-  o.address = kOurMac;
-  o.processors_per_channel = 1;
+  fdbased::Options o = EthernetOptions();
   StartResponder(tun_->borrowed_fds(), o);
   ASSERT_TRUE(ep_);
 

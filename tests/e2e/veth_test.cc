@@ -107,14 +107,7 @@ TEST_P(E2eVethTest, PacketSocketFanoutServesTheKernel) {
   EXPECT_EQ(c.tx_failed, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Modes, E2eVethTest,
-    ::testing::Values(fdbased::PacketDispatchMode::kReadv,
-                      fdbased::PacketDispatchMode::kRecvMMsg),
-    [](const auto& info) {
-      return info.param == fdbased::PacketDispatchMode::kReadv ? "Readv"
-                                                               : "RecvMMsg";
-    });
+INSTANTIATE_TEST_SUITE_P(Modes, E2eVethTest, BothModes(), ModeName);
 
 }  // namespace
 }  // namespace fdlink::e2e
