@@ -1,8 +1,9 @@
 #include "link/fdbased/attachment.h"
 
 #include <cstdio>
-#include <system_error>
+#include <functional>
 
+#include "fdlink/base/thread_start.h"
 #include "fdlink/sys/syscalls.h"
 #include "link/fdbased/fd_state.h"
 #include "link/fdbased/flow_hash.h"
@@ -38,28 +39,38 @@ Result<void> Attachment::Start() {
     channels_.push_back(std::move(ch));
   }
 
-  // Thread creation is the one place that can throw; it is a control path.
-  try {
-    for (auto& ch : channels_) {
-      for (auto& q : ch->queues) {
-        group_.Add();
-        ProcessorQueue* qp = q.get();
-        FdState* fdp = ch->fd;
-        threads_.emplace_back([this, qp, fdp] { RunProcessor(*qp, *fdp); });
+  // Never waits, also on failure: the caller holds its endpoint's mutex, and
+  // the threads already started may be delivering into a dispatcher that
+  // takes it. A half-started attachment is stopped and waited for by the
+  // caller, after unlocking, exactly like a detached one.
+  for (auto& ch : channels_) {
+    for (auto& q : ch->queues) {
+      ProcessorQueue* qp = q.get();
+      FdState* fdp = ch->fd;
+      if (Result<void> r =
+              StartMember([this, qp, fdp] { RunProcessor(*qp, *fdp); });
+          !r) {
+        return r;
       }
-      group_.Add();
-      Channel* chp = ch.get();
-      threads_.emplace_back([this, chp] { RunLoop(*chp); });
     }
-  } catch (const std::system_error& e) {
+    Channel* chp = ch.get();
+    if (Result<void> r = StartMember([this, chp] { RunLoop(*chp); }); !r) {
+      return r;
+    }
+  }
+  return Ok();
+}
+
+Result<void> Attachment::StartMember(std::function<void()> body) {
+  group_.Add();  // Before the thread exists, so that no waiter misses it.
+  Result<std::thread> t = StartThread(std::move(body));
+  if (!t) {
     group_.Remove();  // The member whose thread did not start.
     RequestStop();
-    ThreadGroup* g = &group_;
-    ThreadGroup::WaitIdle(std::span<ThreadGroup* const>(&g, 1));
-    Join();
-    return Error{Errc::kNoBufferSpace, e.code().value(),
-                 "fdbased: cannot start receive threads"};
+    return Error{t.error().code, t.error().sys_errno,
+                 "fdbased: cannot start a receive thread"};
   }
+  threads_.push_back(std::move(*t));
   return Ok();
 }
 

@@ -4,6 +4,7 @@
 #define FDLINK_SRC_LINK_FDBASED_ATTACHMENT_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -46,9 +47,11 @@ class Attachment {
   Attachment(const Attachment&) = delete;
   Attachment& operator=(const Attachment&) = delete;
 
-  // Start creates the stop eventfd and every thread. On failure, whatever
-  // was started is stopped and joined, and the error is returned.
-  Result<void> Start();
+  // Start creates the stop eventfd and every thread. It never waits. On
+  // failure it requests a stop of the threads it did start and returns the
+  // error; the caller must then wait for the group to be idle and Join, as
+  // after a detach (with no lock held that the threads may take).
+  [[nodiscard]] Result<void> Start();
   // RequestStop tells every thread to finish as soon as possible. After it,
   // no thread starts another dispatcher call.
   void RequestStop();
@@ -61,6 +64,9 @@ class Attachment {
 
  private:
   struct Channel;
+  // StartMember adds one member to the group and starts `body` on a new
+  // thread; on failure it removes the member again and requests a stop.
+  Result<void> StartMember(std::function<void()> body);
   void RunLoop(Channel& ch);
   void RunProcessor(ProcessorQueue& q, FdState& fd);
   // Deliver hands one classified packet to the dispatcher (inline or through

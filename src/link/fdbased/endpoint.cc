@@ -90,17 +90,53 @@ Endpoint::~Endpoint() {
       }
     }
   }
-  Close();
+  Close();  // model: dtor.close
 }
 
 void Endpoint::Attach(NetworkDispatcher* dispatcher) {
+  // After Close, Attach(d) is the documented no-op; any other failure is
+  // also counted (AttachFailures) and returned by TryAttach.
+  if (Result<void> r = TryAttach(dispatcher);
+      !r && r.error().code != Errc::kClosed) {
+    std::fprintf(stderr, "fdlink: Attach failed: %s\n",
+                 r.error().ToString().c_str());
+  }
+}
+
+Result<void> Endpoint::TryAttach(NetworkDispatcher* dispatcher) {
   if (dispatcher == nullptr) {
     Detach();
-    return;
+    return Ok();
   }
-  Reap();
-  MutexLock l(&mu_);
-  if (closed_ || current_ != nullptr) return;
+  Reap();  // model: attach.reap
+  Error failure;
+  std::vector<std::shared_ptr<Attachment>> waiting;
+  {
+    MutexLock l(&mu_);  // model: attach.lock
+    if (closed_) {
+      return Error{Errc::kClosed, 0, "fdbased: Attach after Close"};
+    }
+    if (current_ != nullptr) return Ok();
+    auto a = std::make_shared<Attachment>(MakeConfig(dispatcher));
+    // Start never waits. The threads it started may already be delivering
+    // and calling back into the endpoint; they block on mu_ until this
+    // scope ends.
+    Result<void> r = a->Start();  // model: attach.start
+    if (r) {
+      current_ = std::move(a);
+      return Ok();
+    }
+    failure = r.error();
+    attach_failures_.fetch_add(1, std::memory_order_relaxed);
+    // A half-started attachment leaves exactly like a detached one.
+    waiting = RetireLocked(std::move(a));  // model: attach.retire
+  }                                        // model: attach.unlock
+  WaitForThreads(waiting);                 // model: attach.wait
+  Reap();                                  // model: attach.fail_reap
+  return failure;
+}
+
+AttachmentConfig Endpoint::MakeConfig(NetworkDispatcher* dispatcher) const {
   AttachmentConfig cfg;
   cfg.dispatcher = dispatcher;
   cfg.fds = fd_ptrs_;
@@ -113,42 +149,49 @@ void Endpoint::Attach(NetworkDispatcher* dispatcher) {
   cfg.processors = processors_;
   cfg.flow_seed = flow_seed_;
   cfg.closed_func = &opts_.closed_func;
-  auto a = std::make_shared<Attachment>(std::move(cfg));
-  // Starting threads is not waiting: the new threads may call back into
-  // Attach and block on mu_ until this returns, which is fine.
-  if (Result<void> r = a->Start(); !r) {
-    std::fprintf(stderr, "fdlink: Attach failed: %s\n",
-                 r.error().ToString().c_str());
-    return;
+  return cfg;
+}
+
+std::vector<std::shared_ptr<Attachment>> Endpoint::RetireLocked(
+    std::shared_ptr<Attachment> a) {
+  if (a != nullptr) {
+    a->RequestStop();
+    stopping_.push_back(std::move(a));
   }
-  current_ = std::move(a);
+  // Detaches that are already under way are waited for too, so that every
+  // concurrent Attach(nullptr) returns only after quiescence.
+  return stopping_;
+}
+
+void Endpoint::WaitForThreads(
+    const std::vector<std::shared_ptr<Attachment>>& attachments, bool join) {
+  std::vector<ThreadGroup*> groups;
+  for (const auto& a : attachments) groups.push_back(&a->Group());
+  ThreadGroup::WaitIdle(groups);
+  if (join) {
+    // Every thread has left its group; joining only waits for the OS
+    // thread to finish returning.
+    for (const auto& a : attachments) a->Join();
+  }
 }
 
 void Endpoint::Detach() {
   std::vector<std::shared_ptr<Attachment>> waiting;
   {
-    MutexLock l(&mu_);
-    if (current_ != nullptr) {
-      current_->RequestStop();
-      stopping_.push_back(std::move(current_));
-    }
-    // Detaches that are already under way are waited for too, so that every
-    // concurrent Attach(nullptr) returns only after quiescence.
-    waiting = stopping_;
-  }
-  std::vector<ThreadGroup*> groups;
-  for (auto& a : waiting) groups.push_back(&a->Group());
+    MutexLock l(&mu_);                            // model: detach.lock
+    waiting = RetireLocked(std::move(current_));  // model: detach.retire
+  }                                               // model: detach.unlock
   // No lock is held here: the threads being waited for may take mu_.
-  ThreadGroup::WaitIdle(groups);
-  // The threads have left their groups; joining them (waiting for the OS
-  // to finish them off) is left to the next Attach, Wait, Close or the
-  // destructor, so a detach returns as soon as the dispatcher is safe.
+  WaitForThreads(waiting);  // model: detach.wait
+  // Joining the threads (waiting for the OS to finish them off) is left to
+  // the next Attach, Wait, Close or the destructor, so a detach returns as
+  // soon as the dispatcher is safe.
 }
 
 void Endpoint::Reap() {
   std::vector<std::shared_ptr<Attachment>> done;
   {
-    MutexLock l(&mu_);
+    MutexLock l(&mu_);  // model: reap.lock
     // One look at each group: an attachment whose last thread leaves after
     // it is simply reaped next time.
     std::vector<std::shared_ptr<Attachment>> still_running;
@@ -156,10 +199,8 @@ void Endpoint::Reap() {
       (a->Group().Live() == 0 ? done : still_running).push_back(std::move(a));
     }
     stopping_ = std::move(still_running);
-  }
-  // Every thread of these has left its group; joining only waits for the
-  // OS thread to finish returning.
-  for (auto& a : done) a->Join();
+  }                                     // model: reap.unlock
+  WaitForThreads(done, /*join=*/true);  // model: reap.join
 }
 
 std::vector<std::shared_ptr<Attachment>> Endpoint::Snapshot() {
@@ -175,19 +216,16 @@ bool Endpoint::IsAttached() const {
 }
 
 void Endpoint::Wait() {
-  std::vector<std::shared_ptr<Attachment>> all = Snapshot();
-  std::vector<ThreadGroup*> groups;
-  for (auto& a : all) groups.push_back(&a->Group());
-  ThreadGroup::WaitIdle(groups);
-  Reap();
+  WaitForThreads(Snapshot());  // model: wait.wait
+  Reap();                      // model: wait.reap
 }
 
 void Endpoint::Close() {
-  Detach();
-  Reap();
+  Detach();  // model: close.detach
+  Reap();    // model: close.reap
   std::function<void()> action;
   {
-    MutexLock l(&mu_);
+    MutexLock l(&mu_);  // model: close.lock
     if (closed_) return;
     closed_ = true;
     action = std::move(on_close_);

@@ -21,6 +21,7 @@
 namespace fdlink::fdbased {
 
 class Attachment;
+struct AttachmentConfig;
 struct FdState;
 
 // Endpoint moves packets between its fds and an attached NetworkDispatcher.
@@ -36,6 +37,11 @@ struct FdState;
 //   thread (or one that is itself detaching from a callback) and returns; its
 //   own thread ends when the callback returns. Detaching a never-attached
 //   endpoint is a no-op; concurrent detaches all wait; re-attaching works.
+// - If a thread cannot be started (thread limit, RLIMIT_NPROC, memory),
+//   the threads already started are stopped and waited for with no lock
+//   held, exactly as by a detach; the endpoint stays detached and a later
+//   Attach may succeed. TryAttach returns the error; Attach prints it to
+//   stderr; both count it in AttachFailures().
 // - Close() and the destructor detach, join every thread and free every
 //   eventfd. The destructor must not run on one of the endpoint's own
 //   threads (it aborts with a message if it does).
@@ -53,7 +59,22 @@ class Endpoint final : public LinkEndpoint {
   Endpoint(const Endpoint&) = delete;
   Endpoint& operator=(const Endpoint&) = delete;
 
+  // Attach is TryAttach with the error printed to stderr (a failure to
+  // start threads; Attach after Close stays a silent no-op).
   void Attach(NetworkDispatcher* dispatcher) override EXCLUDES(mu_);
+  // TryAttach attaches `dispatcher` (borrowed: it must outlive the
+  // attachment) and starts the threads; nullptr detaches and returns Ok.
+  // Ok also when already attached (nothing changes). Errors: kClosed after
+  // Close(); kNoBufferSpace (with the errno) when a thread could not be
+  // started, in which case nothing is left running, every eventfd is freed
+  // and IsAttached() is false. Safe from a callback on the endpoint's own
+  // threads, like Attach.
+  [[nodiscard]] Result<void> TryAttach(NetworkDispatcher* dispatcher)
+      EXCLUDES(mu_);
+  // AttachFailures counts the attaches that failed to start their threads.
+  uint64_t AttachFailures() const {
+    return attach_failures_.load(std::memory_order_relaxed);
+  }
   bool IsAttached() const override EXCLUDES(mu_);
   // Wait returns when every receive loop and processor thread has exited
   // (after a detach, or after every peer closed). From a callback it waits
@@ -105,6 +126,20 @@ class Endpoint final : public LinkEndpoint {
   void Detach() EXCLUDES(mu_);
   // Reap joins the threads of stopped attachments that have all exited.
   void Reap() EXCLUDES(mu_);
+  // MakeConfig is what a new attachment's threads need from the endpoint.
+  AttachmentConfig MakeConfig(NetworkDispatcher* dispatcher) const;
+  // RetireLocked requests a stop of `a` (may be null) and moves it to
+  // stopping_; returns every stopping attachment, for WaitForThreads.
+  std::vector<std::shared_ptr<Attachment>> RetireLocked(
+      std::shared_ptr<Attachment> a) REQUIRES(mu_);
+  // WaitForThreads is the one place the endpoint waits for its threads:
+  // until no thread of `attachments` runs (ThreadGroup::WaitIdle rules, so
+  // it is safe from a callback), then, if `join`, joins them. The threads
+  // may take mu_, hence EXCLUDES: the analysis rejects any caller that
+  // holds it (gVisor 11456).
+  void WaitForThreads(
+      const std::vector<std::shared_ptr<Attachment>>& attachments,
+      bool join = false) EXCLUDES(mu_);
   // Snapshot returns the current and stopping attachments.
   std::vector<std::shared_ptr<Attachment>> Snapshot() EXCLUDES(mu_);
 
@@ -123,9 +158,12 @@ class Endpoint final : public LinkEndpoint {
   // Read on the hot path without a lock.
   std::atomic<uint32_t> mtu_;
   std::atomic<uint64_t> addr_;
+  std::atomic<uint64_t> attach_failures_{0};
 
   // mu_ guards the control state only. No endpoint thread takes it on the
-  // packet path, and no method waits for threads while holding it.
+  // packet path (a dispatcher calling back into the endpoint may), and no
+  // method waits for threads while holding it: every wait goes through
+  // WaitForThreads, which EXCLUDES it.
   mutable Mutex mu_{"fdbased.Endpoint.mu"};
   std::shared_ptr<Attachment> current_ GUARDED_BY(mu_);
   std::vector<std::shared_ptr<Attachment>> stopping_ GUARDED_BY(mu_);
