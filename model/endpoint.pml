@@ -29,6 +29,15 @@
  *                 delivers. Spin must report an invalid end state (deadlock);
  *  BREAK_LOOP_STOP_CHECK, BREAK_PROC_STOP_CHECK  sanity checks only: the loop
  *                 (or the processor) ignores the stop flag; A1 must fail.
+ *  START_FAIL=1   Attachment::Start may fail at any thread (the ones before
+ *                 it run); Attach retires it, unlocks, waits, reaps;
+ *  START_FAIL_UNDER_MU  the pre-issue-9 start failure: the wait happens
+ *                 with mu_ still held; with CB_QUERY spin must deadlock;
+ *  CB_QUERY=1     a delivery callback calls IsAttached() (takes mu_).
+ *
+ * Comments "code: <function>.<step>" name the code step a statement
+ * models; tests/model/check_model_tie.py matches them, in order, against
+ * the "// model: <function>.<step>" markers in src/link/fdbased/endpoint.cc.
  */
 
 /* ---- bounds ---- */
@@ -67,6 +76,12 @@
 #ifndef CB_DETACH
 #define CB_DETACH 1 /* callbacks may call Attach(nullptr) */
 #endif
+#ifndef START_FAIL
+#define START_FAIL 0 /* Attachment::Start may fail part-way */
+#endif
+#ifndef CB_QUERY
+#define CB_QUERY 0 /* callbacks may call IsAttached() */
+#endif
 
 #define NONE 255
 #define NQ (NGEN * NFD)
@@ -85,7 +100,9 @@ byte stopping;       /* stopping_: bit g set = attachment g is in it */
 bool closed_;        /* closed_ */
 
 /* ---- Attachment g (attachment.h) ---- */
-bool started[NGEN]; /* Attachment::Start ran: its threads exist */
+byte started[NGEN]; /* bit t: thread t of attachment g started (loop f: bit
+                    * f, processor f: bit NFD + f) */
+bool tried[NGEN];   /* Attachment::Start of g returned (started is final) */
 bool stop[NGEN];    /* stop_ (atomic) */
 bool efd[NGEN];     /* stop_fd_ signalled: the eventfd counter is > 0 */
 /* ThreadGroup group_ of attachment g; every access is one critical section
@@ -125,11 +142,13 @@ bool reaped[NGEN];           /* removed from stopping_ and joined */
  * same step): erase every stopping attachment whose group is idle and join
  * it. Joining an idle group only waits for threads that already left, so it
  * is part of the step; A3: each attachment is joined once. */
-inline reap_body() {
+/* The caller's step takes and drops mu_; joining an idle group is part of
+ * it. */
+inline reap_body() { /* code: reap.lock */ /* code: reap.unlock */
   if
   :: (stopping & BIT(0)) && live[0] == 0 ->
     assert(!reaped[0]);
-    reaped[0] = true;
+    reaped[0] = true; /* code: reap.join */
     stopping = stopping & ~BIT(0)
   :: else -> skip
   fi;
@@ -154,7 +173,7 @@ inline reap_body() {
  * set its stop flag (RequestStop's first store). */
 inline detach_lock() {
   atomic {
-    MU_FREE -> mu_w = true; a = current;
+    MU_FREE -> mu_w = true; a = current; /* code: detach.lock */
     if
     :: a != NONE -> stop[a] = true
     :: else -> skip
@@ -167,7 +186,7 @@ inline detach_lock() {
 inline detach_move() {
   if
   :: a != NONE ->
-    SIGNAL_STOP(a);
+    SIGNAL_STOP(a); /* code: detach.retire */
     stopping = stopping | BIT(a);
     current = NONE;
     a = NONE
@@ -200,8 +219,8 @@ inline detach_other(gone) {
   detach_lock();
   atomic {
     detach_move();
-    mu_w = false; /* no lock is held while waiting */
-    IDLE_OTHER(ws) -> set_quiesced(); /* WaitIdle returns */
+    mu_w = false; /* no lock is held while waiting; code: detach.unlock */
+    IDLE_OTHER(ws) -> set_quiesced(); /* WaitIdle returns; code: detach.wait */
     ws = 0;
     destroy_dispatcher(gone)
   }
@@ -240,14 +259,19 @@ inline detach_member(g) {
  * callback reads the link address (an atomic load: no step) or calls
  * Attach(nullptr). `then` runs after it returns. */
 #define DELIVERY_STARTS(g) assert(dispatcher_alive[g] && !quiesced[g])
+#if CB_QUERY
+#define QUERY atomic { MU_FREE -> skip } /* IsAttached(): takes and drops mu_ */
+#else
+#define QUERY skip
+#endif
 #if CB_DETACH
 #define DELIVER(g, then) \
   if \
-  :: DELIVERY_STARTS(g); then \
+  :: DELIVERY_STARTS(g); QUERY; then \
   :: DELIVERY_STARTS(g); detach_member(g); then \
   fi
 #else
-#define DELIVER(g, then) DELIVERY_STARTS(g); then
+#define DELIVER(g, then) DELIVERY_STARTS(g); QUERY; then
 #endif
 
 /* group_.Leave(): the thread's last touch; the slot moves to the next
@@ -284,7 +308,7 @@ proctype Loop(byte f) {
   byte q;             /* this channel's queue: g * NFD + f */
 end_idle:
   do
-  :: atomic { g < CYCLES && started[g] -> q = g * NFD + f } /* group_.Bind() */
+  :: atomic { g < CYCLES && (started[g] & BIT(f)) -> q = g * NFD + f } /* Bind() */
     do
     :: atomic { /* while (!StopRequested()) { n = reader->Read(frames) ... */
          if
@@ -359,6 +383,8 @@ end_idle:
 #endif
     :: true -> LEAVE
     fi
+  /* This thread of attachment g never started: on to the next one. */
+  :: atomic { g < CYCLES && tried[g] && (started[g] & BIT(f)) == 0 -> g++ }
   :: g == CYCLES -> break
   od
 }
@@ -373,7 +399,7 @@ proctype Proc(byte f) {
   byte q;            /* its queue: g * NFD + f */
 end_idle:
   do
-  :: atomic { g < CYCLES && started[g] -> q = g * NFD + f } /* Bind() */
+  :: atomic { g < CYCLES && (started[g] & BIT(NFD + f)) -> q = g * NFD + f }
     do
     :: atomic { /* ProcessorQueue::TakeAll, blocking */
          qstopped[q] || qlen[q] > 0 || qfinishing[q] ->
@@ -393,6 +419,8 @@ end_idle:
        :: r == 0 -> break
        od
     od
+  /* This thread of attachment g never started: on to the next one. */
+  :: atomic { g < CYCLES && tried[g] && (started[g] & BIT(NFD + f)) == 0 -> g++ }
   :: g == CYCLES -> break
   od
 }
@@ -411,27 +439,82 @@ proctype Peer() {
   sent = 0
 }
 
-/* Endpoint::Attach(d_g) from a control thread: Reap, then under mu_ build
- * attachment g and Attachment::Start it (Add() for every thread before it
- * starts). Only mu_-guarded state changes, so it is one step. */
+/* Attachment::Start of g: Add() and start the threads in the code's order
+ * (per channel: its processor, then its loop). With START_FAIL the thread
+ * at any position may fail; the ones before it run from here on, while the
+ * attacher still holds mu_. */
+#if PROCESSORS > 1
+#define ALL_THREADS 15
+#else
+#define ALL_THREADS 3
+#endif
+inline start_threads(g) {
+  if
+  :: started[g] = ALL_THREADS; live[g] = NTHREADS
+#if START_FAIL
+  :: started[g] = 0; live[g] = 0; fail = true
+#if PROCESSORS > 1
+  :: started[g] = BIT(NFD); live[g] = 1; fail = true
+  :: started[g] = BIT(NFD) | BIT(0); live[g] = 2; fail = true
+  :: started[g] = BIT(NFD) | BIT(0) | BIT(NFD + 1); live[g] = 3; fail = true
+#else
+  :: started[g] = BIT(0); live[g] = 1; fail = true
+#endif
+#endif
+  fi;
+  tried[g] = true
+}
+
+/* Endpoint::TryAttach(d_g) from a control thread: Reap (its own step), then
+ * under mu_ build attachment g and Start it. Success publishes it as
+ * current_. On a start failure the attachment is retired like a detached
+ * one (stop flag, eventfd, queues, into stopping_, snapshot), mu_ is
+ * released, the snapshot is waited for and reaped; then the caller may
+ * destroy the dispatcher. */
 inline attach(g) {
+  atomic { MU_FREE -> reap_body() } /* code: attach.reap */
   atomic {
-    MU_FREE ->
-    reap_body();
+    MU_FREE -> mu_w = true; /* code: attach.lock */
     if
     :: !closed_ && current == NONE ->
       dispatcher_alive[g] = true;
-      live[g] = NTHREADS;
-      started[g] = true;
-      current = g
-    :: else -> skip
+      start_threads(g); /* code: attach.start */
+      if
+      :: !fail -> current = g; mu_w = false
+      :: else -> skip /* mu_ stays held: the started threads run now */
+      fi
+    :: else -> mu_w = false
     fi
-  }
+  };
+  if
+  :: fail ->
+    atomic {
+      stop[g] = true; SIGNAL_STOP(g); /* code: attach.retire */
+      stopping = stopping | BIT(g);
+      ws = stopping
+    };
+#ifndef START_FAIL_UNDER_MU
+    atomic {
+      mu_w = false; /* code: attach.unlock */
+      IDLE_OTHER(ws) -> ws = 0 /* code: attach.wait */
+    };
+#else
+    IDLE_OTHER(ws); /* the pre-issue-9 code: WaitIdle with mu_ held */
+    atomic { mu_w = false; ws = 0 };
+#endif
+    atomic {
+      MU_FREE -> reap_body(); /* code: attach.fail_reap */
+      dispatcher_alive[g] = false;
+      fail = false
+    }
+  :: else -> skip
+  fi
 }
 
 /* ---- the control thread: attach, detach, re-attach, close ---- */
 proctype Control() {
   byte a = NONE, ws;
+  bool fail;
   attach(0);
 #if CYCLES > 1
   /* The caller destroys the dispatcher once Attach(nullptr) returned. */
@@ -440,8 +523,11 @@ proctype Control() {
 #endif
   /* Close(): Detach, Reap, then mark closed under mu_ (one step: only
    * mu_-guarded state and joins of finished threads). */
-  detach_other(CYCLES - 1);
-  atomic { MU_FREE -> reap_body(); closed_ = true };
+  detach_other(CYCLES - 1); /* code: close.detach */
+  atomic { MU_FREE -> reap_body(); closed_ = true }; /* code: close.reap */ /* code: close.lock */
+  /* ~Endpoint: Close() again (a no-op past its Detach and Reap). */
+  detach_other(NONE); /* code: dtor.close */
+  atomic { MU_FREE -> reap_body() };
   /* The destructor joins whatever stopping_ still holds: nothing, every
    * attachment has been joined (A3). */
   assert(current == NONE && stopping == 0 && live[0] == 0 && live[1] == 0);
@@ -459,7 +545,7 @@ inline wait_other() {
     :: else -> skip
     fi
   };
-  atomic { IDLE_OTHER(ws) -> MU_FREE -> reap_body(); ws = 0 }
+  atomic { IDLE_OTHER(ws) -> MU_FREE -> reap_body(); ws = 0 } /* code: wait.wait */ /* code: wait.reap */
 }
 
 #if DETACHER > 0

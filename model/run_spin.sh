@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run_spin.sh: model-checks model/endpoint.pml with spin.
 #
-# Usage: run_spin.sh fixed|prefix|bites <workdir>
+# Usage: run_spin.sh fixed|prefix|bites|startfail_under_mu <workdir>
 #   fixed   every configuration of the fixed lifecycle must verify with 0
 #           errors (no invalid end state, no assertion violated); prints the
 #           state counts of each.
@@ -10,19 +10,23 @@
 #           blocked threads and the last steps of the trail.
 #   bites   sanity check: with a stop-flag check removed from the loop (or
 #           from the processor) spin must report the delivery assertion.
+#   startfail_under_mu  the start failure as it was before issue 9 (the wait
+#           for the started threads with mu_ held, -DSTART_FAIL_UNDER_MU)
+#           with a callback that calls IsAttached: spin must report an
+#           invalid end state (deadlock).
 # The verifier is generated, built and run in <workdir>/<config>/ (created;
 # any previous content of those subdirectories is removed), never in the
 # source tree. Exits 0 only when the expected outcome was seen.
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 fixed|prefix|bites <workdir>" >&2
+  echo "usage: $0 fixed|prefix|bites|startfail_under_mu <workdir>" >&2
   exit 2
 }
 [[ $# -eq 2 ]] || usage
 mode=$1
 workdir=$2
-case "$mode" in fixed | prefix | bites) ;; *) usage ;; esac
+case "$mode" in fixed | prefix | bites | startfail_under_mu) ;; *) usage ;; esac
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 model="$here/endpoint.pml"
@@ -106,6 +110,14 @@ PROCESSORS=(-DPROCESSORS=2 -DCYCLES=1 -DNPKT=2 -DBATCH=2 -DQCAP=1
             -DSEND_FDS=1 -DCLOSE_FDS=2 -DCB_DETACH=1 -DDETACHER=1)
 BATCHES=(-DPROCESSORS=2 -DCYCLES=1 -DNPKT=2 -DBATCH=2 -DQCAP=2
          -DSEND_FDS=1 -DCLOSE_FDS=2 -DCB_DETACH=1 -DDETACHER=0)
+STARTFAIL=(-DPROCESSORS=1 -DCYCLES=2 -DNPKT=2 -DBATCH=2 -DSEND_FDS=1
+           -DCLOSE_FDS=2 -DCB_DETACH=1 -DCB_QUERY=1 -DSTART_FAIL=1 -DDETACHER=1)
+STARTFAIL_PROCESSORS=(-DPROCESSORS=2 -DCYCLES=1 -DNPKT=2 -DBATCH=2 -DQCAP=1
+                      -DSEND_FDS=1 -DCLOSE_FDS=2 -DCB_DETACH=1 -DCB_QUERY=1
+                      -DSTART_FAIL=1 -DDETACHER=0)
+UNDER_MU=(-DSTART_FAIL_UNDER_MU -DPROCESSORS=1 -DCYCLES=1 -DNPKT=2 -DBATCH=2
+          -DSEND_FDS=1 -DCLOSE_FDS=2 -DCB_DETACH=0 -DCB_QUERY=1 -DSTART_FAIL=1
+          -DDETACHER=0)
 PREFIX=(-DGVISOR_PREFIX -DPROCESSORS=1 -DCYCLES=2 -DNPKT=2 -DBATCH=2
         -DSEND_FDS=1 -DCLOSE_FDS=2)
 
@@ -158,12 +170,25 @@ fixed)
   verify_fixed inline "${INLINE[@]}"
   verify_fixed processors "${PROCESSORS[@]}"
   verify_fixed batches "${BATCHES[@]}"
+  verify_fixed startfail "${STARTFAIL[@]}"
+  verify_fixed startfail_processors "${STARTFAIL_PROCESSORS[@]}"
   echo "fixed: 0 errors in every configuration"
   ;;
 bites)
   expect_bite loop "${INLINE[@]}" -DBREAK_LOOP_STOP_CHECK
   expect_bite processor "${BATCHES[@]}" -DBREAK_PROC_STOP_CHECK
   echo "bites: each broken model violates the delivery assertion"
+  ;;
+startfail_under_mu)
+  run_pan startfail_under_mu "" "" "${UNDER_MU[@]}"
+  e=$(errors)
+  echo "== startfail_under_mu: spin ${UNDER_MU[*]}"
+  if [[ -z "$e" || "$e" == 0 ]] || ! grep -q "invalid end state" "$dir/pan.out"; then
+    echo "run_spin.sh: startfail_under_mu: no deadlock found; the wait under mu_ was expected to deadlock" >&2
+    grep -E "^pan:" "$dir/pan.out" >&2 || true
+    exit 1
+  fi
+  echo "deadlock: invalid end state (errors: $e); a callback blocks in IsAttached while Attach waits under mu_"
   ;;
 prefix)
   # -DREACH with -i: iterative search for the shortest trail.

@@ -1,6 +1,7 @@
 # Compiles one file for the thread-safety analysis and checks the outcome.
-#   cmake -DCXX=<clang++> -DINCLUDE_DIR=<dir> -DSOURCE=<file.cc>
-#         -DEXPECT=<text> -P expect_diag.cmake
+#   cmake -DCXX=<clang++> -DINCLUDE_DIR=<dir> [-DSRC_DIR=<dir>]
+#         -DSOURCE=<file.cc> -DEXPECT=<text> -P expect_diag.cmake
+# SRC_DIR (optional) is added to the include path, for files of src/.
 # EXPECT empty: the file must compile with no diagnostic at all.
 # Otherwise: the compiler must fail; every error must come from
 # -Wthread-safety; and an error on the line marked "expected-tsa-error" must
@@ -11,9 +12,13 @@ foreach(var CXX INCLUDE_DIR SOURCE)
   endif()
 endforeach()
 
+set(extra "")
+if(DEFINED SRC_DIR)
+  set(extra -I${SRC_DIR})
+endif()
 execute_process(
   COMMAND ${CXX} -std=c++20 -fsyntax-only -Wall -Wextra -Wthread-safety
-          -Werror -I${INCLUDE_DIR} ${SOURCE}
+          -Werror -I${INCLUDE_DIR} ${extra} ${SOURCE}
   RESULT_VARIABLE rc
   OUTPUT_VARIABLE out
   ERROR_VARIABLE err)

@@ -59,8 +59,8 @@ class Attachment {
   // Group is the thread group to wait on.
   ThreadGroup& Group() { return group_; }
   // Join joins every thread; the group must be idle and the caller must not
-  // be one of them.
-  void Join();
+  // be one of them (a member holds group_, hence EXCLUDES).
+  void Join() EXCLUDES(group_);
 
  private:
   struct Channel;
@@ -71,10 +71,12 @@ class Attachment {
   void RunProcessor(ProcessorQueue& q, FdState& fd);
   // Deliver hands one classified packet to the dispatcher (inline or through
   // a processor queue).
-  void Dispatch(Channel& ch, Classified c);
+  // Runs on a member thread, which holds group_ (shared) from Bind to
+  // Leave: the analysis sees every delivery inside the group.
+  void Dispatch(Channel& ch, Classified c) REQUIRES_SHARED(group_);
   // EndLoop runs when a loop ends: lets its processors drain and reports
   // why to the closed callback (unless a stop was requested).
-  void EndLoop(Channel& ch, const Error* why);
+  void EndLoop(Channel& ch, const Error* why) REQUIRES_SHARED(group_);
 
   const AttachmentConfig cfg_;
   std::atomic<bool> stop_{false};
