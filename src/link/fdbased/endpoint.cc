@@ -8,6 +8,7 @@
 #include "fdlink/header/ethernet.h"
 #include "fdlink/sys/syscalls.h"
 #include "link/fdbased/attachment.h"
+#include "link/fdbased/fd_probe.h"
 #include "link/fdbased/fd_state.h"
 #include "link/fdbased/tx_writer.h"
 #include "link/fdbased/vnet_header.h"
@@ -18,19 +19,11 @@ Result<std::unique_ptr<Endpoint>> Endpoint::Create(Options opts) {
   if (Result<void> v = ValidateOptions(opts); !v) return v.error();
   std::vector<std::unique_ptr<FdState>> fds;
   for (size_t i = 0; i < opts.fds.size(); ++i) {
-    auto st = std::make_unique<FdState>();
-    st->fd = opts.fds[i];
-    Result<bool> sock = sys::IsSocket(st->fd);
-    if (!sock) {
-      return Error{sock.error().code, sock.error().sys_errno,
-                   "fdbased: Options.fds holds an fd that is not open"};
-    }
-    if (Result<void> nb = sys::SetNonBlocking(st->fd); !nb) return nb.error();
-    st->is_socket = *sock;
+    Result<std::unique_ptr<FdState>> probed = ProbeFd(
+        opts.fds[i], "fdbased: Options.fds holds an fd that is not open");
+    if (!probed) return probed.error();
+    std::unique_ptr<FdState> st = std::move(*probed);
     if (st->is_socket) {
-      Result<int> type = sys::SocketType(st->fd);
-      if (!type) return type.error();
-      st->socket_type = *type;
       if (!opts.is_packet_socket.empty()) {
         st->is_packet_socket = opts.is_packet_socket[i];
       } else {
@@ -113,7 +106,7 @@ Result<void> Endpoint::TryAttach(NetworkDispatcher* dispatcher) {
   std::vector<std::shared_ptr<Attachment>> waiting;
   {
     MutexLock l(&mu_);  // model: attach.lock
-    if (closed_) {
+    if (close_.Closed()) {
       return Error{Errc::kClosed, 0, "fdbased: Attach after Close"};
     }
     if (current_ != nullptr) return Ok();
@@ -226,16 +219,14 @@ void Endpoint::Close() {
   std::function<void()> action;
   {
     MutexLock l(&mu_);  // model: close.lock
-    if (closed_) return;
-    closed_ = true;
-    action = std::move(on_close_);
+    action = close_.MarkClosed();
   }
   if (action) action();
 }
 
 void Endpoint::SetOnCloseAction(std::function<void()> action) {
   MutexLock l(&mu_);
-  on_close_ = std::move(action);
+  close_.SetAction(std::move(action));
 }
 
 void Endpoint::AddHeader(PacketBuffer& pkt) const {

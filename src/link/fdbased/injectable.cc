@@ -1,6 +1,7 @@
 #include "fdlink/link/fdbased/injectable.h"
 
 #include "fdlink/sys/syscalls.h"
+#include "link/fdbased/fd_probe.h"
 #include "link/fdbased/fd_state.h"
 #include "link/fdbased/tx_writer.h"
 
@@ -17,16 +18,11 @@ Result<std::unique_ptr<InjectableEndpoint>> InjectableEndpoint::Create(
   if (mtu == 0 || mtu > 65535)
     return Error{Errc::kInvalidArgument, 0,
                  "fdbased: injectable mtu must be in 1..65535"};
-  Result<bool> sock = sys::IsSocket(fd);
-  if (!sock)
-    return Error{sock.error().code, sock.error().sys_errno,
-                 "fdbased: injectable fd is not open"};
-  if (Result<void> nb = sys::SetNonBlocking(fd); !nb) return nb.error();
-  auto st = std::make_unique<FdState>();
-  st->fd = fd;
-  st->is_socket = *sock;
+  Result<std::unique_ptr<FdState>> st =
+      ProbeFd(fd, "fdbased: injectable fd is not open");
+  if (!st) return st.error();
   return std::unique_ptr<InjectableEndpoint>(
-      new InjectableEndpoint(std::move(st), mtu, capabilities));
+      new InjectableEndpoint(std::move(*st), mtu, capabilities));
 }
 
 InjectableEndpoint::InjectableEndpoint(std::unique_ptr<FdState> fd,
@@ -59,7 +55,7 @@ bool InjectableEndpoint::InjectInbound(NetworkProtocolNumber protocol,
 void InjectableEndpoint::Attach(NetworkDispatcher* dispatcher) {
   MutexLock l(&mu_);
   if (dispatcher != nullptr) {
-    if (!closed_ && dispatcher_ == nullptr) dispatcher_ = dispatcher;
+    if (!close_.Closed() && dispatcher_ == nullptr) dispatcher_ = dispatcher;
     return;
   }
   dispatcher_ = nullptr;
@@ -99,16 +95,14 @@ void InjectableEndpoint::Close() {
   std::function<void()> action;
   {
     MutexLock l(&mu_);
-    if (closed_) return;
-    closed_ = true;
-    action = std::move(on_close_);
+    action = close_.MarkClosed();
   }
   if (action) action();
 }
 
 void InjectableEndpoint::SetOnCloseAction(std::function<void()> action) {
   MutexLock l(&mu_);
-  on_close_ = std::move(action);
+  close_.SetAction(std::move(action));
 }
 
 }  // namespace fdlink::fdbased

@@ -11,6 +11,7 @@
 #include <span>
 #include <vector>
 
+#include "fdlink/base/close_once.h"
 #include "fdlink/base/mutex.h"
 #include "fdlink/base/result.h"
 #include "fdlink/base/thread_annotations.h"
@@ -167,8 +168,7 @@ class Endpoint final : public LinkEndpoint {
   mutable Mutex mu_{"fdbased.Endpoint.mu"};
   std::shared_ptr<Attachment> current_ GUARDED_BY(mu_);
   std::vector<std::shared_ptr<Attachment>> stopping_ GUARDED_BY(mu_);
-  bool closed_ GUARDED_BY(mu_) = false;
-  std::function<void()> on_close_ GUARDED_BY(mu_);
+  CloseOnce close_ GUARDED_BY(mu_);  // Closed flag and on-close action.
 };
 
 }  // namespace fdlink::fdbased

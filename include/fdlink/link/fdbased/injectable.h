@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 
+#include "fdlink/base/close_once.h"
 #include "fdlink/base/mutex.h"
 #include "fdlink/base/result.h"
 #include "fdlink/stack/link_endpoint.h"
@@ -69,8 +70,7 @@ class InjectableEndpoint final : public LinkEndpoint {
   NetworkDispatcher* dispatcher_ GUARDED_BY(mu_) = nullptr;
   int inflight_ GUARDED_BY(mu_) = 0;  // InjectInbound calls delivering.
   int parked_ GUARDED_BY(mu_) = 0;    // Of those, detaching from inside.
-  std::function<void()> on_close_ GUARDED_BY(mu_);
-  bool closed_ GUARDED_BY(mu_) = false;
+  CloseOnce close_ GUARDED_BY(mu_);   // Closed flag and on-close action.
 };
 
 }  // namespace fdlink::fdbased
