@@ -188,7 +188,7 @@ startfail_under_mu)
     grep -E "^pan:" "$dir/pan.out" >&2 || true
     exit 1
   fi
-  echo "deadlock: invalid end state (errors: $e); a callback blocks in IsAttached while Attach waits under mu_"
+  echo "deadlock: spin reports an invalid end state (errors: $e) for the wait under mu_"
   ;;
 prefix)
   # -DREACH with -i: iterative search for the shortest trail.
