@@ -26,13 +26,12 @@ MacAddress PeerMac(PacketBuffer& pkt) {
 // copied into *scratch first.
 std::span<const uint8_t> NetworkBytes(PacketBuffer& pkt,
                                       std::vector<uint8_t>* scratch) {
-  const size_t link = pkt.LinkHeader().size();
-  std::span<const uint8_t> all = pkt.Contiguous();
-  if (all.empty() && pkt.Size() > 0) {
+  std::span<const uint8_t> net = pkt.NetworkPacket();
+  if (net.empty() && pkt.Size() > pkt.LinkHeaderSize()) {
     *scratch = pkt.ToBytes();
-    all = *scratch;
+    net = std::span<const uint8_t>(*scratch).subspan(pkt.LinkHeaderSize());
   }
-  return all.subspan(link);
+  return net;
 }
 
 Outcome Dispatch(const Context& ctx, NetworkProtocolNumber protocol,

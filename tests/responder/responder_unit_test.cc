@@ -30,12 +30,14 @@ class FakeEndpoint final : public LinkEndpoint {
   MacAddress LinkAddress() const override { return kOurMac; }
   void SetLinkAddress(MacAddress) override {}
   ArpHardware ARPHardwareType() const override { return ArpHardware::kEther; }
-  void AddHeader(PacketBuffer& pkt) const override {
-    header::MutableEthernet eth(
-        pkt.PushLinkHeader(header::kEthernetHeaderSize));
+  Result<void> AddHeader(PacketBuffer& pkt) const override {
+    std::span<uint8_t> h = pkt.PushLinkHeader(header::kEthernetHeaderSize);
+    if (h.empty()) return Errc::kInvalidArgument;
+    header::MutableEthernet eth(h);
     eth.SetDst(pkt.egress_route().remote_link_address.bytes());
     eth.SetSrc(pkt.egress_route().local_link_address.bytes());
     eth.SetEtherType(pkt.network_protocol());
+    return Ok();
   }
   bool ParseHeader(PacketBuffer&) const override { return true; }
   Result<size_t> WritePackets(std::span<const PacketBufferPtr> pkts) override {

@@ -25,6 +25,8 @@ Result<std::unique_ptr<InjectableEndpoint>> InjectableEndpoint::Create(
   auto st = std::make_unique<FdState>();
   st->fd = fd;
   st->is_socket = *sock;
+  Result<bool> fifo = sys::IsFifo(fd);
+  st->is_fifo = fifo && *fifo;
   return std::unique_ptr<InjectableEndpoint>(
       new InjectableEndpoint(std::move(st), mtu, capabilities));
 }
@@ -91,10 +93,14 @@ Result<size_t> InjectableEndpoint::InjectOutbound(
 Result<size_t> InjectableEndpoint::WritePackets(
     std::span<const PacketBufferPtr> pkts) {
   FdState* fds[] = {fd_.get()};
-  return WritePacketsTo(TxConfig{}, fds, pkts);
+  TxConfig cfg;
+  cfg.max_packet_size = MTU();
+  cfg.closed = &tx_closed_;
+  return WritePacketsTo(cfg, fds, pkts);
 }
 
 void InjectableEndpoint::Close() {
+  tx_closed_.store(true, std::memory_order_release);
   Attach(nullptr);
   std::function<void()> action;
   {
