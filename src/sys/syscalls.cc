@@ -3,11 +3,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -189,14 +191,18 @@ Result<bool> IsFifo(int fd) {
   return S_ISFIFO(st.st_mode);
 }
 
-Result<bool> HungUp(int fd) {
+Result<bool> AtEndOfRecords(int fd) {
   pollfd p{fd, POLLRDHUP, 0};
   int n;
   do {
     n = ::poll(&p, 1, 0);
   } while (n < 0 && errno == EINTR);
   if (n < 0) return Error::FromErrno(errno, "poll");
-  return (p.revents & (POLLHUP | POLLRDHUP)) != 0;
+  if ((p.revents & (POLLHUP | POLLRDHUP)) == 0) return false;
+  int queued = 0;
+  if (::ioctl(fd, SIOCINQ, &queued) < 0)
+    return Error::FromErrno(errno, "ioctl(SIOCINQ)");
+  return queued == 0;
 }
 
 Result<int> SocketType(int fd) {

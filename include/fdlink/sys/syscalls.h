@@ -63,10 +63,11 @@ struct PollResult {
 // PollTwo waits in ppoll(2) for `fd` to be readable or `stop_fd` to be
 // signalled, at most `timeout_ms` (-1: forever). EINTR is retried.
 Result<PollResult> PollTwo(int fd, int stop_fd, int timeout_ms);
-// HungUp polls fd without waiting and reports whether it signals a hang-up
-// (POLLHUP or POLLRDHUP): how a zero-length read on a SOCK_SEQPACKET
-// socket tells end of stream from an empty record.
-Result<bool> HungUp(int fd);
+// AtEndOfRecords tells, after a zero-length read on a SOCK_SEQPACKET socket,
+// end of stream from an empty record: true when the socket signals a
+// hang-up (POLLHUP or POLLRDHUP, polled without waiting) and has no bytes
+// queued (SIOCINQ), so records sent before the hang-up are still read.
+Result<bool> AtEndOfRecords(int fd);
 // WaitWritable waits until fd is writable or `timeout_ms` passes.
 Result<bool> WaitWritable(int fd, int timeout_ms);
 

@@ -15,7 +15,7 @@ enum class DropReason : uint8_t {
   kTruncated,        // Shorter than its link (or virtio-net) header.
   kUnknownProtocol,  // No Ethernet header and not IPv4/IPv6 by version.
   kOversized,        // Larger than the receive buffer; the kernel truncated.
-  kEmpty,            // A zero-length datagram.
+  kEmpty,            // A zero-length datagram or SEQPACKET record.
   kDetached,         // Read, then dropped because a detach was under way.
   kCount
 };

@@ -32,7 +32,10 @@ inline constexpr size_t kBatchSize = 47;
 inline constexpr size_t kMaxIovs = 1024;
 
 // ClosedFunc is told why one fd's receive loop ended: Errc::kPeerClosed when
-// the peer hung up (EOF, POLLHUP, ECONNRESET, EPIPE) and Errc::kIoError for
+// the peer hung up (EOF, POLLHUP, ECONNRESET, EPIPE; a zero-length
+// SOCK_SEQPACKET record is EOF only when the socket also reports a hang-up,
+// otherwise it is an empty frame, dropped as DropReason::kEmpty) and
+// Errc::kIoError for
 // any other failure of the fd (sys_errno holds the errno when there is one).
 // It runs on that fd's loop thread, once per fd per attachment, and never
 // because of a detach.
