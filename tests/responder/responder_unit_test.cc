@@ -180,7 +180,7 @@ TEST(ResponderCounters, SummaryAndJsonRenderEveryCounter) {
        {"\"received\":10,", "\"arp_replies\":1,", "\"icmpv4_echo_replies\":2,",
         "\"icmpv6_echo_replies\":3,", "\"neighbor_advertisements\":1,",
         "\"udp_echoes\":0,", "\"tx_failed\":1,", "\"drops\":{\"truncated\":0,",
-        "\"fragment\":2,", "\"port_not_served\":0}}"}) {
+        "\"fragment\":2,", "\"echo_service_port\":0}}"}) {
     EXPECT_NE(json.find(part), std::string::npos) << part << " in " << json;
   }
   EXPECT_EQ(json.find(",}"), std::string::npos);
