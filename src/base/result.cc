@@ -1,5 +1,7 @@
 #include "fdlink/base/result.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace fdlink {
@@ -18,5 +20,20 @@ std::string Error::ToString() const {
   }
   return s;
 }
+
+namespace internal {
+
+void DieOnValueOfError(const Error& e) {
+  std::fprintf(stderr, "fdlink: Result::value() on an error: %s\n",
+               e.ToString().c_str());
+  std::abort();
+}
+
+void DieOnErrorOfValue() {
+  std::fprintf(stderr, "fdlink: Result::error() on a value\n");
+  std::abort();
+}
+
+}  // namespace internal
 
 }  // namespace fdlink

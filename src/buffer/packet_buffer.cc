@@ -114,7 +114,8 @@ std::span<uint8_t> PacketBuffer::HeaderAt(size_t off, size_t n) {
 }
 
 std::span<uint8_t> PacketBuffer::Push(size_t n, uint16_t* len_field) {
-  if (n > reserved_ || views_.empty()) return {};
+  if (n > reserved_ || views_.empty() || *len_field + n > kMaxHeaderLength)
+    return {};
   reserved_ -= static_cast<uint32_t>(n);
   *len_field = static_cast<uint16_t>(*len_field + n);
   return views_[0].bytes().subspan(reserved_, n);
@@ -157,7 +158,7 @@ bool PacketBuffer::PullUp(size_t n) {
 
 std::span<uint8_t> PacketBuffer::Consume(size_t n, uint16_t* len_field) {
   const size_t start = HeaderSize();
-  if (start + n > Size()) return {};
+  if (start + n > Size() || *len_field + n > kMaxHeaderLength) return {};
   if (reserved_ + start + n > views_[0].size() && !PullUp(start + n)) return {};
   *len_field = static_cast<uint16_t>(*len_field + n);
   return views_[0].bytes().subspan(reserved_ + start, n);
@@ -197,6 +198,11 @@ std::vector<uint8_t> PacketBuffer::DataBytes() const {
 std::span<uint8_t> PacketBuffer::Contiguous() {
   if (views_.size() != 1) return {};
   return views_[0].bytes().subspan(reserved_);
+}
+
+std::span<uint8_t> PacketBuffer::NetworkPacket() {
+  if (views_.size() != 1) return {};
+  return views_[0].bytes().subspan(reserved_ + link_len_);
 }
 
 void PacketBuffer::AppendView(View v) {

@@ -46,6 +46,18 @@ bool Ipv6Address::IsUnspecified() const {
   return std::all_of(b_.begin(), b_.end(), [](uint8_t x) { return x == 0; });
 }
 
+bool Ipv6Address::IsLoopback() const {
+  return std::all_of(b_.begin(), b_.end() - 1,
+                     [](uint8_t x) { return x == 0; }) &&
+         b_[15] == 1;
+}
+
+bool Ipv6Address::IsV4Mapped() const {
+  return std::all_of(b_.begin(), b_.begin() + 10,
+                     [](uint8_t x) { return x == 0; }) &&
+         b_[10] == 0xff && b_[11] == 0xff;
+}
+
 Ipv6Address Ipv6Address::SolicitedNodeMulticast() const {
   std::array<uint8_t, 16> m = {0xff, 0x02, 0, 0, 0,    0,      0,      0,
                                0,    0,    0, 1, 0xff, b_[13], b_[14], b_[15]};

@@ -57,6 +57,25 @@ Result<std::optional<Ipv6ExtensionHeader>> Ipv6ExtensionWalker::Next() {
   return NoHeader(h);
 }
 
+Result<bool> Ipv6OptionsDemandDiscard(const Ipv6ExtensionHeader& h) {
+  constexpr uint8_t kPad1 = 0, kPadN = 1;
+  size_t i = 2;  // After Next Header and Hdr Ext Len.
+  while (i < h.bytes.size()) {
+    const uint8_t type = h.bytes[i];
+    if (type == kPad1) {
+      ++i;
+      continue;
+    }
+    if (h.bytes.size() - i < 2 ||
+        h.bytes.size() - i - 2 < size_t{h.bytes[i + 1]}) {
+      return Malformed("ipv6: option runs past its header");
+    }
+    if (type != kPadN && (type >> 6) != 0) return true;
+    i += 2 + size_t{h.bytes[i + 1]};
+  }
+  return false;
+}
+
 Result<Ipv6TransportInfo> FindIpv6Transport(Ipv6 packet) {
   Ipv6ExtensionWalker walker(packet);
   for (;;) {

@@ -54,6 +54,7 @@ struct Context {
 struct Inbound {
   std::span<const uint8_t> bytes;   // From the network header to the end.
   MacAddress peer;                  // Link source; zero without link header.
+  bool link_group = false;          // Sent to a link broadcast/multicast.
   bool checksum_validated = false;  // The link verified transport checksums.
 };
 

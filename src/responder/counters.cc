@@ -27,6 +27,14 @@ constexpr std::string_view kDropNames[kDropCount] = {
     "bad_ndp",
     "ndp_not_ours",
     "port_not_served",
+    "loopback_source",
+    "class_e_source",
+    "own_source",
+    "mapped_source",
+    "link_broadcast",
+    "routing_header",
+    "discard_option",
+    "echo_service_port",
 };
 
 // NamedValue is one scalar counter with its stable name.

@@ -40,7 +40,12 @@ Outcome HandleIpv4(const Context& ctx, const Inbound& in) {
   if (!ip) return ResponderDrop::kBadIpv4Header;
   if (!ip->IsChecksumValid()) return ResponderDrop::kBadIpv4Checksum;
   if (!ctx.IsOurs(ip->dst())) return ResponderDrop::kNotOurs;
+  // Our addresses are unicast: sent to a link group, it is misdirected.
+  if (in.link_group) return ResponderDrop::kLinkBroadcast;
   if (!CanReplyTo(ip->src())) return ResponderDrop::kBadSource;
+  if (ip->src().IsLoopback()) return ResponderDrop::kLoopbackSource;
+  if (ip->src().IsClassE()) return ResponderDrop::kClassESource;
+  if (ctx.IsOurs(ip->src())) return ResponderDrop::kOwnSource;
   if (ip->IsFragment()) return ResponderDrop::kFragment;
 
   const Ipv4Request req{ip->src(), ip->dst(), ip->ttl(), in.peer,

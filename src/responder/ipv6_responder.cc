@@ -49,6 +49,33 @@ Outcome HandleIcmpv6(const Context& ctx, const Ipv6Request& req,
   return ReplyToEcho(ctx, req, message);
 }
 
+// WalkExtensions walks the extension chain, refusing what RFC 8200 says
+// to discard: a routing header with segments left (none is implemented;
+// type 0 is deprecated, RFC 5095) and an option whose action bits say
+// discard. On success *t says where the upper-layer header is.
+Outcome WalkExtensions(const header::Ipv6& ip, header::Ipv6TransportInfo* t) {
+  header::Ipv6ExtensionWalker walker(ip);
+  for (;;) {
+    Result<std::optional<header::Ipv6ExtensionHeader>> h = walker.Next();
+    if (!h) return ResponderDrop::kBadIpv6Header;
+    if (!h->has_value()) break;
+    const header::Ipv6ExtensionHeader& e = **h;
+    if (e.type == header::ip_proto::kIpv6Routing &&
+        header::Ipv6RoutingSegmentsLeft(e) != 0) {
+      return ResponderDrop::kRoutingHeader;
+    }
+    if (e.type == header::ip_proto::kIpv6HopByHop ||
+        e.type == header::ip_proto::kIpv6DestinationOptions) {
+      Result<bool> discard = header::Ipv6OptionsDemandDiscard(e);
+      if (!discard) return ResponderDrop::kBadIpv6Header;
+      if (*discard) return ResponderDrop::kDiscardOption;
+    }
+  }
+  *t = header::Ipv6TransportInfo{walker.protocol(), walker.offset(),
+                                 walker.fragment()};
+  return kAnswered;
+}
+
 }  // namespace
 
 Outcome HandleIpv6(const Context& ctx, const Inbound& in) {
@@ -62,14 +89,21 @@ Outcome HandleIpv6(const Context& ctx, const Inbound& in) {
     return ResponderDrop::kNotOurs;
   }
   if (ip->src().IsMulticast()) return ResponderDrop::kBadSource;
-  Result<header::Ipv6TransportInfo> t = header::FindIpv6Transport(*ip);
-  if (!t) return ResponderDrop::kBadIpv6Header;
-  if (IsFragment(*t)) return ResponderDrop::kFragment;
+  if (ip->src().IsLoopback()) return ResponderDrop::kLoopbackSource;
+  if (ip->src().IsV4Mapped()) return ResponderDrop::kMappedSource;
+  if (ctx.IsOurs(ip->src())) return ResponderDrop::kOwnSource;
+  // Unicast to us but sent to a link group address: misdirected.
+  if (in.link_group && ctx.IsOurs(ip->dst())) {
+    return ResponderDrop::kLinkBroadcast;
+  }
+  header::Ipv6TransportInfo t;
+  if (Outcome bad = WalkExtensions(*ip, &t)) return bad;
+  if (IsFragment(t)) return ResponderDrop::kFragment;
 
   const Ipv6Request req{ip->src(), ip->dst(), ip->hop_limit(), in.peer,
                         in.checksum_validated};
-  const std::span<const uint8_t> upper = ip->packet().subspan(t->offset);
-  switch (t->protocol) {
+  const std::span<const uint8_t> upper = ip->packet().subspan(t.offset);
+  switch (t.protocol) {
     case header::ip_proto::kIcmpv6:
       return HandleIcmpv6(ctx, req, upper);
     case header::ip_proto::kUdp: {

@@ -56,7 +56,10 @@ void Transmit(const Context& ctx, PacketBufferPtr pkt, MacAddress remote,
               ResponderReply kind) {
   if (ctx.HasLinkHeader()) {
     pkt->set_egress_route(EgressRoute{ctx.ep.LinkAddress(), remote});
-    ctx.ep.AddHeader(*pkt);
+    if (!ctx.ep.AddHeader(*pkt)) {
+      ctx.counters.CountTxFailed();
+      return;
+    }
   }
   Result<size_t> written =
       ctx.ep.WritePackets(std::span<const PacketBufferPtr>(&pkt, 1));

@@ -13,12 +13,15 @@
 namespace fdlink::responder {
 namespace {
 
-// PeerMac returns the source MAC of the consumed Ethernet header, or zero
-// when the packet came without one (TUN).
-MacAddress PeerMac(PacketBuffer& pkt) {
+// SetLinkInfo fills in the source MAC of the consumed Ethernet header and
+// whether it was sent to a group address; without one (TUN) the peer stays
+// zero.
+void SetLinkInfo(PacketBuffer& pkt, Inbound* in) {
   const std::span<const uint8_t> link = pkt.LinkHeader();
-  if (link.size() < header::kEthernetHeaderSize) return MacAddress();
-  return MacAddress(header::Ethernet(link).src());
+  if (link.size() < header::kEthernetHeaderSize) return;
+  const header::Ethernet eth(link);
+  in->peer = MacAddress(eth.src());
+  in->link_group = MacAddress(eth.dst()).IsGroup();
 }
 
 // NetworkBytes returns the packet from its network header to the end. A
@@ -26,19 +29,18 @@ MacAddress PeerMac(PacketBuffer& pkt) {
 // copied into *scratch first.
 std::span<const uint8_t> NetworkBytes(PacketBuffer& pkt,
                                       std::vector<uint8_t>* scratch) {
-  const size_t link = pkt.LinkHeader().size();
-  std::span<const uint8_t> all = pkt.Contiguous();
-  if (all.empty() && pkt.Size() > 0) {
+  std::span<const uint8_t> net = pkt.NetworkPacket();
+  if (net.empty() && pkt.Size() > pkt.LinkHeaderSize()) {
     *scratch = pkt.ToBytes();
-    all = *scratch;
+    net = std::span<const uint8_t>(*scratch).subspan(pkt.LinkHeaderSize());
   }
-  return all.subspan(link);
+  return net;
 }
 
 Outcome Dispatch(const Context& ctx, NetworkProtocolNumber protocol,
                  PacketBuffer& pkt) {
   Inbound in;
-  in.peer = PeerMac(pkt);
+  SetLinkInfo(pkt, &in);
   // A group address never sends; answering one would be a reflection.
   if (in.peer.IsGroup()) return ResponderDrop::kBadSource;
   std::vector<uint8_t> scratch;

@@ -9,6 +9,9 @@
 namespace fdlink::responder {
 namespace {
 
+constexpr uint16_t kEchoPort = 7;      // RFC 862.
+constexpr uint16_t kChargenPort = 19;  // RFC 864.
+
 template <typename Addr>
 Outcome EchoUdp(const Context& ctx, const IpRequest<Addr>& req,
                 std::span<const uint8_t> segment) {
@@ -27,6 +30,11 @@ Outcome EchoUdp(const Context& ctx, const IpRequest<Addr>& req,
   }
   if (!ctx.ServesUdpPort(udp->dst_port())) {
     return ResponderDrop::kPortNotServed;
+  }
+  // Another echo (7) or chargen (19) service would answer the answer, and
+  // the two would loop for ever.
+  if (udp->src_port() == kEchoPort || udp->src_port() == kChargenPort) {
+    return ResponderDrop::kEchoServicePort;
   }
 
   Reply r = NewReply(ctx, IpHeaderSize(req.src), datagram);

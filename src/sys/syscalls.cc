@@ -3,9 +3,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,6 +66,42 @@ Result<size_t> Writev(int fd, std::span<const iovec> iov) {
   do {
     n = ::writev(fd, iov.data(), static_cast<int>(iov.size()));
   } while (n < 0 && errno == EINTR);
+  return SizeResult(n, "writev");
+}
+
+Result<size_t> SendMsg(int fd, std::span<const iovec> iov) {
+  msghdr m{};
+  m.msg_iov = const_cast<iovec*>(iov.data());
+  m.msg_iovlen = iov.size();
+  ssize_t n;
+  do {
+    n = ::sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return SizeResult(n, "sendmsg");
+}
+
+Result<size_t> WritevNoSigpipe(int fd, std::span<const iovec> iov) {
+  sigset_t pipe_set, old_mask, pending;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  sigemptyset(&pending);
+  ::sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  ::pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
+  ssize_t n;
+  do {
+    n = ::writev(fd, iov.data(), static_cast<int>(iov.size()));
+  } while (n < 0 && errno == EINTR);
+  const int err = errno;
+  if (n < 0 && err == EPIPE && !was_pending) {
+    // The write raised SIGPIPE at this thread; take it back before
+    // unblocking, so it is never delivered.
+    const timespec zero{};
+    while (::sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  errno = err;
   return SizeResult(n, "writev");
 }
 
@@ -143,6 +183,26 @@ Result<bool> IsSocket(int fd) {
   struct stat st;
   if (::fstat(fd, &st) < 0) return Error::FromErrno(errno, "fstat");
   return S_ISSOCK(st.st_mode);
+}
+
+Result<bool> IsFifo(int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) < 0) return Error::FromErrno(errno, "fstat");
+  return S_ISFIFO(st.st_mode);
+}
+
+Result<bool> AtEndOfRecords(int fd) {
+  pollfd p{fd, POLLRDHUP, 0};
+  int n;
+  do {
+    n = ::poll(&p, 1, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return Error::FromErrno(errno, "poll");
+  if ((p.revents & (POLLHUP | POLLRDHUP)) == 0) return false;
+  int queued = 0;
+  if (::ioctl(fd, SIOCINQ, &queued) < 0)
+    return Error::FromErrno(errno, "ioctl(SIOCINQ)");
+  return queued == 0;
 }
 
 Result<int> SocketType(int fd) {

@@ -312,5 +312,49 @@ TEST(PacketBufferTest, ReleasingAPacketReleasesItsChunks) {
   EXPECT_EQ(Chunk::LiveCount(), chunks);
 }
 
+TEST(PacketBufferTest, HeaderPastMaxLengthIsRefusedNotWrapped) {
+  // 65,535 is the most a header may span; one byte more used to wrap the
+  // 16-bit length to 0 silently.
+  PacketBufferPtr p = PacketBuffer::Create({.reserve_header_bytes = 70000});
+  EXPECT_TRUE(p->PushNetworkHeader(65536).empty());
+  EXPECT_EQ(p->AvailableHeaderBytes(), 70000u);
+  ASSERT_EQ(p->PushNetworkHeader(65535).size(), 65535u);
+  EXPECT_TRUE(p->PushNetworkHeader(1).empty());
+  EXPECT_EQ(p->NetworkHeader().size(), 65535u);
+  EXPECT_EQ(p->HeaderSize(), 65535u);
+  EXPECT_EQ(p->AvailableHeaderBytes(), 70000u - 65535u);
+
+  PacketBufferPtr in =
+      PacketBuffer::FromView(View::CopyOf(testing::Pattern(70000)));
+  EXPECT_TRUE(in->ConsumeTransportHeader(65536).empty());
+  EXPECT_EQ(in->HeaderSize(), 0u);
+  ASSERT_EQ(in->ConsumeTransportHeader(65000).size(), 65000u);
+  EXPECT_TRUE(in->ConsumeTransportHeader(536).empty());
+  EXPECT_EQ(in->TransportHeader().size(), 65000u);
+  EXPECT_EQ(in->ConsumeTransportHeader(535).size(), 535u);
+  EXPECT_EQ(in->HeaderSize(), 65535u);
+}
+
+TEST(PacketBufferTest, NetworkPacketStartsAfterTheLinkHeader) {
+  const Bytes frame = testing::Pattern(60);
+  View v = View::CopyOf(frame);
+  PacketBufferPtr p = PacketBuffer::FromView(v);
+  EXPECT_EQ(p->NetworkPacket().data(), v.data());  // No link header yet.
+  ASSERT_EQ(p->ConsumeLinkHeader(14).size(), 14u);
+  // Consumed, not removed: Contiguous still shows the Ethernet header.
+  EXPECT_EQ(p->Contiguous().data(), v.data());
+  EXPECT_EQ(p->LinkHeaderSize(), 14u);
+  EXPECT_EQ(p->NetworkPacket().data(), v.data() + 14);  // Not copied.
+  EXPECT_EQ(ToVec(p->NetworkPacket()), Bytes(frame.begin() + 14, frame.end()));
+
+  PacketBufferPtr out = PacketBuffer::Create(
+      {.reserve_header_bytes = 14, .payload = std::span(frame).first(20)});
+  ASSERT_EQ(out->PushLinkHeader(14).size(), 14u);
+  EXPECT_EQ(ToVec(out->NetworkPacket()),
+            Bytes(frame.begin(), frame.begin() + 20));
+  out->AppendView(View::CopyOf(frame));
+  EXPECT_TRUE(out->NetworkPacket().empty());  // Two views: not contiguous.
+}
+
 }  // namespace
 }  // namespace fdlink

@@ -37,6 +37,12 @@ TEST(Ipv4AddressTest, Predicates) {
   EXPECT_TRUE(Ipv4Address::Parse("224.0.0.1")->IsMulticast());
   EXPECT_TRUE(Ipv4Address::Parse("239.255.255.255")->IsMulticast());
   EXPECT_FALSE(Ipv4Address::Parse("240.0.0.1")->IsMulticast());
+  EXPECT_TRUE(Ipv4Address::Parse("127.0.0.1")->IsLoopback());
+  EXPECT_TRUE(Ipv4Address::Parse("127.255.0.9")->IsLoopback());
+  EXPECT_FALSE(Ipv4Address::Parse("128.0.0.1")->IsLoopback());
+  EXPECT_TRUE(Ipv4Address::Parse("240.0.0.1")->IsClassE());
+  EXPECT_TRUE(Ipv4Address::Parse("255.255.255.254")->IsClassE());
+  EXPECT_FALSE(Ipv4Address::Parse("239.255.255.255")->IsClassE());
   EXPECT_LT(*Ipv4Address::Parse("198.18.0.1"),
             *Ipv4Address::Parse("198.18.0.2"));
 }
@@ -77,6 +83,12 @@ TEST(Ipv6AddressTest, Predicates) {
   EXPECT_TRUE(Ipv6Address::Parse("febf::1")->IsLinkLocalUnicast());
   EXPECT_FALSE(Ipv6Address::Parse("fec0::1")->IsLinkLocalUnicast());
   EXPECT_FALSE(Ipv6Address::Parse("2001:db8::1")->IsLinkLocalUnicast());
+  EXPECT_TRUE(Ipv6Address::Parse("::1")->IsLoopback());
+  EXPECT_FALSE(Ipv6Address::Parse("::2")->IsLoopback());
+  EXPECT_FALSE(Ipv6Address::Parse("1::1")->IsLoopback());
+  EXPECT_TRUE(Ipv6Address::Parse("::ffff:198.18.0.1")->IsV4Mapped());
+  EXPECT_FALSE(Ipv6Address::Parse("::198.18.0.1")->IsV4Mapped());
+  EXPECT_FALSE(Ipv6Address::Parse("1::ffff:198.18.0.1")->IsV4Mapped());
 }
 
 TEST(Ipv6AddressTest, SolicitedNodeMulticast) {

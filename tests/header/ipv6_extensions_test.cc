@@ -221,5 +221,40 @@ TEST(Ipv6ExtensionsTest, ClassifiesExtensionTypes) {
   }
 }
 
+// Options wraps option bytes in a header struct as the walker returns it.
+Ipv6ExtensionHeader Options(const Bytes& bytes) {
+  return Ipv6ExtensionHeader{ip_proto::kIpv6HopByHop, bytes[0], 40, bytes};
+}
+
+TEST(Ipv6ExtensionsTest, OptionActionBitsSayDiscard) {
+  // Pad1, PadN and unknown options with action 00 are skipped.
+  EXPECT_FALSE(*Ipv6OptionsDemandDiscard(Options(OptionsHeader(17, 0))));
+  EXPECT_FALSE(*Ipv6OptionsDemandDiscard(Options({17, 0, 0, 0, 0, 0, 0, 0})));
+  EXPECT_FALSE(
+      *Ipv6OptionsDemandDiscard(Options({17, 0, 0x1e, 2, 9, 9, 0, 0})));
+  // 01, 10 and 11: discard (with or without an ICMP error).
+  for (uint8_t type : {0x5e, 0x9e, 0xde, 0xc2}) {
+    EXPECT_TRUE(
+        *Ipv6OptionsDemandDiscard(Options({17, 0, 0, 1, 0, type, 0, 0})))
+        << int{type};
+  }
+}
+
+TEST(Ipv6ExtensionsTest, OptionPastItsHeaderIsMalformed) {
+  EXPECT_TRUE(IsMalformed(
+      Ipv6OptionsDemandDiscard(Options({17, 0, 0x1e, 5, 0, 0, 0, 0})),
+      "ipv6: option runs past its header"));
+  EXPECT_TRUE(
+      IsMalformed(Ipv6OptionsDemandDiscard(Options({17, 0, 0, 0, 0, 0, 0, 7})),
+                  "ipv6: option runs past its header"));
+}
+
+TEST(Ipv6ExtensionsTest, RoutingFields) {
+  const Bytes r = {ip_proto::kUdp, 0, 0, 3, 0, 0, 0, 0};
+  const Ipv6ExtensionHeader h{ip_proto::kIpv6Routing, r[0], 40, r};
+  EXPECT_EQ(Ipv6RoutingType(h), 0);
+  EXPECT_EQ(Ipv6RoutingSegmentsLeft(h), 3);
+}
+
 }  // namespace
 }  // namespace fdlink::header

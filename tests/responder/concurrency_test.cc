@@ -28,32 +28,39 @@ TEST(ResponderConcurrency, ManyThreadsAreAllAnswered) {
   Responder r(ep->get(), DefaultConfig());
   (*ep)->Attach(&r);
 
-  // The endpoint picks the write fd by packet hash (0 for our replies), so
-  // every reply comes out on the first pair; one reader drains it.
+  // The endpoint picks the write fd by flow hash (our replies carry no
+  // hash), so replies come out on any pair; one reader drains each.
   std::atomic<int> answered[kSenders] = {};
-  std::set<std::pair<int, int>> seen;  // (sender, seq), reader thread only.
-  int duplicates = 0;
+  std::mutex seen_mu;
+  std::set<std::pair<int, int>> seen;  // (sender, seq), under seen_mu.
+  int duplicates = 0;                  // Under seen_mu.
   std::atomic<bool> stop{false};
-  std::thread reader([&] {
-    while (!stop.load()) {
-      std::vector<uint8_t> b =
-          fdlink::testing::RecvOne(sp.peers[0].get(), 50ms);
-      if (b.empty()) continue;
-      // ICMPv4 echo reply (identifier = sender) or UDPv6 echo (source
-      // port 7, destination port = 1000 + sender).
-      int sender = -1, seq = -1;
-      if ((b[0] >> 4) == 4 && b.size() >= 28) {
-        sender = header::LoadBe16(b, 24);
-        seq = header::LoadBe16(b, 26);
-      } else if ((b[0] >> 4) == 6 && b.size() >= 50) {
-        sender = header::LoadBe16(b, 42) - 1000;
-        seq = header::LoadBe16(b, 48);
+  std::vector<std::thread> readers;
+  for (int fd = 0; fd < kSenders; ++fd) {
+    readers.emplace_back([&, fd] {
+      while (!stop.load()) {
+        std::vector<uint8_t> b =
+            fdlink::testing::RecvOne(sp.peers[fd].get(), 50ms);
+        if (b.empty()) continue;
+        // ICMPv4 echo reply (identifier = sender) or UDPv6 echo (source
+        // port 7, destination port = 1000 + sender).
+        int sender = -1, seq = -1;
+        if ((b[0] >> 4) == 4 && b.size() >= 28) {
+          sender = header::LoadBe16(b, 24);
+          seq = header::LoadBe16(b, 26);
+        } else if ((b[0] >> 4) == 6 && b.size() >= 50) {
+          sender = header::LoadBe16(b, 42) - 1000;
+          seq = header::LoadBe16(b, 48);
+        }
+        if (sender < 0 || sender >= kSenders) continue;
+        {
+          std::lock_guard<std::mutex> l(seen_mu);
+          if (!seen.insert({sender, seq}).second) ++duplicates;
+        }
+        answered[sender].fetch_add(1);
       }
-      if (sender < 0 || sender >= kSenders) continue;
-      if (!seen.insert({sender, seq}).second) ++duplicates;
-      answered[sender].fetch_add(1);
-    }
-  });
+    });
+  }
 
   std::vector<std::thread> senders;
   for (int s = 0; s < kSenders; ++s) {
@@ -94,7 +101,7 @@ TEST(ResponderConcurrency, ManyThreadsAreAllAnswered) {
     std::this_thread::sleep_for(1ms);
   }
   stop = true;
-  reader.join();
+  for (std::thread& t : readers) t.join();
   (*ep)->Attach(nullptr);
 
   EXPECT_EQ(duplicates, 0);

@@ -30,12 +30,14 @@ class FakeEndpoint final : public LinkEndpoint {
   MacAddress LinkAddress() const override { return kOurMac; }
   void SetLinkAddress(MacAddress) override {}
   ArpHardware ARPHardwareType() const override { return ArpHardware::kEther; }
-  void AddHeader(PacketBuffer& pkt) const override {
-    header::MutableEthernet eth(
-        pkt.PushLinkHeader(header::kEthernetHeaderSize));
+  Result<void> AddHeader(PacketBuffer& pkt) const override {
+    std::span<uint8_t> h = pkt.PushLinkHeader(header::kEthernetHeaderSize);
+    if (h.empty()) return Errc::kInvalidArgument;
+    header::MutableEthernet eth(h);
     eth.SetDst(pkt.egress_route().remote_link_address.bytes());
     eth.SetSrc(pkt.egress_route().local_link_address.bytes());
     eth.SetEtherType(pkt.network_protocol());
+    return Ok();
   }
   bool ParseHeader(PacketBuffer&) const override { return true; }
   Result<size_t> WritePackets(std::span<const PacketBufferPtr> pkts) override {
@@ -178,7 +180,7 @@ TEST(ResponderCounters, SummaryAndJsonRenderEveryCounter) {
        {"\"received\":10,", "\"arp_replies\":1,", "\"icmpv4_echo_replies\":2,",
         "\"icmpv6_echo_replies\":3,", "\"neighbor_advertisements\":1,",
         "\"udp_echoes\":0,", "\"tx_failed\":1,", "\"drops\":{\"truncated\":0,",
-        "\"fragment\":2,", "\"port_not_served\":0}}"}) {
+        "\"fragment\":2,", "\"echo_service_port\":0}}"}) {
     EXPECT_NE(json.find(part), std::string::npos) << part << " in " << json;
   }
   EXPECT_EQ(json.find(",}"), std::string::npos);

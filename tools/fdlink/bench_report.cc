@@ -23,7 +23,7 @@ std::string_view BenchKindName(BenchKind k) {
 }
 
 std::string_view BenchModeName(fdbased::PacketDispatchMode m) {
-  return m == fdbased::PacketDispatchMode::kRecvMMsg ? "recvmmsg" : "readv";
+  return fdbased::DispatchModeName(m);
 }
 
 void BenchReport::Throughput(const BenchCase& c, std::string_view impl,

@@ -138,8 +138,7 @@ int RunSocketpairDemo(const DemoOptions& opts) {
         ::geteuid() == 0 ? "--socketpair given"
                          : "not root: no TUN device; run as root to have the "
                            "Linux kernel ping the responder",
-        kFds,
-        opts.mode == fdbased::PacketDispatchMode::kReadv ? "readv" : "recvmmsg",
+        kFds, fdbased::DispatchModeName((*ep)->DispatchModeInUse()),
         addrs.ours4.c_str(), addrs.ours6.c_str(), addrs.udp_port);
     std::fflush(stdout);
   }

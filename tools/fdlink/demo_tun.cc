@@ -195,9 +195,9 @@ int RunTunDemo(const DemoOptions& opts) {
         "           -> fd-based endpoint (%s, raw IP, 1 processor) -> "
         "responder %s / %s, UDP echo on %u\n",
         kDevice, kMtu, kKernel4, kKernel6,
-        opts.mode == fdbased::PacketDispatchMode::kReadv
-            ? "readv"
-            : "recvmmsg requested; a TUN fd is no socket, so readv",
+        opts.mode == (*ep)->DispatchModeInUse()
+            ? fdbased::DispatchModeName(opts.mode)
+            : "readv (recvmmsg requested; a TUN fd is no socket)",
         kOurs4, kOurs6, kEchoPort);
     std::fflush(stdout);
   }

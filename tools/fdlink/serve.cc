@@ -187,7 +187,7 @@ int RunServe(const ServeOptions& opts) {
       "%s%s; stop with Ctrl-C or SIGTERM\n",
       link->kind_name.c_str(), link->name.c_str(), (*ep)->MTU(),
       link->fds.size(), link->fds.size() == 1 ? "" : "s",
-      opts.mode == fdbased::PacketDispatchMode::kReadv ? "readv" : "recvmmsg",
+      fdbased::DispatchModeName((*ep)->DispatchModeInUse()),
       (*ep)->ProcessorsPerChannel(),
       (*ep)->ProcessorsPerChannel() == 1 ? "" : "s",
       link->ethernet ? ("Ethernet, MAC " + link->mac.ToString()).c_str()

@@ -128,8 +128,8 @@ void Generation::RunTx(int index) {
       p->set_network_protocol(kIPv4ProtocolNumber);
       p->set_hash(static_cast<uint32_t>(rng.Next()));
       p->set_egress_route(EgressRoute{MacAddress(), MacAddress::Broadcast()});
-      ep_->AddHeader(*p);
-      batch.push_back(std::move(p));
+      // Headroom is MaxHeaderLength(), so AddHeader cannot fail.
+      if (ep_->AddHeader(*p)) batch.push_back(std::move(p));
     }
     Result<size_t> r = [&] {
       OpScope op(slot.get(), "WritePackets");

@@ -10,7 +10,7 @@ namespace {
 using ull = unsigned long long;
 
 const char* ModeName(const TortureOptions& o) {
-  return o.mode == fdbased::PacketDispatchMode::kReadv ? "readv" : "recvmmsg";
+  return fdbased::DispatchModeName(o.mode);
 }
 
 const char* SocketName(const TortureOptions& o) {

@@ -41,11 +41,9 @@ std::vector<std::vector<uint8_t>> FloodPackets(size_t count, bool ethernet) {
 
 bool IsFloodPacket(NetworkProtocolNumber protocol, PacketBuffer& pkt) {
   if (protocol != kIPv4ProtocolNumber) return false;
-  std::span<const uint8_t> all = pkt.Contiguous();
-  const size_t h = pkt.HeaderSize();
-  if (all.size() < h + header::kIpv4MinimumSize + header::kUdpMinimumSize)
+  std::span<const uint8_t> ip = pkt.NetworkPacket();
+  if (ip.size() < header::kIpv4MinimumSize + header::kUdpMinimumSize)
     return false;
-  std::span<const uint8_t> ip = all.subspan(h);
   const size_t total = (size_t{ip[2]} << 8) | ip[3];
   return (ip[0] >> 4) == 4 && total == ip.size();
 }

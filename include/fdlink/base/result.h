@@ -2,7 +2,6 @@
 #ifndef FDLINK_BASE_RESULT_H_
 #define FDLINK_BASE_RESULT_H_
 
-#include <cassert>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -33,9 +32,18 @@ struct Error {
   }
 };
 
+namespace internal {
+// DieOnValueOfError prints "fdlink: Result::value() on an error: <error>" to
+// stderr and aborts; DieOnErrorOfValue does the same for error() on a value.
+// Both fire in every build type, release included.
+[[noreturn]] void DieOnValueOfError(const Error& e);
+[[noreturn]] void DieOnErrorOfValue();
+}  // namespace internal
+
 // Result<T> holds either a T or an Error. Like std::expected it has
-// has_value(), value(), error(), operator bool, * and ->. Calling value() on
-// an error (or error() on a value) is a programming error and asserts.
+// has_value(), value(), error(), operator bool, * and ->. Calling value() (or
+// *, ->) on an error, or error() on a value, is a programming error: it
+// prints the error and aborts the process in every build type.
 template <typename T>
 class [[nodiscard]] Result {
  public:
@@ -48,16 +56,16 @@ class [[nodiscard]] Result {
   explicit operator bool() const { return has_value(); }
 
   T& value() & {
-    assert(has_value());
-    return std::get<0>(v_);
+    CheckValue();
+    return *std::get_if<0>(&v_);
   }
   const T& value() const& {
-    assert(has_value());
-    return std::get<0>(v_);
+    CheckValue();
+    return *std::get_if<0>(&v_);
   }
   T&& value() && {
-    assert(has_value());
-    return std::get<0>(std::move(v_));
+    CheckValue();
+    return std::move(*std::get_if<0>(&v_));
   }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
@@ -66,11 +74,17 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
 
   const Error& error() const {
-    assert(!has_value());
-    return std::get<1>(v_);
+    if (has_value()) [[unlikely]]
+      internal::DieOnErrorOfValue();
+    return *std::get_if<1>(&v_);
   }
 
  private:
+  void CheckValue() const {
+    if (!has_value()) [[unlikely]]
+      internal::DieOnValueOfError(*std::get_if<1>(&v_));
+  }
+
   std::variant<T, Error> v_;
 };
 
@@ -84,9 +98,13 @@ class [[nodiscard]] Result<void> {
 
   bool has_value() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  void value() const { assert(ok_); }
+  void value() const {
+    if (!ok_) [[unlikely]]
+      internal::DieOnValueOfError(err_);
+  }
   const Error& error() const {
-    assert(!ok_);
+    if (ok_) [[unlikely]]
+      internal::DieOnErrorOfValue();
     return err_;
   }
 

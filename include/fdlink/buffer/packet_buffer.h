@@ -111,15 +111,28 @@ class PacketBuffer {
   }
   size_t DataSize() const { return Size() - HeaderSize(); }
 
+  // LinkHeaderSize is the length of the pushed or consumed link header (0
+  // when there is none).
+  size_t LinkHeaderSize() const { return link_len_; }
+
+  // kMaxHeaderLength is the most bytes one header (link, network or
+  // transport) may span.
+  static constexpr size_t kMaxHeaderLength = 65535;
+
   // Push*Header take n bytes of headroom in front of what is already pushed
-  // and return them for the caller to fill; empty if headroom < n. Headers
+  // and return them for the caller to fill; empty (and nothing changes) if
+  // headroom < n or the header would grow past kMaxHeaderLength. Headers
   // are pushed innermost first: transport, network, then link.
   std::span<uint8_t> PushTransportHeader(size_t n);
   std::span<uint8_t> PushNetworkHeader(size_t n);
   std::span<uint8_t> PushLinkHeader(size_t n);
   // Consume*Header mark the next n bytes after the headers consumed so far as
   // that header and return them (contiguous). Empty if fewer than n bytes
-  // remain. Headers are consumed outermost first: link, network, transport.
+  // remain or the header would grow past kMaxHeaderLength. Headers are
+  // consumed outermost first: link, network, transport. Consuming marks
+  // bytes, it does not remove them: a consumed link header stays at the
+  // front of Contiguous(), ForEachSlice() and ToBytes(), and LinkHeader()
+  // returns it; NetworkPacket() starts after it.
   std::span<uint8_t> ConsumeLinkHeader(size_t n);
   std::span<uint8_t> ConsumeNetworkHeader(size_t n);
   std::span<uint8_t> ConsumeTransportHeader(size_t n);
@@ -153,9 +166,13 @@ class PacketBuffer {
   std::vector<uint8_t> ToBytes() const;
   // DataBytes copies the data after the headers; for tests and slow paths.
   std::vector<uint8_t> DataBytes() const;
-  // Contiguous returns the whole packet as one span when it is in one view
-  // (always true for received packets), else empty.
+  // Contiguous returns the whole packet (link header included) as one span
+  // when it is in one view (always true for received packets), else empty.
   std::span<uint8_t> Contiguous();
+  // NetworkPacket returns the packet from its network header on (after the
+  // link header, pushed or consumed) without copying, when it is in one view
+  // (always true for received packets), else empty.
+  std::span<uint8_t> NetworkPacket();
 
   // AppendView adds `v` to the end of the data (shared, not copied).
   void AppendView(View v);

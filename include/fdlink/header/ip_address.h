@@ -53,6 +53,10 @@ class Ipv4Address {
   constexpr bool IsBroadcast() const { return ToUint32() == 0xffffffff; }
   // IsMulticast is true for 224.0.0.0/4.
   constexpr bool IsMulticast() const { return (b_[0] & 0xf0) == 0xe0; }
+  // IsLoopback is true for 127.0.0.0/8.
+  constexpr bool IsLoopback() const { return b_[0] == 127; }
+  // IsClassE is true for the reserved 240.0.0.0/4 (broadcast included).
+  constexpr bool IsClassE() const { return (b_[0] & 0xf0) == 0xf0; }
   // ToString formats dotted-quad text.
   std::string ToString() const;
 
@@ -85,6 +89,11 @@ class Ipv6Address {
   bool IsUnspecified() const;
   // IsMulticast is true for ff00::/8.
   constexpr bool IsMulticast() const { return b_[0] == 0xff; }
+  // IsLoopback is true for ::1.
+  bool IsLoopback() const;
+  // IsV4Mapped is true for ::ffff:0:0/96 (RFC 4291 2.5.5.2), which must
+  // never appear on the wire as a source.
+  bool IsV4Mapped() const;
   // IsLinkLocalUnicast is true for fe80::/10.
   constexpr bool IsLinkLocalUnicast() const {
     return b_[0] == 0xfe && (b_[1] & 0xc0) == 0x80;

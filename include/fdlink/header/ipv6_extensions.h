@@ -77,6 +77,23 @@ class Ipv6ExtensionWalker {
   std::optional<Ipv6FragmentInfo> fragment_;
 };
 
+// Ipv6RoutingSegmentsLeft is the Segments Left field of routing header `h`
+// (RFC 8200 4.4); Ipv6RoutingType its Routing Type (0 is the deprecated
+// type 0, RFC 5095). `h` must be a routing header from the walker.
+inline uint8_t Ipv6RoutingType(const Ipv6ExtensionHeader& h) {
+  return h.bytes[2];
+}
+inline uint8_t Ipv6RoutingSegmentsLeft(const Ipv6ExtensionHeader& h) {
+  return h.bytes[3];
+}
+
+// Ipv6OptionsDemandDiscard walks the options of a hop-by-hop or destination
+// options header `h` and reports whether one of them says to discard the
+// packet: an option other than Pad1 and PadN (the only ones this library
+// knows) whose two high type bits are 01, 10 or 11 (RFC 8200 4.2).
+// Errc::kMalformed when an option runs past the header.
+Result<bool> Ipv6OptionsDemandDiscard(const Ipv6ExtensionHeader& h);
+
 // Ipv6TransportInfo summarises a whole walk.
 struct Ipv6TransportInfo {
   uint8_t protocol = 0;  // The upper-layer protocol.

@@ -34,6 +34,17 @@ enum class ResponderDrop : uint8_t {
   kBadNdp,                // Neighbour solicitation failing RFC 4861 7.1.1.
   kNdpNotOurs,            // Neighbour solicitation for another target.
   kPortNotServed,         // UDP to a port that is not an echo port.
+  // Sources a host must not answer (RFC 1122 3.2.1.3, RFC 4291 2.5.3 and
+  // 2.5.5.2): loopback (127/8, ::1), class E (240/4), one of our own
+  // addresses, an IPv4-mapped IPv6 address (::ffff:0:0/96).
+  kLoopbackSource,
+  kClassESource,
+  kOwnSource,
+  kMappedSource,
+  kLinkBroadcast,    // Unicast IP sent to a link group address (1122 3.3.6).
+  kRoutingHeader,    // IPv6 routing header with segments left (RFC 5095).
+  kDiscardOption,    // IPv6 option whose action says discard (8200 4.2).
+  kEchoServicePort,  // UDP from port 7 (echo) or 19 (chargen): would loop.
   kCount
 };
 

@@ -47,20 +47,14 @@ class NetworkDispatcher {
  public:
   virtual ~NetworkDispatcher() = default;
 
-  // DeliverNetworkPacket hands one inbound packet, whose link header (if any)
-  // has been consumed, to the stack. `protocol` is its network protocol. The
-  // stack owns `pkt` from here on; it is never null.
+  // DeliverNetworkPacket hands one inbound packet to the stack. Its link
+  // header (if any) has been consumed: the bytes stay at the front of the
+  // packet (LinkHeader() returns them, Contiguous() and ToBytes() include
+  // them) and NetworkPacket() is the packet from the network header on.
+  // `protocol` is its network protocol. The stack owns `pkt` from here on;
+  // it is never null.
   virtual void DeliverNetworkPacket(NetworkProtocolNumber protocol,
                                     PacketBufferPtr pkt) = 0;
-
-  // DeliverLinkPacket shows a packet with its link header to packet-socket
-  // style observers (sniffers). The packet is borrowed for the call only.
-  // The default does nothing.
-  virtual void DeliverLinkPacket(NetworkProtocolNumber protocol,
-                                 const PacketBuffer& pkt) {
-    (void)protocol;
-    (void)pkt;
-  }
 };
 
 // LinkEndpoint is a link-layer endpoint: it writes outbound packets to its
@@ -87,17 +81,26 @@ class LinkEndpoint {
   virtual void SetLinkAddress(MacAddress addr) = 0;
   virtual ArpHardware ARPHardwareType() const = 0;
 
-  // AddHeader pushes this link's header onto an outbound packet, using the
-  // packet's egress route and network protocol. No-op without a link header.
-  virtual void AddHeader(PacketBuffer& pkt) const = 0;
+  // AddHeader pushes this link's header onto an outbound packet. Before it
+  // the caller sets the packet's network protocol (the EtherType) and egress
+  // route (the remote link address is the destination; a zero local one
+  // means LinkAddress()), and the packet must have at least
+  // MaxHeaderLength() bytes of headroom left. Without headroom it returns
+  // kInvalidArgument and leaves the packet unchanged; WritePackets refuses a
+  // packet whose link header is missing. No-op without a link header.
+  [[nodiscard]] virtual Result<void> AddHeader(PacketBuffer& pkt) const = 0;
   // ParseHeader consumes the link header of an inbound packet and sets its
   // network protocol; false if the packet is too short.
   virtual bool ParseHeader(PacketBuffer& pkt) const = 0;
 
   // WritePackets writes pkts in order (borrowed for the call). Returns how
   // many were written: fewer than pkts.size() when the medium would block
-  // (a normal outcome) or failed after some were written; an Error only if
-  // none could be written for a reason other than would-block.
+  // (a normal outcome), failed, or a packet was refused after some were
+  // written; an Error only if none could be written for a reason other than
+  // would-block. A packet is refused (and nothing from it on is written)
+  // when it is null, lacks its link header (see AddHeader) or is larger than
+  // MTU() + MaxHeaderLength() without GSO metadata. After Close() it returns
+  // Errc::kClosed and writes nothing.
   virtual Result<size_t> WritePackets(
       std::span<const PacketBufferPtr> pkts) = 0;
 

@@ -39,6 +39,14 @@ Result<size_t> RecvTrunc(int fd, std::span<uint8_t> buf);
 // Write and Writev write once; a short count is returned as is.
 Result<size_t> Write(int fd, std::span<const uint8_t> buf);
 Result<size_t> Writev(int fd, std::span<const iovec> iov);
+// SendMsg is sendmsg(2) of one message with MSG_DONTWAIT and MSG_NOSIGNAL
+// (a closed peer is an EPIPE error, not a SIGPIPE).
+Result<size_t> SendMsg(int fd, std::span<const iovec> iov);
+// WritevNoSigpipe is Writev for a pipe or FIFO: SIGPIPE is blocked on the
+// calling thread for the call, a SIGPIPE the write raised is consumed
+// (sigtimedwait) unless one was already pending, and the mask is restored.
+// Process-wide signal state is not touched; a closed reader is EPIPE.
+Result<size_t> WritevNoSigpipe(int fd, std::span<const iovec> iov);
 // RecvMmsg is recvmmsg(2) with MSG_DONTWAIT; returns messages received.
 Result<size_t> RecvMmsg(int fd, std::span<mmsghdr> msgs);
 // SendMmsg is sendmmsg(2) with MSG_DONTWAIT and MSG_NOSIGNAL (a closed
@@ -55,6 +63,11 @@ struct PollResult {
 // PollTwo waits in ppoll(2) for `fd` to be readable or `stop_fd` to be
 // signalled, at most `timeout_ms` (-1: forever). EINTR is retried.
 Result<PollResult> PollTwo(int fd, int stop_fd, int timeout_ms);
+// AtEndOfRecords tells, after a zero-length read on a SOCK_SEQPACKET socket,
+// end of stream from an empty record: true when the socket signals a
+// hang-up (POLLHUP or POLLRDHUP, polled without waiting) and has no bytes
+// queued (SIOCINQ), so records sent before the hang-up are still read.
+Result<bool> AtEndOfRecords(int fd);
 // WaitWritable waits until fd is writable or `timeout_ms` passes.
 Result<bool> WaitWritable(int fd, int timeout_ms);
 
@@ -68,6 +81,8 @@ Result<void> EventFdSignal(int efd);
 Result<void> SetNonBlocking(int fd);
 // IsSocket reports whether fd is a socket (fstat S_IFSOCK).
 Result<bool> IsSocket(int fd);
+// IsFifo reports whether fd is a pipe or FIFO (fstat S_IFIFO).
+Result<bool> IsFifo(int fd);
 // SocketType returns the SO_TYPE of a socket (SOCK_STREAM, SOCK_DGRAM, ...).
 Result<int> SocketType(int fd);
 // IsPacketSocket reports whether fd is an AF_PACKET socket.

@@ -163,9 +163,8 @@ void Attachment::Dispatch(Channel& ch, Classified c) {
     cfg_.dispatcher->DeliverNetworkPacket(c.protocol, std::move(c.pkt));
     return;
   }
-  std::span<const uint8_t> net =
-      c.pkt->Contiguous().subspan(c.pkt->HeaderSize());
-  const uint32_t h = FlowHash(cfg_.flow_seed, c.protocol, net);
+  const uint32_t h =
+      FlowHash(cfg_.flow_seed, c.protocol, c.pkt->NetworkPacket());
   const size_t idx = h % ch.queues.size();
   if (!ch.queues[idx]->Push(std::move(c.pkt))) {
     ch.fd->Drop(DropReason::kDetached);

@@ -36,6 +36,8 @@ FdCounters FdState::Snapshot() const {
   c.tx_bytes = tx_bytes.load(std::memory_order_relaxed);
   c.tx_errors = tx_errors.load(std::memory_order_relaxed);
   c.tx_would_block = tx_would_block.load(std::memory_order_relaxed);
+  c.tx_oversized = tx_oversized.load(std::memory_order_relaxed);
+  c.tx_invalid = tx_invalid.load(std::memory_order_relaxed);
   return c;
 }
 

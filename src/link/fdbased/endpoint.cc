@@ -38,6 +38,8 @@ Result<std::unique_ptr<Endpoint>> Endpoint::Create(Options opts) {
   for (auto& f : ep->fds_) ep->fd_ptrs_.push_back(f.get());
   const bool all_sockets = std::all_of(ep->fds_.begin(), ep->fds_.end(),
                                        [](auto& f) { return f->is_socket; });
+  if (ep->opts_.dispatch_mode == PacketDispatchMode::kRecvMMsg && all_sockets)
+    ep->dispatch_mode_ = PacketDispatchMode::kRecvMMsg;
   if (ep->opts_.gso_max_size > 0 && all_sockets) {
     ep->gso_max_size_ = ep->opts_.gso_max_size;
     if (ep->opts_.software_gso) {
@@ -137,7 +139,7 @@ AttachmentConfig Endpoint::MakeConfig(NetworkDispatcher* dispatcher) const {
   cfg.inbound.vnet_header_size = vnet_header_size_;
   cfg.inbound.rx_checksum_offload = opts_.rx_checksum_offload;
   cfg.inbound.address = &addr_;
-  cfg.mode = opts_.dispatch_mode;
+  cfg.mode = dispatch_mode_;
   cfg.batch = opts_.max_msgs_per_recv;
   cfg.processors = processors_;
   cfg.flow_seed = flow_seed_;
@@ -214,6 +216,7 @@ void Endpoint::Wait() {
 }
 
 void Endpoint::Close() {
+  tx_closed_.store(true, std::memory_order_release);
   Detach();  // model: close.detach
   Reap();    // model: close.reap
   std::function<void()> action;
@@ -229,10 +232,14 @@ void Endpoint::SetOnCloseAction(std::function<void()> action) {
   close_.SetAction(std::move(action));
 }
 
-void Endpoint::AddHeader(PacketBuffer& pkt) const {
-  if (link_header_size_ == 0) return;
+Result<void> Endpoint::AddHeader(PacketBuffer& pkt) const {
+  if (link_header_size_ == 0) return Ok();
   std::span<uint8_t> h = pkt.PushLinkHeader(header::kEthernetHeaderSize);
-  if (h.empty()) return;  // No headroom: the caller reserved too little.
+  if (h.empty()) {
+    return Error{Errc::kInvalidArgument, 0,
+                 "fdbased: AddHeader: the packet has less headroom than "
+                 "MaxHeaderLength() (reserve it when creating the packet)"};
+  }
   header::MutableEthernet eth(h);
   const EgressRoute& r = pkt.egress_route();
   // The route's local address wins, so bridged sources are preserved.
@@ -241,6 +248,7 @@ void Endpoint::AddHeader(PacketBuffer& pkt) const {
   eth.SetDst(r.remote_link_address.bytes());
   eth.SetSrc(src.bytes());
   eth.SetEtherType(pkt.network_protocol());
+  return Ok();
 }
 
 bool Endpoint::ParseHeader(PacketBuffer& pkt) const {
@@ -257,6 +265,10 @@ Result<size_t> Endpoint::WritePackets(std::span<const PacketBufferPtr> pkts) {
   cfg.vnet_header_size = vnet_header_size_;
   cfg.link_header_size = link_header_size_;
   cfg.max_syscall_header_bytes = opts_.max_syscall_header_bytes;
+  cfg.max_packet_size = size_t{MTU()} + link_header_size_;
+  cfg.gso = supported_gso_ != GSOKind::kNone;
+  cfg.closed = &tx_closed_;
+  cfg.flow_seed = flow_seed_;
   return WritePacketsTo(cfg, fd_ptrs_, pkts);
 }
 
@@ -275,6 +287,8 @@ FdCounters Endpoint::TotalCounters() const {
     t.rx_errors += c.rx_errors;
     t.tx_errors += c.tx_errors;
     t.tx_would_block += c.tx_would_block;
+    t.tx_oversized += c.tx_oversized;
+    t.tx_invalid += c.tx_invalid;
     for (size_t i = 0; i < t.drops.size(); ++i) t.drops[i] += c.drops[i];
   }
   return t;

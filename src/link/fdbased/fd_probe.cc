@@ -11,6 +11,8 @@ Result<std::unique_ptr<FdState>> ProbeFd(int fd, const char* not_open) {
   auto st = std::make_unique<FdState>();
   st->fd = fd;
   st->is_socket = *sock;
+  Result<bool> fifo = sys::IsFifo(fd);
+  st->is_fifo = fifo && *fifo;
   if (st->is_socket) {
     Result<int> type = sys::SocketType(fd);
     if (!type) return type.error();

@@ -29,6 +29,7 @@ struct FdState {
   bool is_socket = false;
   int socket_type = 0;  // SOCK_* when is_socket.
   bool is_packet_socket = false;
+  bool is_fifo = false;  // A pipe or FIFO: a write may raise SIGPIPE.
 
   // Receive side: written only by this fd's loop thread. Attachments follow
   // one another, so there is one writer at a time.
@@ -39,7 +40,7 @@ struct FdState {
   std::atomic<uint64_t> processor_detach_drops{0};
   // Transmit side: any thread may write.
   std::atomic<uint64_t> tx_packets{0}, tx_bytes{0}, tx_errors{0},
-      tx_would_block{0};
+      tx_would_block{0}, tx_oversized{0}, tx_invalid{0};
 
   void Drop(DropReason r) { drops[static_cast<size_t>(r)].Add(1); }
   FdCounters Snapshot() const;

@@ -13,6 +13,10 @@ Classified ClassifyFrame(const InboundConfig& cfg, RxFrame& frame) {
     return out;
   }
   View bytes = std::move(frame.bytes);
+  if (bytes.empty()) {
+    out.drop = DropReason::kEmpty;
+    return out;
+  }
   if (bytes.size() < cfg.vnet_header_size) {
     out.drop = DropReason::kTruncated;
     return out;

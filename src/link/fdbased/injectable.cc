@@ -87,10 +87,14 @@ Result<size_t> InjectableEndpoint::InjectOutbound(
 Result<size_t> InjectableEndpoint::WritePackets(
     std::span<const PacketBufferPtr> pkts) {
   FdState* fds[] = {fd_.get()};
-  return WritePacketsTo(TxConfig{}, fds, pkts);
+  TxConfig cfg;
+  cfg.max_packet_size = MTU();
+  cfg.closed = &tx_closed_;
+  return WritePacketsTo(cfg, fds, pkts);
 }
 
 void InjectableEndpoint::Close() {
+  tx_closed_.store(true, std::memory_order_release);
   Attach(nullptr);
   std::function<void()> action;
   {

@@ -5,6 +5,10 @@ namespace {
 Error Bad(const char* what) { return Error{Errc::kInvalidArgument, 0, what}; }
 }  // namespace
 
+const char* DispatchModeName(PacketDispatchMode mode) {
+  return mode == PacketDispatchMode::kRecvMMsg ? "recvmmsg" : "readv";
+}
+
 Result<void> ValidateOptions(const Options& o) {
   if (o.fds.empty())
     return Bad("fdbased: Options.fds is empty; pass at least one fd");
@@ -19,6 +23,14 @@ Result<void> ValidateOptions(const Options& o) {
   }
   if (o.mtu == 0 || o.mtu > 65535)
     return Bad("fdbased: Options.mtu must be in 1..65535");
+  if (o.ethernet_header && o.address.IsZero())
+    return Bad(
+        "fdbased: Options.ethernet_header needs a MAC: set Options.address "
+        "to the link's unicast address (it is all zero)");
+  if (o.ethernet_header && o.address.IsGroup())
+    return Bad(
+        "fdbased: Options.address must be a unicast MAC, not a group "
+        "address");
   if (o.max_msgs_per_recv == 0 || o.max_msgs_per_recv > 64)
     return Bad("fdbased: Options.max_msgs_per_recv must be in 1..64");
   if (o.processors_per_channel > 64)

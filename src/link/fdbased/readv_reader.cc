@@ -16,8 +16,8 @@ class ReadvReader final : public PacketReader {
         // recv(MSG_TRUNC) reports a datagram's real length, so oversized
         // frames are detected; a stream of frames (TUN) uses read().
         use_recv_(fd.is_socket),
-        zero_is_eof_(!fd.is_socket || fd.socket_type == SOCK_SEQPACKET ||
-                     fd.socket_type == SOCK_STREAM),
+        zero_is_eof_(!fd.is_socket || fd.socket_type == SOCK_STREAM),
+        seqpacket_(fd.is_socket && fd.socket_type == SOCK_SEQPACKET),
         carver_(kRxSlotSize) {}
 
   Result<size_t> Read(std::span<RxFrame> out) override {
@@ -26,6 +26,12 @@ class ReadvReader final : public PacketReader {
         use_recv_ ? sys::RecvTrunc(fd_, slot) : sys::Read(fd_, slot);
     if (!n) return n.error();
     if (*n == 0 && zero_is_eof_) return Errc::kPeerClosed;
+    if (*n == 0 && seqpacket_) {
+      // An empty record (an empty frame to drop) or the end of the stream.
+      Result<bool> end = sys::AtEndOfRecords(fd_);
+      if (!end) return end.error();
+      if (*end) return Errc::kPeerClosed;
+    }
     const bool truncated = *n > slot.size();
     out[0].bytes = carver_.Take(truncated ? slot.size() : *n);
     out[0].truncated = truncated;
@@ -37,6 +43,7 @@ class ReadvReader final : public PacketReader {
   const int fd_;
   const bool use_recv_;
   const bool zero_is_eof_;
+  const bool seqpacket_;
   RxCarver carver_;
 };
 

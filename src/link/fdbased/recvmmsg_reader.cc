@@ -16,8 +16,8 @@ class RecvMMsgReader final : public PacketReader {
  public:
   RecvMMsgReader(const FdState& fd, size_t batch)
       : fd_(fd.fd),
-        zero_is_eof_(fd.socket_type == SOCK_SEQPACKET ||
-                     fd.socket_type == SOCK_STREAM),
+        zero_is_eof_(fd.socket_type == SOCK_STREAM),
+        seqpacket_(fd.socket_type == SOCK_SEQPACKET),
         iovs_(batch),
         msgs_(batch) {
     carvers_.reserve(batch);
@@ -39,7 +39,7 @@ class RecvMMsgReader final : public PacketReader {
     if (!n) return n.error();
     for (size_t i = 0; i < *n; ++i) {
       const size_t len = msgs_[i].msg_len;
-      if (len == 0 && zero_is_eof_) {
+      if (len == 0 && (zero_is_eof_ || (seqpacket_ && AtEnd(i, *n)))) {
         // End of stream; frames before it are delivered first.
         if (i == 0) return Errc::kPeerClosed;
         return i;  // used_ covers the slots taken before it.
@@ -61,7 +61,21 @@ class RecvMMsgReader final : public PacketReader {
   }
 
   const int fd_;
+  // AtEnd tells, for zero-length SEQPACKET message i of n, the end of the
+  // stream from an empty record. At the end, every message after i is
+  // empty too (recvmmsg fills the rest of the batch with end-of-stream
+  // reads) and the socket reports the hang-up; a failed check counts as
+  // the end.
+  bool AtEnd(size_t i, size_t n) const {
+    for (size_t j = i + 1; j < n; ++j) {
+      if (msgs_[j].msg_len != 0) return false;
+    }
+    Result<bool> end = sys::AtEndOfRecords(fd_);
+    return !end || *end;
+  }
+
   const bool zero_is_eof_;
+  const bool seqpacket_;
   size_t used_ = 0;  // Slots [0, used_) were filled by the last Read.
   std::vector<RxCarver> carvers_;
   std::vector<iovec> iovs_;

@@ -7,6 +7,7 @@
 
 #include "fdlink/link/fdbased/options.h"
 #include "fdlink/sys/syscalls.h"
+#include "link/fdbased/flow_hash.h"
 #include "link/fdbased/vnet_header.h"
 
 namespace fdlink::fdbased {
@@ -67,7 +68,10 @@ GroupResult WriteOneByOne(const TxConfig& cfg, FdState& fd,
     s.iovs.clear();
     s.flat.clear();
     AppendIovecs(cfg, *p, s, 0);
-    Result<size_t> n = sys::Writev(fd.fd, s.iovs);
+    // Neither a socket nor a pipe may raise SIGPIPE in the caller.
+    Result<size_t> n = fd.is_socket ? sys::SendMsg(fd.fd, s.iovs)
+                       : fd.is_fifo ? sys::WritevNoSigpipe(fd.fd, s.iovs)
+                                    : sys::Writev(fd.fd, s.iovs);
     if (!n) {
       r.error = n.error();
       return r;
@@ -146,15 +150,65 @@ GroupResult WriteBatched(const TxConfig& cfg, FdState& fd,
 
 }  // namespace
 
+namespace {
+
+// Refusal says why pkt must not be written, or nothing.
+std::optional<Error> Refusal(const TxConfig& cfg, const PacketBufferPtr& pkt) {
+  if (!pkt) {
+    return Error{Errc::kInvalidArgument, 0,
+                 "fdbased: WritePackets was given a null packet"};
+  }
+  if (pkt->LinkHeaderSize() != cfg.link_header_size) {
+    return Error{Errc::kInvalidArgument, 0,
+                 "fdbased: WritePackets was given a packet without its link "
+                 "header; call AddHeader with MaxHeaderLength() of headroom"};
+  }
+  if (cfg.max_packet_size > 0 && pkt->Size() > cfg.max_packet_size &&
+      !(cfg.gso && pkt->gso_options().type != GSOType::kNone)) {
+    return Error{Errc::kMessageTooLong, 0,
+                 "fdbased: WritePackets was given a packet larger than MTU() + "
+                 "MaxHeaderLength() without GSO"};
+  }
+  return std::nullopt;
+}
+
+// Target is the index of the fd pkt goes to.
+size_t Target(const TxConfig& cfg, size_t nfds, PacketBuffer& pkt) {
+  if (nfds == 1) return 0;
+  uint32_t h = pkt.hash();
+  if (h == 0) {
+    h = FlowHash(cfg.flow_seed, pkt.network_protocol(), pkt.NetworkPacket());
+  }
+  return h % nfds;
+}
+
+}  // namespace
+
 Result<size_t> WritePacketsTo(const TxConfig& cfg,
                               std::span<FdState* const> fds,
                               std::span<const PacketBufferPtr> pkts) {
+  if (cfg.closed != nullptr && cfg.closed->load(std::memory_order_acquire)) {
+    return Error{Errc::kClosed, 0, "fdbased: WritePackets after Close()"};
+  }
   size_t total = 0;
   size_t i = 0;
   while (i < pkts.size()) {
-    const size_t target = pkts[i]->hash() % fds.size();
+    const size_t target =
+        pkts[i] ? Target(cfg, fds.size(), *pkts[i]) : size_t{0};
+    if (std::optional<Error> no = Refusal(cfg, pkts[i])) {
+      std::atomic<uint64_t>& counter = no->code == Errc::kMessageTooLong
+                                           ? fds[target]->tx_oversized
+                                           : fds[target]->tx_invalid;
+      counter.fetch_add(1, std::memory_order_relaxed);
+      if (total > 0) return total;
+      return *no;
+    }
     size_t j = i + 1;
-    while (j < pkts.size() && pkts[j]->hash() % fds.size() == target) ++j;
+    while (j < pkts.size() && pkts[j] &&
+           Target(cfg, fds.size(), *pkts[j]) == target &&
+           !Refusal(cfg, pkts[j])) {
+      ++j;
+    }
     FdState& fd = *fds[target];
     GroupResult g = fd.is_socket
                         ? WriteBatched(cfg, fd, pkts.subspan(i, j - i))

@@ -3,6 +3,7 @@
 #ifndef FDLINK_SRC_LINK_FDBASED_TX_WRITER_H_
 #define FDLINK_SRC_LINK_FDBASED_TX_WRITER_H_
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -14,15 +15,28 @@
 
 namespace fdlink::fdbased {
 
-// TxConfig is the immutable part of the endpoint the writer needs.
+// TxConfig is what the writer needs from the endpoint for one call.
 struct TxConfig {
   uint16_t vnet_header_size = 0;  // 10 with host GSO, else 0.
-  uint16_t link_header_size = 0;  // For the virtio-net csum_start.
+  // The link header every packet must carry (0 or 14); also the virtio-net
+  // csum_start base.
+  uint16_t link_header_size = 0;
   int max_syscall_header_bytes = 0;
+  // MaxPacketSize is MTU() + MaxHeaderLength(): larger packets are refused
+  // unless `gso` is set and they carry GSO options. 0: no limit.
+  size_t max_packet_size = 0;
+  bool gso = false;
+  // Closed, when not null, is the endpoint's "Close() has begun" flag.
+  const std::atomic<bool>* closed = nullptr;
+  // FlowSeed seeds the flow hash of packets whose hash() is 0 (unset).
+  uint32_t flow_seed = 0;
 };
 
-// WritePacketsTo writes pkts: each to fds[hash % fds.size()], consecutive
-// packets for the same fd in one group. Returns how many were written; see
+// WritePacketsTo writes pkts: each to fds[hash % fds.size()] (a packet with
+// hash 0 is hashed by flow when there are several fds), consecutive packets
+// for the same fd in one group. It refuses, counts and stops at a null
+// packet, one without its link header and an oversized one, and writes
+// nothing once `closed` is set. Returns how many were written; see
 // LinkEndpoint::WritePackets. Thread-safe: scratch space is per thread.
 Result<size_t> WritePacketsTo(const TxConfig& cfg,
                               std::span<FdState* const> fds,

@@ -35,6 +35,7 @@ TEST(EndpointProperties, Ethernet) {
   o.fds = sp.ours();
   o.mtu = 1500;
   o.ethernet_header = true;
+  o.address = MacAddress({0x02, 0, 0, 0, 0, 1});
   o.rx_checksum_offload = true;
   o.tx_checksum_offload = true;
   o.save_restore = true;
@@ -50,7 +51,7 @@ TEST(EndpointProperties, Ethernet) {
 
 TEST(EndpointProperties, Address) {
   for (const char* text :
-       {"02:00:00:00:00:01", "0a:bb:cc:dd:ee:ff", "00:00:00:00:00:00"}) {
+       {"02:00:00:00:00:01", "0a:bb:cc:dd:ee:ff", "fe:ff:ff:ff:ff:ff"}) {
     SocketPairs sp(1);
     Options o;
     o.fds = sp.ours();
@@ -104,6 +105,27 @@ TEST(EndpointProperties, GsoNeedsSockets) {
   EXPECT_EQ(pipe_ep->GSOMaxSize(), 0u);
 }
 
+TEST(EndpointProperties, DispatchModeInUseSaysWhatTheLoopsUse) {
+  SocketPairs sp(2);
+  Options o;
+  o.fds = sp.ours();
+  EXPECT_EQ(Make(o)->DispatchModeInUse(), PacketDispatchMode::kReadv);
+  o.dispatch_mode = PacketDispatchMode::kRecvMMsg;
+  EXPECT_EQ(Make(o)->DispatchModeInUse(), PacketDispatchMode::kRecvMMsg);
+
+  // recvmmsg cannot read a non-socket fd (TUN, pipe): readv is used, for
+  // every fd, and the accessor says so.
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  UniqueFd r(p[0]), w(p[1]);
+  Options np;
+  np.fds = {r.get()};
+  np.dispatch_mode = PacketDispatchMode::kRecvMMsg;
+  EXPECT_EQ(Make(np)->DispatchModeInUse(), PacketDispatchMode::kReadv);
+  np.fds = {sp.ours()[0], r.get()};
+  EXPECT_EQ(Make(np)->DispatchModeInUse(), PacketDispatchMode::kReadv);
+}
+
 struct BadCase {
   const char* name;
   std::function<void(Options&)> mutate;
@@ -131,6 +153,14 @@ TEST(EndpointOptions, InvalidOptionsAreRejectedClearly) {
       {"sw gso", [](Options& o) { o.software_gso = true; }, "software_gso"},
       {"packet socket flags", [](Options& o) { o.is_packet_socket = {true}; },
        "every fd"},
+      {"ethernet without a MAC", [](Options& o) { o.ethernet_header = true; },
+       "set Options.address"},
+      {"ethernet with a group MAC",
+       [](Options& o) {
+         o.ethernet_header = true;
+         o.address = MacAddress::Broadcast();
+       },
+       "unicast"},
   };
   for (const BadCase& c : cases) {
     Options o;

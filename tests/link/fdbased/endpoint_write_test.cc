@@ -44,7 +44,7 @@ PacketBufferPtr OutboundPacket(Endpoint& ep, size_t payload, uint32_t hash,
   p->set_hash(hash);
   p->set_egress_route(
       {.local_link_address = local, .remote_link_address = kPeer});
-  ep.AddHeader(*p);
+  EXPECT_TRUE(ep.AddHeader(*p).has_value());
   return p;
 }
 

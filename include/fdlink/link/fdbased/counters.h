@@ -15,7 +15,7 @@ enum class DropReason : uint8_t {
   kTruncated,        // Shorter than its link (or virtio-net) header.
   kUnknownProtocol,  // No Ethernet header and not IPv4/IPv6 by version.
   kOversized,        // Larger than the receive buffer; the kernel truncated.
-  kEmpty,            // A zero-length datagram.
+  kEmpty,            // A zero-length datagram or SEQPACKET record.
   kDetached,         // Read, then dropped because a detach was under way.
   kCount
 };
@@ -32,6 +32,10 @@ struct FdCounters {
   uint64_t rx_errors = 0;  // Read or poll failures (the loop then ends).
   uint64_t tx_errors = 0;  // Write failures other than would-block.
   uint64_t tx_would_block = 0;
+  // Packets WritePackets refused: larger than MTU() + MaxHeaderLength()
+  // without GSO; null or without their link header.
+  uint64_t tx_oversized = 0;
+  uint64_t tx_invalid = 0;
   std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> drops{};
 
   uint64_t drops_of(DropReason r) const {

@@ -97,19 +97,29 @@ class Endpoint final : public LinkEndpoint {
   ArpHardware ARPHardwareType() const override {
     return link_header_size_ > 0 ? ArpHardware::kEther : ArpHardware::kNone;
   }
-  void AddHeader(PacketBuffer& pkt) const override;
+  // AddHeader pushes a 14-byte Ethernet header (with ethernet_header); see
+  // LinkEndpoint::AddHeader for what the caller sets first and the error.
+  Result<void> AddHeader(PacketBuffer& pkt) const override;
   bool ParseHeader(PacketBuffer& pkt) const override;
 
-  // WritePackets sends each packet on fds[hash % fds.size()], consecutive
-  // packets for one fd together: sendmmsg batches on sockets, one writev per
-  // packet otherwise. See LinkEndpoint::WritePackets for the result.
+  // WritePackets sends each packet on fds[hash % fds.size()] (hash 0: a
+  // seeded hash of the packet's flow, so replies spread over a multi-queue
+  // device), consecutive packets for one fd together: sendmmsg batches on
+  // sockets, one writev per packet otherwise (with SIGPIPE held off on the
+  // calling thread). See LinkEndpoint::WritePackets for the result and the
+  // packets it refuses (counted in tx_oversized and tx_invalid).
   Result<size_t> WritePackets(std::span<const PacketBufferPtr> pkts) override;
 
   void Close() override EXCLUDES(mu_);
   void SetOnCloseAction(std::function<void()> action) override EXCLUDES(mu_);
 
+  // GSOMaxSize is the GSO size in effect: Options.gso_max_size when every fd
+  // is a socket, else 0 (GSO off). SupportedGSO is the matching kind.
   uint32_t GSOMaxSize() const { return gso_max_size_; }
   GSOKind SupportedGSO() const { return supported_gso_; }
+  // DispatchModeInUse is the receive mode the loops really use: kRecvMMsg
+  // only when it was asked for and every fd is a socket, else kReadv.
+  PacketDispatchMode DispatchModeInUse() const { return dispatch_mode_; }
 
   // FdCount is the number of fds; Counters snapshots fd i's counters.
   size_t FdCount() const { return fds_.size(); }
@@ -155,6 +165,10 @@ class Endpoint final : public LinkEndpoint {
   uint32_t gso_max_size_ = 0;
   GSOKind supported_gso_ = GSOKind::kNone;
   uint32_t flow_seed_ = 0;
+  PacketDispatchMode dispatch_mode_ = PacketDispatchMode::kReadv;
+
+  // Set once Close() begins; WritePackets reads it without a lock.
+  std::atomic<bool> tx_closed_{false};
 
   // Read on the hot path without a lock.
   std::atomic<uint32_t> mtu_;

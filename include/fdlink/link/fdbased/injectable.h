@@ -3,6 +3,7 @@
 #ifndef FDLINK_LINK_FDBASED_INJECTABLE_H_
 #define FDLINK_LINK_FDBASED_INJECTABLE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -52,8 +53,10 @@ class InjectableEndpoint final : public LinkEndpoint {
   MacAddress LinkAddress() const override { return MacAddress(); }
   void SetLinkAddress(MacAddress) override {}
   ArpHardware ARPHardwareType() const override { return ArpHardware::kNone; }
-  void AddHeader(PacketBuffer&) const override {}
+  Result<void> AddHeader(PacketBuffer&) const override { return Ok(); }
   bool ParseHeader(PacketBuffer&) const override { return true; }
+  // WritePackets writes each packet with one write; see
+  // LinkEndpoint::WritePackets for the result and what it refuses.
   Result<size_t> WritePackets(std::span<const PacketBufferPtr> pkts) override;
   void Close() override EXCLUDES(mu_);
   void SetOnCloseAction(std::function<void()> action) override EXCLUDES(mu_);
@@ -64,6 +67,8 @@ class InjectableEndpoint final : public LinkEndpoint {
   const std::unique_ptr<FdState> fd_;
   const uint32_t caps_;
   std::atomic<uint32_t> mtu_;
+  // Set once Close() begins; WritePackets reads it without a lock.
+  std::atomic<bool> tx_closed_{false};
 
   mutable Mutex mu_{"fdbased.InjectableEndpoint.mu"};
   CondVar idle_;

@@ -20,6 +20,9 @@ enum class PacketDispatchMode : uint8_t {
   kRecvMMsg,  // Up to max_msgs_per_recv packets per recvmmsg() (sockets).
 };
 
+// DispatchModeName is the mode's lower-case name: "readv" or "recvmmsg".
+const char* DispatchModeName(PacketDispatchMode mode);
+
 // kMaxMsgsPerRecv is the default recvmmsg batch (gVisor's MaxMsgsPerRecv).
 inline constexpr size_t kMaxMsgsPerRecv = 8;
 // kBatchSize is the most packets one sendmmsg() carries (gVisor's BatchSize:
@@ -29,7 +32,10 @@ inline constexpr size_t kBatchSize = 47;
 inline constexpr size_t kMaxIovs = 1024;
 
 // ClosedFunc is told why one fd's receive loop ended: Errc::kPeerClosed when
-// the peer hung up (EOF, POLLHUP, ECONNRESET, EPIPE) and Errc::kIoError for
+// the peer hung up (EOF, POLLHUP, ECONNRESET, EPIPE; a zero-length
+// SOCK_SEQPACKET record is EOF only when the socket also reports a hang-up,
+// otherwise it is an empty frame, dropped as DropReason::kEmpty) and
+// Errc::kIoError for
 // any other failure of the fd (sys_errno holds the errno when there is one).
 // It runs on that fd's loop thread, once per fd per attachment, and never
 // because of a detach.
@@ -48,10 +54,13 @@ struct Options {
   // Without it the network protocol comes from the IP version nibble.
   bool ethernet_header = false;
   // Address is the link's MAC address (Ethernet only): inbound frames must be
-  // addressed to it or to a group address.
+  // addressed to it or to a group address. With ethernet_header it must be
+  // set to a unicast address; Create() refuses an all-zero one.
   MacAddress address;
   // ClosedFunc may be empty.
   ClosedFunc closed_func;
+  // DispatchMode is the requested mode; kRecvMMsg takes effect only when
+  // every fd is a socket (Endpoint::DispatchModeInUse says what is used).
   PacketDispatchMode dispatch_mode = PacketDispatchMode::kReadv;
   // MaxMsgsPerRecv is the recvmmsg batch (1..64).
   size_t max_msgs_per_recv = kMaxMsgsPerRecv;
@@ -67,7 +76,8 @@ struct Options {
   // (0: no cap beyond kBatchSize). Must not be negative.
   int max_syscall_header_bytes = 0;
   // GSOMaxSize: 0 disables GSO; otherwise the largest packet the stack may
-  // hand over (<= 65536). Host GSO needs socket fds; SoftwareGSO selects
+  // hand over (<= 65536). GSO needs every fd to be a socket; otherwise it
+  // stays off (Endpoint::GSOMaxSize() is then 0). SoftwareGSO selects
   // segmentation in the stack.
   uint32_t gso_max_size = 0;
   bool software_gso = false;
