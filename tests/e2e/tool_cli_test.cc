@@ -332,6 +332,21 @@ TEST_F(E2eTest, BenchFailsWhenItMeasuredNothing) {
   EXPECT_THAT(r.err, HasSubstr("fdlink bench: nothing was measured"));
 }
 
+// The commands the tool's hints name are there (scripts/deps.sh installs
+// them): serve --help's `ethtool -K PEER tx off`, demo's iputils `ping`.
+TEST_F(E2eTest, CommandsTheToolHintsAtAreInstalled) {
+  const ToolRun help = RunTool(*ns_, {"serve", "--help"});
+  EXPECT_THAT(help.out, HasSubstr("ethtool -K PEER tx off"));
+  for (const char* command : {"ethtool", "ping", "ip", "modprobe"}) {
+    std::string out;
+    Result<int> found = device::RunCommandIn(
+        *ns_, {"/bin/sh", "-c", std::string("command -v ") + command}, &out,
+        30000);
+    ASSERT_TRUE(found) << found.error().ToString();
+    EXPECT_EQ(*found, 0) << command << " is not installed (scripts/deps.sh)";
+  }
+}
+
 TEST(JsonLinesCheckerTest, AcceptsJsonAndRejectsTheRest) {
   using fdlink::testing::IsJsonValue;
   for (const char* ok : {"{}", "[]", "0", "-1.5e3", "\"a\\n\\u00e9\"",
