@@ -179,6 +179,22 @@ TEST_F(E2eTest, JsonErrorsAreJsonObjectsOnStdout) {
   }
 }
 
+// A runtime failure under --json: the TUN demo without `ping` on PATH.
+TEST_F(E2eTest, DemoRuntimeErrorUnderJsonIsAJsonObject) {
+  std::string out;
+  Result<int> status = device::RunCommandIn(
+      *ns_,
+      {"/bin/sh", "-c", "PATH=/nonexistent exec \"$0\" demo --json 2>/dev/null",
+       kTool},
+      &out, 60000);
+  ASSERT_TRUE(status) << status.error().ToString();
+  EXPECT_EQ(*status, 1) << out;
+  EXPECT_EQ(fdlink::testing::JsonLinesError(out), "") << out;
+  EXPECT_THAT(out, StartsWith("{\"event\":\"error\",\"command\":\"demo\","
+                              "\"exit_status\":1,\"error\":\"`ping` "
+                              "(iputils) not found"));
+}
+
 // JSON Lines: every stdout line of each command's --json run parses.
 TEST_F(E2eTest, JsonStdoutIsJsonLinesOnly) {
   const std::vector<std::vector<std::string>> runs = {
