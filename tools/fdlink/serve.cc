@@ -209,6 +209,51 @@ bool InterfaceGone(const ServeLink& link) {
   return !info && info.error().code == Errc::kNotFound;
 }
 
+// WaitForStop waits for a stop request (signal, or the endpoint's closed
+// callback) or for the link's interface to disappear; returns true in the
+// latter case.
+bool WaitForStop(const StopSignals& stop, const ServeLink& link) {
+  while (!stop.WaitFor(kLinkCheckInterval)) {
+    if (InterfaceGone(link)) return true;
+  }
+  return false;
+}
+
+// PrintBanner prints what is being served to stderr.
+void PrintBanner(const ServeOptions& opts, const ServeLink& link,
+                 const fdbased::Endpoint& ep) {
+  std::fprintf(
+      stderr,
+      "fdlink serve: %s %s: MTU %u, %zu fd%s, %s, %u processor%s per fd, "
+      "%s%s; stop with Ctrl-C or SIGTERM\n",
+      link.kind_name.c_str(), link.name.c_str(), ep.MTU(), link.fds.size(),
+      link.fds.size() == 1 ? "" : "s",
+      opts.mode == fdbased::PacketDispatchMode::kReadv ? "readv" : "recvmmsg",
+      ep.ProcessorsPerChannel(), ep.ProcessorsPerChannel() == 1 ? "" : "s",
+      link.ethernet ? ("Ethernet, MAC " + link.mac.ToString()).c_str()
+                    : "raw IP",
+      link.up ? "" : " (warning: the interface is down)");
+}
+
+// PrintStopped prints why serving ended and the counters to stdout: three
+// lines of text, or one JSON "stopped" event with the same names.
+void PrintStopped(const ServeOptions& opts, const Ending& end, double seconds,
+                  const fdbased::FdCounters& c,
+                  const responder::ResponderCounters& r) {
+  if (opts.json) {
+    std::printf(
+        "{\"event\":\"stopped\",\"stopped_by\":\"%s\",\"seconds\":%.3f,"
+        "\"endpoint\":%s,\"responder\":%s}\n",
+        end.stopped_by.c_str(), seconds, EndpointJson(c).c_str(),
+        r.Json().c_str());
+  } else {
+    std::printf("stopped by %s after %.1f s\n  endpoint  %s\n  responder %s\n",
+                end.stopped_by.c_str(), seconds, EndpointSummary(c).c_str(),
+                r.Summary().c_str());
+  }
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int RunServe(const ServeOptions& opts) {
@@ -253,27 +298,13 @@ int RunServe(const ServeOptions& opts) {
 
   (*ep)->Attach(&resp);
   const auto start = Clock::now();
-  std::fprintf(
-      stderr,
-      "fdlink serve: %s %s: MTU %u, %zu fd%s, %s, %u processor%s per fd, "
-      "%s%s; stop with Ctrl-C or SIGTERM\n",
-      link->kind_name.c_str(), link->name.c_str(), (*ep)->MTU(),
-      link->fds.size(), link->fds.size() == 1 ? "" : "s",
-      opts.mode == fdbased::PacketDispatchMode::kReadv ? "readv" : "recvmmsg",
-      (*ep)->ProcessorsPerChannel(),
-      (*ep)->ProcessorsPerChannel() == 1 ? "" : "s",
-      link->ethernet ? ("Ethernet, MAC " + link->mac.ToString()).c_str()
-                     : "raw IP",
-      link->up ? "" : " (warning: the interface is down)");
+  PrintBanner(opts, *link, **ep);
   // The ready line comes last, so a script that waits for it has seen the
   // rest.
   std::printf("%s\n", ReadyLine(*link, rc, opts.json).c_str());
   std::fflush(stdout);
 
-  bool deleted = false;
-  while (!(*stop)->WaitFor(kLinkCheckInterval)) {
-    if ((deleted = InterfaceGone(*link))) break;
-  }
+  bool deleted = WaitForStop(**stop, *link);
   (*ep)->Attach(nullptr);
   const double seconds =
       std::chrono::duration<double>(Clock::now() - start).count();
@@ -284,20 +315,7 @@ int RunServe(const ServeOptions& opts) {
     deleted = InterfaceGone(*link);
   const Ending end =
       WhyStopped((*stop)->signal_number(), closed, deleted, *link);
-  const fdbased::FdCounters c = (*ep)->TotalCounters();
-  const responder::ResponderCounters r = resp.Counters();
-  if (opts.json) {
-    std::printf(
-        "{\"event\":\"stopped\",\"stopped_by\":\"%s\",\"seconds\":%.3f,"
-        "\"endpoint\":%s,\"responder\":%s}\n",
-        end.stopped_by.c_str(), seconds, EndpointJson(c).c_str(),
-        r.Json().c_str());
-  } else {
-    std::printf("stopped by %s after %.1f s\n  endpoint  %s\n  responder %s\n",
-                end.stopped_by.c_str(), seconds, EndpointSummary(c).c_str(),
-                r.Summary().c_str());
-  }
-  std::fflush(stdout);
+  PrintStopped(opts, end, seconds, (*ep)->TotalCounters(), resp.Counters());
   if (end.failed) return fail(kExitFailure, end.what);
   if (!end.what.empty())
     std::fprintf(stderr, "fdlink serve: %s\n", end.what.c_str());
