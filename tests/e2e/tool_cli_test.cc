@@ -285,6 +285,27 @@ TEST_F(E2eTest, SecondServeOnADeviceIsRefusedNamingTheHolder) {
   EXPECT_EQ(first->WaitExit(5s), 0) << first->output();
 }
 
+// On a single-queue TUN the kernel refuses a second queue anyway (EBUSY);
+// the message names who holds it.
+TEST_F(E2eTest, SecondServeOnASingleQueueTunNamesTheHolder) {
+  std::unique_ptr<ToolProcess> first =
+      ToolProcess::Start(*ns_, kTool,
+                         {"serve", "--tun", "fdheld1", "--addr", kOurs4,
+                          "--device-addr", kKernel4});
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(first->WaitForOutput("ready tun fdheld1", 30s))
+      << first->output();
+  const ToolRun second =
+      RunTool(*ns_, {"serve", "--tun", "fdheld1", "--addr", "198.18.0.3"});
+  EXPECT_EQ(second.status, 1) << second.err;
+  EXPECT_EQ(second.err, "fdlink serve: tun fdheld1 is already served by pid " +
+                            std::to_string(first->pid()) +
+                            " (fdlink); stop it first, or pass --join to add "
+                            "queues to it\n");
+  first->Signal(SIGTERM);
+  EXPECT_EQ(first->WaitExit(5s), 0) << first->output();
+}
+
 TEST_F(E2eTest, ServeExitsNonZeroWhenItsInterfaceIsDeleted) {
   for (const char* kind : {"--tun", "--tap"}) {
     SCOPED_TRACE(kind);
