@@ -5,10 +5,14 @@
 # Usage: scripts/deps.sh [extra-package ...]
 set -euo pipefail
 
+# The last line holds what the fdlink tool's own hints name: `ip`, `ping`,
+# `ethtool -K PEER tx off` (serve --packet-socket on a veth) and
+# `modprobe tun`.
 packages=(
   cmake ninja-build g++ clang-14 clang libclang-rt-14-dev clang-format
   pkg-config libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
-  libmnl-dev iproute2 iputils-ping spin util-linux
+  libmnl-dev spin util-linux
+  iproute2 iputils-ping ethtool kmod
   "$@"
 )
 

@@ -164,6 +164,8 @@ class ToolProcess {
   std::optional<int> WaitExit(std::chrono::milliseconds timeout);
   // output is everything it printed so far.
   const std::string& output() const { return output_; }
+  // pid is the process id (of the tool, when started through `exec`).
+  int pid() const { return pid_; }
 
  private:
   ToolProcess(int pid, UniqueFd out) : pid_(pid), out_(std::move(out)) {}

@@ -82,7 +82,9 @@ TEST_F(E2eTest, ServeOnTapAnswersArpAndPrintsJsonOnSigint) {
                     "9",        "--mtu",         "9000",      "--json"});
   ASSERT_TRUE(serve);
   ASSERT_TRUE(serve->WaitForOutput(
-      "ready tap fdsrvtap0 198.18.0.2 udp-echo 7 9\n", 30s))
+      "{\"event\":\"ready\",\"kind\":\"tap\",\"name\":\"fdsrvtap0\","
+      "\"addrs\":[\"198.18.0.2\"],\"udp_echo\":[7,9]}\n",
+      30s))
       << serve->output();
   EXPECT_THAT(serve->output(), HasSubstr("MTU 9000, 2 fds"));
 
@@ -95,7 +97,8 @@ TEST_F(E2eTest, ServeOnTapAnswersArpAndPrintsJsonOnSigint) {
   ASSERT_TRUE(status) << "still running a second after SIGINT:\n"
                       << serve->output();
   EXPECT_EQ(*status, 0) << serve->output();
-  EXPECT_THAT(serve->output(), HasSubstr("{\"stopped_by\":\"SIGINT\""));
+  EXPECT_THAT(serve->output(),
+              HasSubstr("{\"event\":\"stopped\",\"stopped_by\":\"SIGINT\""));
   EXPECT_GE(CounterAfter(serve->output(), "\"icmpv4_echo_replies\":"), 3)
       << serve->output();
   EXPECT_GE(CounterAfter(serve->output(), "\"arp_replies\":"), 1)
@@ -111,10 +114,10 @@ TEST_F(E2eTest, ServeOnInheritedFdEchoesAndExitsWhenThePeerCloses) {
   // Only this child inherits `ours`: close-on-exec is cleared for the
   // spawn and our copy closed right after it.
   ASSERT_EQ(::fcntl(ours.get(), F_SETFD, 0), 0);
-  std::unique_ptr<ToolProcess> serve =
-      ToolProcess::Start(*ns_, kTool,
-                         {"serve", "--fd", std::to_string(ours.get()), "--addr",
-                          kOurs4, "--processors", "1"});
+  const std::string fd_text = std::to_string(ours.get());
+  std::unique_ptr<ToolProcess> serve = ToolProcess::Start(
+      *ns_, kTool,
+      {"serve", "--fd", fd_text, "--addr", kOurs4, "--processors", "1"});
   ours.reset();
   ASSERT_TRUE(serve);
   ASSERT_TRUE(serve->WaitForOutput("ready fd ", 30s)) << serve->output();
@@ -133,6 +136,8 @@ TEST_F(E2eTest, ServeOnInheritedFdEchoesAndExitsWhenThePeerCloses) {
                       << serve->output();
   EXPECT_EQ(*status, 0) << serve->output();
   EXPECT_THAT(serve->output(), HasSubstr("stopped by peer_closed"));
+  EXPECT_THAT(serve->output(),
+              HasSubstr("fdlink serve: fd " + fd_text + ": the peer hung up"));
   EXPECT_THAT(serve->output(), HasSubstr("udp 1)"));
 }
 

@@ -15,6 +15,7 @@
 #include "bench_measure.h"
 #include "bench_receiver.h"
 #include "bench_report.h"
+#include "cli_status.h"
 
 namespace fdlink::tool {
 namespace {
@@ -149,6 +150,7 @@ int RunBench(const BenchOptions& in) {
   SetAllocCounting(count);
   BenchRunner runner(opts, report);
   bool ok = true;
+  int measured = 0;
   for (BenchKind kind : opts.kinds) {
     if (kind == BenchKind::kTun && !root) {
       report.Note("skipping tun: needs root (a TUN device in a namespace)");
@@ -161,12 +163,20 @@ int RunBench(const BenchOptions& in) {
             "(like gVisor's) reads it in readv mode");
         continue;
       }
-      for (size_t size : opts.sizes)
+      for (size_t size : opts.sizes) {
         ok = runner.RunCase({kind, mode, size}) && ok;
+        ++measured;
+      }
     }
   }
   SetAllocCounting(false);
-  return ok ? 0 : 1;
+  if (measured == 0) {
+    return ReportError("bench", kExitFailure,
+                       "nothing was measured: every case asked for was "
+                       "skipped (see the notes above)",
+                       opts.json);
+  }
+  return ok ? kExitOk : kExitFailure;
 }
 
 }  // namespace fdlink::tool

@@ -42,7 +42,9 @@ struct BenchOptions {
 };
 
 // RunBench runs every selected case and prints the report; returns the
-// exit status (0 when every run moved packets, 1 otherwise).
+// exit status: 0 when every run moved packets, 1 when one did not or when
+// nothing was measured at all (every case skipped, e.g. --kind tun without
+// root).
 int RunBench(const BenchOptions& opts);
 
 }  // namespace fdlink::tool

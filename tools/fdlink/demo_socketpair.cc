@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "cli_status.h"
 #include "demo.h"
 #include "demo_traffic.h"
 #include "fdlink/buffer/packet_buffer.h"
@@ -110,8 +111,7 @@ int RunSocketpairDemo(const DemoOptions& opts) {
   for (size_t i = 0; i < kFds; ++i) {
     if (Result<void> r = sys::SocketPair(SOCK_SEQPACKET, &ours[i], &peers[i]);
         !r) {
-      std::fprintf(stderr, "fdlink demo: %s\n", r.error().ToString().c_str());
-      return 1;
+      return ReportError("demo", kExitFailure, r.error().ToString(), opts.json);
     }
   }
   fdbased::Options o;
@@ -121,8 +121,7 @@ int RunSocketpairDemo(const DemoOptions& opts) {
   o.processors_per_channel = 1;
   auto ep = fdbased::Endpoint::Create(std::move(o));
   if (!ep) {
-    std::fprintf(stderr, "fdlink demo: %s\n", ep.error().ToString().c_str());
-    return 1;
+    return ReportError("demo", kExitFailure, ep.error().ToString(), opts.json);
   }
   responder::ResponderConfig rc;
   rc.ipv4.push_back(header::Ipv4Address::Parse(addrs.ours4).value());

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_status.h"
 #include "demo.h"
 #include "demo_tun_traffic.h"
 #include "fdlink/device/cidr.h"
@@ -145,34 +146,36 @@ struct Verdict {
   }
 };
 
-int SetupFailed(const std::string& what, const Error& e) {
-  std::fprintf(stderr,
-               "fdlink demo: %s: %s\n"
-               "  (the TUN mode needs root with CAP_SYS_ADMIN and "
-               "/dev/net/tun; `fdlink demo --socketpair` needs neither)\n",
-               what.c_str(), e.ToString().c_str());
-  return 1;
+int SetupFailed(const DemoOptions& opts, const std::string& what,
+                const Error& e) {
+  return ReportError("demo", kExitFailure,
+                     what + ": " + e.ToString() +
+                         " (the TUN mode needs root with CAP_SYS_ADMIN and "
+                         "/dev/net/tun; `fdlink demo --socketpair` needs "
+                         "neither)",
+                     opts.json);
 }
 
 }  // namespace
 
 int RunTunDemo(const DemoOptions& opts) {
   if (!FindInPath("ping")) {
-    std::fprintf(stderr,
-                 "fdlink demo: `ping` (iputils) not found; install it with "
-                 "`apt-get install iputils-ping` (scripts/deps.sh does), or "
-                 "run `fdlink demo --socketpair`\n");
-    return 1;
+    return ReportError("demo", kExitFailure,
+                       "`ping` (iputils) not found; install it with "
+                       "`apt-get install iputils-ping` (scripts/deps.sh "
+                       "does), or run `fdlink demo --socketpair`",
+                       opts.json);
   }
   Result<std::unique_ptr<StopSignals>> stop = StopSignals::Install();
-  if (!stop) return SetupFailed("signals", stop.error());
+  if (!stop) return SetupFailed(opts, "signals", stop.error());
   Result<device::NetNs> ns = device::NetNs::Create();
-  if (!ns) return SetupFailed("create a network namespace", ns.error());
+  if (!ns) return SetupFailed(opts, "create a network namespace", ns.error());
   KernelSide kernel;
   Result<void> inside = Ok();
   if (Result<void> r = ns->Run([&] { inside = SetUpKernelSide(&kernel); }); !r)
-    return SetupFailed("enter the network namespace", r.error());
-  if (!inside) return SetupFailed("set up TUN device fdl0", inside.error());
+    return SetupFailed(opts, "enter the network namespace", r.error());
+  if (!inside)
+    return SetupFailed(opts, "set up TUN device fdl0", inside.error());
 
   fdbased::Options o;
   o.fds = kernel.tun->borrowed_fds();
@@ -180,7 +183,7 @@ int RunTunDemo(const DemoOptions& opts) {
   o.dispatch_mode = opts.mode;
   o.processors_per_channel = 1;
   auto ep = fdbased::Endpoint::Create(std::move(o));
-  if (!ep) return SetupFailed("create the endpoint", ep.error());
+  if (!ep) return SetupFailed(opts, "create the endpoint", ep.error());
   responder::ResponderConfig rc;
   rc.ipv4 = {header::Ipv4Address::Parse(kOurs4).value()};
   rc.ipv6 = {header::Ipv6Address::Parse(kOurs6).value()};

@@ -2,34 +2,69 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <string_view>
 
+#include "cli_status.h"
 #include "commands.h"
 
 namespace fdlink::tool {
+
 std::vector<CommandEntry>& Commands() {
   static std::vector<CommandEntry> commands;
   return commands;
 }
+
+namespace {
+
+// WantsJson reports whether --json is among the arguments, so that an
+// argument error is reported as JSON too.
+bool WantsJson(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--json") return true;
+  }
+  return false;
+}
+
+// ParsedCommand names the subcommand being parsed when an error came, or
+// "" before one was named.
+std::string ParsedCommand(CLI::App& app) {
+  const std::vector<CLI::App*> subs = app.get_subcommands();
+  return subs.empty() ? "" : subs.front()->get_name();
+}
+
+}  // namespace
 }  // namespace fdlink::tool
 
 int main(int argc, char** argv) {
+  using namespace fdlink::tool;
   CLI::App app{
       "fdlink moves packets between Linux file descriptors (TUN/TAP, "
       "AF_PACKET, socketpairs) and a user-space network stack."};
   app.require_subcommand(1);
-  int exit_code = 0;
-  auto& cmds = fdlink::tool::Commands();
+  app.set_version_flag("--version", std::string("fdlink ") + FDLINK_VERSION,
+                       "Print the version and exit");
+  app.footer(kExitStatusHelp);
+  int exit_code = kExitOk;
+  auto& cmds = Commands();
   std::sort(cmds.begin(), cmds.end(),
             [](auto& a, auto& b) { return a.order < b.order; });
   for (auto& c : cmds) c.add(app, &exit_code);
+  for (CLI::App* sub : app.get_subcommands({})) sub->footer(kExitStatusHelp);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // One line that says what to do; --help prints the full usage.
-    return app.exit(e);
+    // --help and --version end parsing with status 0 and print as usual.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    const std::string command = ParsedCommand(app);
+    const std::string help =
+        command.empty() ? "fdlink --help" : "fdlink " + command + " --help";
+    return ReportError(command, kExitUsage,
+                       std::string(e.what()) + " (see " + help + ")",
+                       WantsJson(argc, argv));
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "fdlink: %s\n", e.what());
-    return 1;
+    return ReportError(ParsedCommand(app), kExitFailure, e.what(),
+                       WantsJson(argc, argv));
   }
   return exit_code;
 }

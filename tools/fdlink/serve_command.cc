@@ -55,7 +55,12 @@ void AddServe(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(1, 65535));
   sub->add_flag("--ethernet", opts->ethernet,
                 "With --fd: frames carry an Ethernet header");
-  sub->add_flag("--json", opts->json, "Print the final counters as JSON");
+  sub->add_flag("--join", opts->join,
+                "Serve a TUN/TAP device that another process already serves "
+                "(adds queues to it; without --join that is refused)");
+  sub->add_flag("--json", opts->json,
+                "stdout is JSON Lines: a ready event, then a stopped event "
+                "with the counters; an error is a JSON object too");
   sub->callback([opts, mode, exit_code] {
     opts->mode = ModeFromName(*mode);
     *exit_code = RunServe(*opts);

@@ -46,6 +46,7 @@ Result<ServeLink> OpenTunOrTap(const ServeLinkSpec& spec, std::string* step) {
   link.name = dev->name();
   link.fds = dev->borrowed_fds();
   link.owned = dev->TakeFds();
+  link.ifindex = dev->ifindex();
   link.ethernet = tap;
   if (tap) link.mac = kServeTapMac;
   if (Result<void> r = ConfigureInterface(spec, dev->ifindex(), &link, step);
@@ -66,6 +67,7 @@ Result<ServeLink> OpenPacket(const ServeLinkSpec& spec, std::string* step) {
   link.name = spec.name;
   link.fds = ps->borrowed_fds();
   link.owned = std::move(ps->fds);
+  link.ifindex = ps->ifindex;
   link.ethernet = true;
   *step = "read the MAC address of " + spec.name;
   Result<device::MacAddressBytes> mac = device::GetHardwareAddress(ps->ifindex);

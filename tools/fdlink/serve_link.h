@@ -41,6 +41,7 @@ struct ServeLink {
   std::string name;             // Interface name, or the fd number.
   std::vector<UniqueFd> owned;  // Empty for kFd (the fd is borrowed).
   std::vector<int> fds;         // For Options::fds; valid while owned is.
+  int ifindex = 0;              // The interface (0 for kFd).
   bool ethernet = false;
   MacAddress mac;    // The endpoint's MAC (Ethernet links).
   uint32_t mtu = 0;  // The link MTU for the endpoint.

@@ -34,7 +34,10 @@ struct TortureOptions {
 // RunTorture runs the torture and returns the exit status: 0 only if no call
 // hung, no callback came late, lockdep reported nothing, every packet was
 // released at the end and at least one cycle ran. A hang exits the process
-// with status 2 from the watchdog instead of returning.
+// with status 1 from the watchdog instead of returning. The detach latency
+// target is reported, not enforced (it depends on the machine's load): a
+// run that misses it prints "target missed" instead of PASS and still
+// exits 0 when every check held.
 int RunTorture(const TortureOptions& opts);
 
 }  // namespace fdlink::tool

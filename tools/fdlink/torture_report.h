@@ -30,7 +30,17 @@ struct TortureReport {
   // Ok is the exit condition: no hang, no late callback, no lockdep report,
   // no bad packet, no live packet at the end, and at least one cycle.
   bool Ok() const;
+  // TargetMet is the latency target: detach p99 under kTargetP99Us and max
+  // under kTargetMaxUs.
+  bool TargetMet() const;
+  // Verdict is the result word printed: "PASS" (checks held, target met),
+  // "target missed" (checks held, target not met) or "FAIL".
+  const char* Verdict() const;
 };
+
+// The detach latency target the summary prints next to the figures.
+inline constexpr double kTargetP99Us = 1000;
+inline constexpr double kTargetMaxUs = 5000;
 
 // SnapshotCounters copies the counters into a report.
 void SnapshotCounters(const TortureCounters& c, TortureReport* r);

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "cli_status.h"
+
 namespace fdlink::tool {
 
 Watchdog::Watchdog(std::chrono::milliseconds limit,
@@ -106,7 +108,7 @@ void Watchdog::Fail(const WatchdogSlot& hung, int64_t now) const {
   std::fflush(stderr);
   if (on_hang_) on_hang_();
   std::fflush(stdout);
-  ::_exit(2);
+  ::_exit(kExitFailure);
 }
 
 }  // namespace fdlink::tool

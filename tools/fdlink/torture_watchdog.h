@@ -2,7 +2,7 @@
 // a slot of atomics, its name, the call it is in and when that call started.
 // A scanner thread looks every 100 ms; if a call has run longer than the
 // limit it prints every slot to stderr, runs the hang hook and exits the
-// process with status 2.
+// process with status 1 (a runtime failure).
 #ifndef FDLINK_TOOLS_FDLINK_TORTURE_WATCHDOG_H_
 #define FDLINK_TOOLS_FDLINK_TORTURE_WATCHDOG_H_
 
@@ -34,7 +34,7 @@ struct WatchdogSlot {
 class Watchdog {
  public:
   // `on_hang` runs on the scanner thread after the slots are printed and
-  // just before _exit(2); it may print a final result line.
+  // just before _exit(1); it may print a final result line.
   Watchdog(std::chrono::milliseconds limit, std::function<void()> on_hang);
   ~Watchdog();  // Stops the scanner.
   Watchdog(const Watchdog&) = delete;

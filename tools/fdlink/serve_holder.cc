@@ -1,0 +1,77 @@
+#include "serve_holder.h"
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <string_view>
+#include <system_error>
+
+namespace fdlink::tool {
+namespace {
+
+namespace fs = std::filesystem;
+
+// PidOf reads a /proc entry's name as a pid; 0 if it is not one.
+int PidOf(const fs::path& entry) {
+  const std::string name = entry.filename().string();
+  int pid = 0;
+  const auto [end, ec] =
+      std::from_chars(name.data(), name.data() + name.size(), pid);
+  return ec == std::errc() && end == name.data() + name.size() ? pid : 0;
+}
+
+// NetNsOf is the target of /proc/PID/ns/net ("net:[4026531840]"), or ""
+// when it cannot be read.
+std::string NetNsOf(const fs::path& proc_pid) {
+  std::error_code ec;
+  const fs::path target = fs::read_symlink(proc_pid / "ns" / "net", ec);
+  return ec ? "" : target.string();
+}
+
+// HoldsTun reports whether one of the process's fds is a TUN/TAP fd
+// attached to `name`.
+bool HoldsTun(const fs::path& proc_pid, const std::string& name) {
+  const std::string want = "iff:\t" + name;
+  std::error_code ec;
+  for (fs::directory_iterator it(proc_pid / "fdinfo", ec), end;
+       !ec && it != end; it.increment(ec)) {
+    std::ifstream in(it->path());
+    for (std::string line; std::getline(in, line);) {
+      if (line == want) return true;
+    }
+  }
+  return false;
+}
+
+std::string CommandOf(const fs::path& proc_pid) {
+  std::ifstream in(proc_pid / "comm");
+  std::string comm;
+  std::getline(in, comm);
+  return comm.empty() ? "?" : comm;
+}
+
+}  // namespace
+
+std::string DeviceHolder::ToString() const {
+  return "pid " + std::to_string(pid) + " (" + command + ")";
+}
+
+std::vector<DeviceHolder> FindTunHolders(const std::string& name) {
+  std::vector<DeviceHolder> holders;
+  const fs::path self = fs::path("/proc") / "self";
+  const std::string our_ns = NetNsOf(self);
+  std::error_code ec;
+  const fs::path self_pid_dir = fs::read_symlink(self, ec);
+  const int self_pid = ec ? 0 : PidOf(self_pid_dir);
+  for (fs::directory_iterator it("/proc", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const int pid = PidOf(it->path());
+    if (pid == 0 || pid == self_pid) continue;
+    if (NetNsOf(it->path()) != our_ns) continue;
+    if (HoldsTun(it->path(), name))
+      holders.push_back({pid, CommandOf(it->path())});
+  }
+  return holders;
+}
+
+}  // namespace fdlink::tool
