@@ -53,7 +53,9 @@ uint16_t PseudoHeaderChecksum(uint8_t protocol, const Ipv6Address& src,
 
 // ChecksumUpdate16 returns the new checksum field after a covered 16-bit
 // word changed from old_value to new_value (RFC 1624 eqn. 3), without
-// re-summing the packet.
+// re-summing the packet. It equals the recomputed field except when every
+// covered word other than the checksum is now zero: then it is 0x0000, not
+// 0xffff (which cannot happen in an IP header, whose version is non-zero).
 uint16_t ChecksumUpdate16(uint16_t checksum, uint16_t old_value,
                           uint16_t new_value);
 

@@ -1,0 +1,95 @@
+// Fuzz target inbound: the endpoint's inbound classification
+// (ClassifyFrame, src/link/fdbased/inbound.h) on arbitrary frames under
+// every configuration, against its contract: which frames are dropped and
+// why, and for a delivered one its protocol, link header, data and
+// checksum flag. No packet may stay live afterwards.
+//
+// Input: a config byte (bit 0 Ethernet, bit 1 virtio-net header, bit 2 rx
+// checksum offload, bit 3 frame truncated by the kernel), then the frame.
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "fdlink/buffer/packet_buffer.h"
+#include "fdlink/header/bytes.h"
+#include "link/fdbased/inbound.h"
+#include "link/fdbased/packet_reader.h"
+#include "support/fuzz_check.h"
+
+namespace {
+
+using fdlink::fdbased::DropReason;
+
+constexpr uint64_t kOurMac = 0x020000000001;
+
+bool Equal(std::span<const uint8_t> a, std::span<const uint8_t> b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end());
+}
+
+// Expected returns the drop reason the contract gives `frame` (kCount:
+// delivered).
+DropReason Expected(const fdlink::fdbased::InboundConfig& cfg, bool truncated,
+                    std::span<const uint8_t> frame) {
+  if (truncated) return DropReason::kOversized;
+  if (frame.size() < cfg.vnet_header_size) return DropReason::kTruncated;
+  frame = frame.subspan(cfg.vnet_header_size);
+  if (frame.empty()) return DropReason::kEmpty;
+  if (cfg.link_header_size > 0) {
+    if (frame.size() < cfg.link_header_size) return DropReason::kTruncated;
+    uint64_t dst = 0;
+    for (size_t i = 0; i < 6; ++i) dst = (dst << 8) | frame[i];
+    const bool group = (frame[0] & 1) != 0;
+    if (!group && dst != kOurMac) return DropReason::kNotForUs;
+    return DropReason::kCount;
+  }
+  const int version = frame[0] >> 4;
+  if (version != 4 && version != 6) return DropReason::kUnknownProtocol;
+  return DropReason::kCount;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  fdlink::fuzz::FuzzInput in({data, size});
+  const uint8_t config = in.U8();
+  const std::span<const uint8_t> frame = in.Rest();
+  if (frame.size() > fdlink::fdbased::kRxSlotSize) return 0;
+
+  static const std::atomic<uint64_t> mac{kOurMac};
+  fdlink::fdbased::InboundConfig cfg;
+  cfg.link_header_size = (config & 1) ? 14 : 0;
+  cfg.vnet_header_size = (config & 2) ? 10 : 0;
+  cfg.rx_checksum_offload = (config & 4) != 0;
+  cfg.address = &mac;
+  const bool truncated = (config & 8) != 0;
+
+  fdlink::fdbased::RxFrame rx;
+  rx.bytes = fdlink::View::CopyOf(frame);
+  rx.truncated = truncated;
+  fdlink::fdbased::Classified c = fdlink::fdbased::ClassifyFrame(cfg, rx);
+
+  const DropReason want = Expected(cfg, truncated, frame);
+  FUZZ_CHECK(c.drop == want);
+  FUZZ_CHECK(static_cast<bool>(c.pkt) == (want == DropReason::kCount));
+  if (c.pkt) {
+    const std::span<const uint8_t> link =
+        frame.subspan(cfg.vnet_header_size, cfg.link_header_size);
+    const std::span<const uint8_t> network =
+        frame.subspan(cfg.vnet_header_size + cfg.link_header_size);
+    const uint16_t proto = cfg.link_header_size > 0
+                               ? fdlink::header::LoadBe16(link, 12)
+                               : ((network[0] >> 4) == 4 ? 0x0800 : 0x86dd);
+    FUZZ_CHECK(c.protocol == proto);
+    FUZZ_CHECK(c.pkt->network_protocol() == proto);
+    FUZZ_CHECK(c.pkt->rx_checksum_validated() == cfg.rx_checksum_offload);
+    FUZZ_CHECK(Equal(c.pkt->LinkHeader(), link));
+    FUZZ_CHECK(Equal(c.pkt->DataBytes(), network));
+  }
+  c.pkt.reset();
+  FUZZ_CHECK(fdlink::PacketBuffer::LiveCount() == 0);
+  return 0;
+}
