@@ -139,8 +139,9 @@ case $check in
     timeout 300 "$work/link_tests" --gtest_filter="$arg" >"$work/out" 2>&1
     rc=$?
     set -e
-    grep -E "^\[  FAILED  \]|: Failure$|WATCHDOG|ERROR: AddressSanitizer" \
+    grep -E "^\[  FAILED  \]|: Failure$|WATCHDOG|ERROR: AddressSanitizer|^lockdep: " \
       "$work/out" | head -6 || true
+    echo "last test started: $(grep -E '^\[ RUN' "$work/out" | tail -1)"
     [[ $rc -ne 124 ]] || echo "(the tests hung and were stopped)"
     expect_reject $rc "the endpoint tests"
     ;;

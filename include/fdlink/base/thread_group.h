@@ -50,7 +50,11 @@ class CAPABILITY("thread_group") ThreadGroup {
   // loop or processor thread), it cannot wait for itself: it marks itself
   // parked and waits until every other member has left or is itself parked
   // in WaitIdle, so two callbacks that both wait do not wait for each other.
-  // Holds no lock of the caller's while blocked.
+  // Holds no lock of its own while blocked. It cannot name the caller's
+  // locks (the groups are a run-time list), so the analysis cannot check
+  // them here: a user calls it from one function annotated EXCLUDES(its
+  // lock), as fdbased::Endpoint::WaitForThreads does; lockdep checks every
+  // call at run time.
   static void WaitIdle(std::span<ThreadGroup* const> groups,
                        SrcLoc loc = SrcLoc::Current());
 
