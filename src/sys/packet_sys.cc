@@ -57,4 +57,46 @@ Result<void> SetPacketIgnoreOutgoing(int fd) {
 #endif
 }
 
+Result<void> SetPacketAuxdata(int fd) {
+  int one = 1;
+  if (::setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0)
+    return Error::FromErrno(errno, "setsockopt(PACKET_AUXDATA)");
+  return Ok();
+}
+
+static_assert(CMSG_SPACE(sizeof(tpacket_auxdata)) <= kPacketControlSize);
+
+bool PacketChecksumTrusted(const msghdr& msg) {
+  for (const cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), const_cast<cmsghdr*>(c))) {
+    if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
+        c->cmsg_len < CMSG_LEN(sizeof(tpacket_auxdata))) {
+      continue;
+    }
+    tpacket_auxdata aux;
+    std::memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+    return (aux.tp_status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID)) !=
+           0;
+  }
+  return false;
+}
+
+Result<size_t> RecvPacketTrunc(int fd, std::span<uint8_t> buf,
+                               std::span<uint8_t> control,
+                               bool* checksum_trusted) {
+  iovec iov{buf.data(), buf.size()};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control.data();
+  m.msg_controllen = control.size();
+  ssize_t n;
+  do {
+    n = ::recvmsg(fd, &m, MSG_TRUNC | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return Error::FromErrno(errno, "recvmsg");
+  *checksum_trusted = PacketChecksumTrusted(m);
+  return static_cast<size_t>(n);
+}
+
 }  // namespace fdlink::sys

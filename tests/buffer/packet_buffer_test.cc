@@ -315,7 +315,8 @@ TEST(PacketBufferTest, ReleasingAPacketReleasesItsChunks) {
 TEST(PacketBufferTest, HeaderPastMaxLengthIsRefusedNotWrapped) {
   // 65,535 is the most a header may span; one byte more used to wrap the
   // 16-bit length to 0 silently.
-  PacketBufferPtr p = PacketBuffer::Create({.reserve_header_bytes = 70000});
+  PacketBufferPtr p =
+      PacketBuffer::Create({.reserve_header_bytes = 70000, .payload = {}});
   EXPECT_TRUE(p->PushNetworkHeader(65536).empty());
   EXPECT_EQ(p->AvailableHeaderBytes(), 70000u);
   ASSERT_EQ(p->PushNetworkHeader(65535).size(), 65535u);

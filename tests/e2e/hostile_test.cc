@@ -311,17 +311,18 @@ TEST_P(E2eHostileSocketpairTest, FramesNoDeviceCarries) {
       },
       [&] {
         // A UDP echo request from the peer comes back with the ports
-        // swapped, to the peer's MAC.
+        // swapped, to the peer's MAC. (Source ports 7 and 19 are echo
+        // services, never answered: the rounds stay clear of them.)
         ++round;
-        const std::vector<uint8_t> req =
-            fdlink::testing::Ipv4Udp(kKernelIp4, kOurs4, round, 7, 32);
+        const std::vector<uint8_t> req = fdlink::testing::Ipv4Udp(
+            kKernelIp4, kOurs4, static_cast<uint16_t>(4000 + round), 7, 32);
         fdlink::testing::Send(peer, Ether(kIPv4ProtocolNumber, req));
         const std::vector<uint8_t> reply = fdlink::testing::RecvOne(peer, 5s);
         if (reply.size() != 14 + req.size()) return false;
         header::Udp udp(std::span<const uint8_t>(reply).subspan(14 + 20));
         return std::equal(kPeerMac.bytes().begin(), kPeerMac.bytes().end(),
                           reply.begin()) &&
-               udp.dst_port() == round && udp.src_port() == 7;
+               udp.dst_port() == 4000 + round && udp.src_port() == 7;
       });
 }
 

@@ -22,9 +22,7 @@ void AddServe(CLI::App& app, int* exit_code) {
                   "created if missing");
   sub->add_option("--packet-socket", opts->packet_socket,
                   "Interface to serve on with AF_PACKET sockets (Ethernet, "
-                  "the interface's MAC). On a veth, turn TX checksum offload "
-                  "off on the other end (ethtool -K PEER tx off): the kernel "
-                  "hands its frames over with transport checksums unfilled");
+                  "the interface's MAC)");
   sub->add_option("--fd", opts->fd,
                   "Inherited descriptor to serve on (raw IP unless "
                   "--ethernet)")

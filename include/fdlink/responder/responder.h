@@ -38,7 +38,13 @@ struct ResponderConfig {
 //   advertisement with hop limit 255, the override flag, the solicited flag
 //   unless the solicitation came from :: (then it goes to ff02::1, RFC 4861
 //   7.2.4) and, on Ethernet, a target link-layer address option.
-// Everything else is dropped and counted by ResponderDrop. On an Ethernet
+// It never answers what a host must not (RFC 1122 3.2.1.3 and 3.3.6, RFC
+// 5095, RFC 8200 4.2): sources that are loopback, class E, its own address
+// or IPv4-mapped IPv6; unicast IP that arrived as a link broadcast or
+// multicast; IPv6 with a routing header that has segments left or an
+// option whose action bits say discard; UDP from port 7 or 19 (two echo
+// services would loop). Everything else is dropped and counted by
+// ResponderDrop. On an Ethernet
 // link a reply goes to the request's source MAC; on a link without a link
 // header (TUN) it carries no link header.
 //

@@ -4,7 +4,11 @@
 #ifndef FDLINK_SYS_PACKET_SYS_H_
 #define FDLINK_SYS_PACKET_SYS_H_
 
+#include <sys/socket.h>
+
+#include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "fdlink/base/result.h"
 #include "fdlink/base/unique_fd.h"
@@ -35,6 +39,31 @@ Result<uint16_t> PacketFanoutId(int fd);
 // see frames this host transmits on the interface. ENOPROTOOPT means the
 // kernel is too old.
 Result<void> SetPacketIgnoreOutgoing(int fd);
+
+// SetPacketAuxdata turns PACKET_AUXDATA on: every message received on the
+// socket then carries a tpacket_auxdata control message with the frame's
+// checksum state (read with PacketChecksumTrusted).
+Result<void> SetPacketAuxdata(int fd);
+
+// kPacketControlSize is the control buffer one received message needs for
+// its tpacket_auxdata (CMSG_SPACE of it, rounded up).
+inline constexpr size_t kPacketControlSize = 64;
+
+// PacketChecksumTrusted reads the tpacket_auxdata control message of a
+// message received on an AF_PACKET socket and reports whether the kernel
+// treats the frame's transport checksum as good without verifying it:
+// TP_STATUS_CSUMNOTREADY (CHECKSUM_PARTIAL: a local sender left the
+// checksum to offload, the field holds only the pseudo-header sum) or
+// TP_STATUS_CSUM_VALID (already verified). False without the message.
+bool PacketChecksumTrusted(const msghdr& msg);
+
+// RecvPacketTrunc is recvmsg(2) of one message into `buf` with MSG_TRUNC |
+// MSG_DONTWAIT and `control` for ancillary data (kPacketControlSize bytes):
+// returns the frame's real length (which may exceed buf.size()) and sets
+// *checksum_trusted from PacketChecksumTrusted.
+Result<size_t> RecvPacketTrunc(int fd, std::span<uint8_t> buf,
+                               std::span<uint8_t> control,
+                               bool* checksum_trusted);
 
 }  // namespace fdlink::sys
 

@@ -61,7 +61,10 @@ Classified ClassifyFrame(const InboundConfig& cfg, RxFrame& frame) {
   if (cfg.link_header_size > 0)
     out.pkt->ConsumeLinkHeader(cfg.link_header_size);
   out.pkt->set_network_protocol(proto);
-  out.pkt->set_rx_checksum_validated(cfg.rx_checksum_offload);
+  // A frame whose checksum the kernel trusts (CHECKSUM_PARTIAL from a local
+  // sender, or verified) is treated as the kernel treats it: accepted.
+  out.pkt->set_rx_checksum_validated(cfg.rx_checksum_offload ||
+                                     frame.checksum_trusted);
   out.protocol = proto;
   return out;
 }

@@ -76,7 +76,8 @@ bool InjectableEndpoint::IsAttached() const {
 
 Result<size_t> InjectableEndpoint::InjectOutbound(
     std::span<const uint8_t> bytes) {
-  Result<size_t> n = sys::Write(fd_->fd, bytes);
+  const iovec iov = sys::MakeIovec(bytes);
+  Result<size_t> n = WriteFrame(*fd_, std::span(&iov, 1));
   if (n) {
     fd_->tx_packets.fetch_add(1, std::memory_order_relaxed);
     fd_->tx_bytes.fetch_add(*n, std::memory_order_relaxed);

@@ -20,6 +20,9 @@ namespace fdlink::fdbased {
 struct RxFrame {
   View bytes;
   bool truncated = false;
+  // ChecksumTrusted: an AF_PACKET socket said the kernel treats the
+  // transport checksum as good (CHECKSUM_PARTIAL or already verified).
+  bool checksum_trusted = false;
 };
 
 // PacketReader reads frames from one fd without blocking.

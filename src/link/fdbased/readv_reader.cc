@@ -2,7 +2,10 @@
 // buffer (a plain read; a multi-iovec readv measured slower on TUN).
 #include <sys/socket.h>
 
+#include <array>
+
 #include "fdlink/buffer/rx_carver.h"
+#include "fdlink/sys/packet_sys.h"
 #include "fdlink/sys/syscalls.h"
 #include "link/fdbased/packet_reader.h"
 
@@ -18,12 +21,17 @@ class ReadvReader final : public PacketReader {
         use_recv_(fd.is_socket),
         zero_is_eof_(!fd.is_socket || fd.socket_type == SOCK_STREAM),
         seqpacket_(fd.is_socket && fd.socket_type == SOCK_SEQPACKET),
+        // The checksum state of AF_PACKET frames comes as PACKET_AUXDATA.
+        auxdata_(fd.is_packet_socket && sys::SetPacketAuxdata(fd_)),
         carver_(kRxSlotSize) {}
 
   Result<size_t> Read(std::span<RxFrame> out) override {
     std::span<uint8_t> slot = carver_.Slot();
-    Result<size_t> n =
-        use_recv_ ? sys::RecvTrunc(fd_, slot) : sys::Read(fd_, slot);
+    bool trusted = false;
+    Result<size_t> n = auxdata_
+                           ? sys::RecvPacketTrunc(fd_, slot, control_, &trusted)
+                       : use_recv_ ? sys::RecvTrunc(fd_, slot)
+                                   : sys::Read(fd_, slot);
     if (!n) return n.error();
     if (*n == 0 && zero_is_eof_) return Errc::kPeerClosed;
     if (*n == 0 && seqpacket_) {
@@ -35,6 +43,7 @@ class ReadvReader final : public PacketReader {
     const bool truncated = *n > slot.size();
     out[0].bytes = carver_.Take(truncated ? slot.size() : *n);
     out[0].truncated = truncated;
+    out[0].checksum_trusted = trusted;
     return size_t{1};
   }
   size_t MaxBatch() const override { return 1; }
@@ -44,6 +53,8 @@ class ReadvReader final : public PacketReader {
   const bool use_recv_;
   const bool zero_is_eof_;
   const bool seqpacket_;
+  const bool auxdata_;
+  std::array<uint8_t, sys::kPacketControlSize> control_{};
   RxCarver carver_;
 };
 

@@ -3,9 +3,11 @@
 // others are offered again unchanged.
 #include <sys/socket.h>
 
+#include <array>
 #include <vector>
 
 #include "fdlink/buffer/rx_carver.h"
+#include "fdlink/sys/packet_sys.h"
 #include "fdlink/sys/syscalls.h"
 #include "link/fdbased/packet_reader.h"
 
@@ -18,13 +20,17 @@ class RecvMMsgReader final : public PacketReader {
       : fd_(fd.fd),
         zero_is_eof_(fd.socket_type == SOCK_STREAM),
         seqpacket_(fd.socket_type == SOCK_SEQPACKET),
+        // The checksum state of AF_PACKET frames comes as PACKET_AUXDATA.
+        auxdata_(fd.is_packet_socket && sys::SetPacketAuxdata(fd_)),
         iovs_(batch),
-        msgs_(batch) {
+        msgs_(batch),
+        controls_(auxdata_ ? batch : 0) {
     carvers_.reserve(batch);
     for (size_t i = 0; i < batch; ++i) {
       carvers_.emplace_back(kRxSlotSize);
       msgs_[i].msg_hdr.msg_iov = &iovs_[i];
       msgs_[i].msg_hdr.msg_iovlen = 1;
+      if (auxdata_) msgs_[i].msg_hdr.msg_control = controls_[i].data();
       Refresh(i);
     }
   }
@@ -35,6 +41,11 @@ class RecvMMsgReader final : public PacketReader {
     for (size_t i = 0; i < used_; ++i) Refresh(i);
     used_ = 0;
     const size_t want = out.size() < msgs_.size() ? out.size() : msgs_.size();
+    // The kernel shrinks msg_controllen to what it wrote.
+    if (auxdata_) {
+      for (size_t i = 0; i < want; ++i)
+        msgs_[i].msg_hdr.msg_controllen = sys::kPacketControlSize;
+    }
     Result<size_t> n = sys::RecvMmsg(fd_, std::span(msgs_).first(want));
     if (!n) return n.error();
     for (size_t i = 0; i < *n; ++i) {
@@ -46,6 +57,8 @@ class RecvMMsgReader final : public PacketReader {
       }
       out[i].truncated = (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
       out[i].bytes = carvers_[i].Take(len);
+      out[i].checksum_trusted =
+          auxdata_ && sys::PacketChecksumTrusted(msgs_[i].msg_hdr);
       used_ = i + 1;
     }
     return *n;
@@ -76,10 +89,12 @@ class RecvMMsgReader final : public PacketReader {
 
   const bool zero_is_eof_;
   const bool seqpacket_;
+  const bool auxdata_;
   size_t used_ = 0;  // Slots [0, used_) were filled by the last Read.
   std::vector<RxCarver> carvers_;
   std::vector<iovec> iovs_;
   std::vector<mmsghdr> msgs_;
+  std::vector<std::array<uint8_t, sys::kPacketControlSize>> controls_;
 };
 
 }  // namespace

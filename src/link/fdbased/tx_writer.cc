@@ -11,6 +11,13 @@
 #include "link/fdbased/vnet_header.h"
 
 namespace fdlink::fdbased {
+
+Result<size_t> WriteFrame(const FdState& fd, std::span<const iovec> iov) {
+  if (fd.is_socket) return sys::SendMsg(fd.fd, iov);
+  if (fd.is_fifo) return sys::WritevNoSigpipe(fd.fd, iov);
+  return sys::Writev(fd.fd, iov);
+}
+
 namespace {
 
 // Scratch is one thread's reusable write buffers, so a steady stream of
@@ -68,10 +75,7 @@ GroupResult WriteOneByOne(const TxConfig& cfg, FdState& fd,
     s.iovs.clear();
     s.flat.clear();
     AppendIovecs(cfg, *p, s, 0);
-    // Neither a socket nor a pipe may raise SIGPIPE in the caller.
-    Result<size_t> n = fd.is_socket ? sys::SendMsg(fd.fd, s.iovs)
-                       : fd.is_fifo ? sys::WritevNoSigpipe(fd.fd, s.iovs)
-                                    : sys::Writev(fd.fd, s.iovs);
+    Result<size_t> n = WriteFrame(fd, s.iovs);
     if (!n) {
       r.error = n.error();
       return r;
@@ -147,10 +151,6 @@ GroupResult WriteBatched(const TxConfig& cfg, FdState& fd,
   }
   return r;
 }
-
-}  // namespace
-
-namespace {
 
 // Refusal says why pkt must not be written, or nothing.
 std::optional<Error> Refusal(const TxConfig& cfg, const PacketBufferPtr& pkt) {

@@ -3,6 +3,8 @@
 #ifndef FDLINK_SRC_LINK_FDBASED_TX_WRITER_H_
 #define FDLINK_SRC_LINK_FDBASED_TX_WRITER_H_
 
+#include <sys/uio.h>
+
 #include <atomic>
 #include <cstddef>
 #include <memory>
@@ -31,6 +33,11 @@ struct TxConfig {
   // FlowSeed seeds the flow hash of packets whose hash() is 0 (unset).
   uint32_t flow_seed = 0;
 };
+
+// WriteFrame writes one frame (`iov`) to fd with a single call that cannot
+// raise SIGPIPE: sendmsg(MSG_NOSIGNAL) on a socket, a writev with SIGPIPE
+// held off on the calling thread on a pipe, a plain writev otherwise.
+Result<size_t> WriteFrame(const FdState& fd, std::span<const iovec> iov);
 
 // WritePacketsTo writes pkts: each to fds[hash % fds.size()] (a packet with
 // hash 0 is hashed by flow when there are several fds), consecutive packets

@@ -40,7 +40,8 @@ PacketBufferPtr Ipv4Packet(Endpoint& ep, size_t ip_size, uint16_t sport = 1) {
   PacketBufferPtr p = PacketBuffer::Create(
       {.reserve_header_bytes = ep.MaxHeaderLength(), .payload = ip});
   p->set_network_protocol(kIPv4ProtocolNumber);
-  p->set_egress_route({.remote_link_address = kPeer});
+  p->set_egress_route(
+      {.local_link_address = MacAddress(), .remote_link_address = kPeer});
   EXPECT_TRUE(ep.AddHeader(*p).has_value());
   return p;
 }
@@ -71,7 +72,8 @@ TEST(EndpointRefusal, InjectableWriteAfterCloseIsClosed) {
   auto ep =
       std::move(InjectableEndpoint::Create(sp.ends[0].get(), 1500, 0)).value();
   PacketBufferPtr p = PacketBuffer::Create(
-      {.payload = testing::Ipv4Udp("198.18.0.1", "198.18.0.2", 1, 2, 10)});
+      {.reserve_header_bytes = 0,
+       .payload = testing::Ipv4Udp("198.18.0.1", "198.18.0.2", 1, 2, 10)});
   ep->Close();
   Result<size_t> n = ep->WritePackets(std::span(&p, 1));
   ASSERT_FALSE(n.has_value());

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "fdlink/link/fdbased/endpoint.h"
+#include "fdlink/link/fdbased/injectable.h"
 #include "testing/packets.h"
 #include "testing/socketpairs.h"
 
@@ -14,7 +15,8 @@ namespace {
 
 PacketBufferPtr Packet() {
   return PacketBuffer::Create(
-      {.payload = testing::Ipv4Udp("198.18.0.1", "198.18.0.2", 1, 2, 10)});
+      {.reserve_header_bytes = 0,
+       .payload = testing::Ipv4Udp("198.18.0.1", "198.18.0.2", 1, 2, 10)});
 }
 
 bool SigpipeBlocked() {
@@ -71,6 +73,21 @@ TEST(EndpointSigpipe, StreamSocketWithoutPeerIsEpipe) {
   o.fds = sp.ours();
   o.max_syscall_header_bytes = 1;
   ExpectEpipeWithoutSignal(std::move(o));
+}
+
+TEST(EndpointSigpipe, InjectableOutboundToPipeWithoutReaderIsEpipe) {
+  struct sigaction dfl {
+  }, old{};
+  dfl.sa_handler = SIG_DFL;
+  ASSERT_EQ(sigaction(SIGPIPE, &dfl, &old), 0);
+  UniqueFd w = ReaderlessPipe();
+  auto ep = std::move(InjectableEndpoint::Create(w.get(), 1500, 0)).value();
+  const std::vector<uint8_t> bytes = testing::Pattern(40);
+  Result<size_t> n = ep->InjectOutbound(bytes);
+  ASSERT_FALSE(n.has_value());
+  EXPECT_EQ(n.error().code, Errc::kConnectionReset);
+  EXPECT_FALSE(SigpipePending());
+  sigaction(SIGPIPE, &old, nullptr);
 }
 
 TEST(EndpointSigpipe, AlreadyPendingSigpipeStaysPending) {

@@ -37,7 +37,8 @@ class InjectableEndpoint final : public LinkEndpoint {
   // thread; without one, pkt is dropped. Returns whether it was delivered.
   bool InjectInbound(NetworkProtocolNumber protocol, PacketBufferPtr pkt)
       EXCLUDES(mu_);
-  // InjectOutbound writes `bytes` to the fd as one packet.
+  // InjectOutbound writes `bytes` to the fd as one packet (a reader-less
+  // pipe or stream peer is an EPIPE error, never a SIGPIPE).
   Result<size_t> InjectOutbound(std::span<const uint8_t> bytes);
 
   void Attach(NetworkDispatcher* dispatcher) override EXCLUDES(mu_);
