@@ -99,7 +99,12 @@ TEST_F(E2eTest, ToolExitStatusesVersionAndHelp) {
   // Every argument-parsing error: status 2 and one line on stderr.
   const std::vector<std::pair<std::vector<std::string>, std::string>> usage = {
       {{}, "fdlink: A subcommand is required"},
-      {{"frobnicate"}, "fdlink: "},
+      {{"frobnicate"},
+       "fdlink: frobnicate is not a command (commands: demo, "
+       "serve, torture, bench"},
+      {{"serve", "--fd", "-3", "--addr", kOurs4},
+       "fdlink serve: --fd: expected a descriptor number (0 or more), not "
+       "'-3'"},
       {{"serve", "--mode", "fast", "--tun", "x", "--addr", kOurs4},
        "fdlink serve: --mode: fast not in {readv,recvmmsg}"},
       {{"serve", "--queues", "100"}, "fdlink serve: --queues"},

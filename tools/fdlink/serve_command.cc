@@ -28,7 +28,17 @@ void AddServe(CLI::App& app, int* exit_code) {
   sub->add_option("--fd", opts->fd,
                   "Inherited descriptor to serve on (raw IP unless "
                   "--ethernet)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Validator(
+          [](const std::string& s) -> std::string {
+            const bool digits =
+                !s.empty() && s.size() <= 9 &&
+                s.find_first_not_of("0123456789") == std::string::npos;
+            return digits ? ""
+                          : "expected a descriptor number (0 or more), "
+                            "not '" +
+                                s + "'";
+          },
+          "FD"));
   sub->add_option("--addr", opts->addrs,
                   "Address the responder answers for (IPv4 or IPv6, "
                   "optionally /PREFIX); repeatable")
