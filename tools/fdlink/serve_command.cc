@@ -66,8 +66,9 @@ void AddServe(CLI::App& app, int* exit_code) {
   sub->add_flag("--ethernet", opts->ethernet,
                 "With --fd: frames carry an Ethernet header");
   sub->add_flag("--join", opts->join,
-                "Serve a TUN/TAP device that another process already serves "
-                "(adds queues to it; without --join that is refused)");
+                "Serve a TUN/TAP device (adding queues to it) or an interface "
+                "that another fdlink already serves; without --join that is "
+                "refused");
   sub->add_flag("--json", opts->json,
                 "stdout is JSON Lines: a ready event, then a stopped event "
                 "with the counters; an error is a JSON object too");
