@@ -192,6 +192,8 @@ struct Ending {
   bool failed = false;
 };
 
+// WhyStopped decides the Ending from the stop signal (0: none), the
+// closed callback's error and whether the interface disappeared.
 Ending WhyStopped(int sig, const std::optional<Error>& closed, bool deleted,
                   const ServeLink& link) {
   const std::string where = link.kind_name + " " + link.name;
