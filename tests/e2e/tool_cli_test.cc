@@ -99,7 +99,12 @@ TEST_F(E2eTest, ToolExitStatusesVersionAndHelp) {
   // Every argument-parsing error: status 2 and one line on stderr.
   const std::vector<std::pair<std::vector<std::string>, std::string>> usage = {
       {{}, "fdlink: A subcommand is required"},
-      {{"frobnicate"}, "fdlink: "},
+      {{"frobnicate"},
+       "fdlink: frobnicate is not a command (commands: demo, "
+       "serve, torture, bench"},
+      {{"serve", "--fd", "-3", "--addr", kOurs4},
+       "fdlink serve: --fd: expected a descriptor number (0 or more), not "
+       "'-3'"},
       {{"serve", "--mode", "fast", "--tun", "x", "--addr", kOurs4},
        "fdlink serve: --mode: fast not in {readv,recvmmsg}"},
       {{"serve", "--queues", "100"}, "fdlink serve: --queues"},
@@ -147,7 +152,7 @@ TEST_F(E2eTest, ServeArgumentMessagesSpeakCli) {
        "--device-addr 198.18.0.1/24: given twice"},
       {{"--tun", "fdbad0", "--addr", "198.18.0.2/x"}, "bad prefix length 'x'"},
       {{"--fd", "0", "--addr", kOurs4, "--join"},
-       "--join only applies to --tun and --tap"},
+       "--join needs --tun, --tap or --packet-socket"},
   };
   for (const auto& [args, message] : cases) {
     std::vector<std::string> argv{"serve"};
@@ -241,6 +246,23 @@ TEST_F(E2eTest, ServeJsonIsReadyThenStoppedEvents) {
   EXPECT_THAT(err.Read(), HasSubstr("fdlink serve: tun fdjson0: MTU"));
 }
 
+// ExpectJoinedServeThenBothStop starts `fdlink join_args...` (with
+// --join), expects it to print `ready`, then stops it and `first` with
+// SIGTERM and expects both to exit 0.
+void ExpectJoinedServeThenBothStop(const device::NetNs& ns,
+                                   const std::vector<std::string>& join_args,
+                                   const std::string& ready,
+                                   ToolProcess& first) {
+  std::unique_ptr<ToolProcess> joined =
+      ToolProcess::Start(ns, kTool, join_args);
+  ASSERT_TRUE(joined);
+  EXPECT_TRUE(joined->WaitForOutput(ready, 30s)) << joined->output();
+  joined->Signal(SIGTERM);
+  EXPECT_EQ(joined->WaitExit(5s), 0) << joined->output();
+  first.Signal(SIGTERM);
+  EXPECT_EQ(first.WaitExit(5s), 0) << first.output();
+}
+
 // A second serve on a multi-queue TAP would join its queues and take half
 // of its frames (ARP replies included): refused, naming the first serve,
 // while the first one keeps answering; --join overrides.
@@ -272,17 +294,10 @@ TEST_F(E2eTest, SecondServeOnADeviceIsRefusedNamingTheHolder) {
   // The first serve was not disturbed: the kernel resolves and pings it.
   EXPECT_EQ(Ping(*ns_, kOurs4, 3).received, 3) << first->output();
 
-  std::unique_ptr<ToolProcess> joined =
-      ToolProcess::Start(*ns_, kTool,
-                         {"serve", "--tap", "fdheld0", "--queues", "2",
-                          "--addr", "198.18.0.3", "--join"});
-  ASSERT_TRUE(joined);
-  EXPECT_TRUE(joined->WaitForOutput("ready tap fdheld0", 30s))
-      << joined->output();
-  joined->Signal(SIGTERM);
-  EXPECT_EQ(joined->WaitExit(5s), 0) << joined->output();
-  first->Signal(SIGTERM);
-  EXPECT_EQ(first->WaitExit(5s), 0) << first->output();
+  ExpectJoinedServeThenBothStop(*ns_,
+                                {"serve", "--tap", "fdheld0", "--queues", "2",
+                                 "--addr", "198.18.0.3", "--join"},
+                                "ready tap fdheld0", *first);
 }
 
 // On a single-queue TUN the kernel refuses a second queue anyway (EBUSY);
@@ -304,6 +319,40 @@ TEST_F(E2eTest, SecondServeOnASingleQueueTunNamesTheHolder) {
                             "queues to it\n");
   first->Signal(SIGTERM);
   EXPECT_EQ(first->WaitExit(5s), 0) << first->output();
+}
+
+// Two serves with AF_PACKET sockets on one interface would both answer
+// every frame: the second is refused unless --join.
+TEST_F(E2eTest, SecondServeOnAPacketSocketInterfaceNamesTheHolder) {
+  std::string out;
+  for (const std::vector<std::string>& ip :
+       std::vector<std::vector<std::string>>{
+           {"ip", "link", "add", "fdps0", "type", "veth", "peer", "name",
+            "fdps1"},
+           {"ip", "link", "set", "fdps0", "up"}}) {
+    Result<int> r = device::RunCommandIn(*ns_, ip, &out, 30000);
+    ASSERT_TRUE(r) << r.error().ToString();
+    ASSERT_EQ(*r, 0) << out;
+  }
+  const std::vector<std::string> args{
+      "serve", "--packet-socket", "fdps1", "--addr",
+      kOurs4,  "--device-addr",   kKernel4};
+  std::unique_ptr<ToolProcess> first = ToolProcess::Start(*ns_, kTool, args);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(first->WaitForOutput("ready packet-socket fdps1", 30s))
+      << first->output();
+  const ToolRun second = RunTool(*ns_, args);
+  EXPECT_EQ(second.status, 1) << second.err;
+  EXPECT_EQ(second.err,
+            "fdlink serve: packet-socket fdps1 is already served by pid " +
+                std::to_string(first->pid()) +
+                " (fdlink); stop it first, or pass --join to answer on it too "
+                "(every frame twice)\n");
+
+  std::vector<std::string> join_args = args;
+  join_args.push_back("--join");
+  ExpectJoinedServeThenBothStop(*ns_, join_args, "ready packet-socket fdps1",
+                                *first);
 }
 
 TEST_F(E2eTest, ServeExitsNonZeroWhenItsInterfaceIsDeleted) {

@@ -26,6 +26,19 @@ bool WantsJson(int argc, char** argv) {
   return false;
 }
 
+// UnknownCommand is the message for a first argument that is neither an
+// option nor a command ("frobnicate"), or "" when it is fine.
+std::string UnknownCommand(CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return "";
+  std::string names;
+  for (CLI::App* sub : app.get_subcommands({})) {
+    if (sub->get_name() == argv[1]) return "";
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+  }
+  return std::string(argv[1]) + " is not a command (commands: " + names +
+         "; see fdlink --help)";
+}
+
 // ParsedCommand names the subcommand being parsed when an error came, or
 // "" before one was named.
 std::string ParsedCommand(CLI::App& app) {
@@ -51,6 +64,8 @@ int main(int argc, char** argv) {
             [](auto& a, auto& b) { return a.order < b.order; });
   for (auto& c : cmds) c.add(app, &exit_code);
   for (CLI::App* sub : app.get_subcommands({})) sub->footer(kExitStatusHelp);
+  if (const std::string err = UnknownCommand(app, argc, argv); !err.empty())
+    return ReportError("", kExitUsage, err, WantsJson(argc, argv));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

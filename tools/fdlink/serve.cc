@@ -90,9 +90,8 @@ std::string BuildSpec(const ServeOptions& o, ServeLinkSpec* spec) {
   if (!err.empty()) return err;
   if (o.ethernet && spec->kind != ServeLinkKind::kFd)
     return "--ethernet only applies to --fd";
-  if (o.join && spec->kind != ServeLinkKind::kTun &&
-      spec->kind != ServeLinkKind::kTap)
-    return "--join only applies to --tun and --tap";
+  if (o.join && spec->kind == ServeLinkKind::kFd)
+    return "--join needs --tun, --tap or --packet-socket";
   spec->ethernet = o.ethernet;
   spec->queues = o.queues;
   spec->mtu = o.mtu;
@@ -107,19 +106,28 @@ std::string BuildSpec(const ServeOptions& o, ServeLinkSpec* spec) {
   return "";
 }
 
-// HolderError names the processes that already serve the TUN/TAP device
-// of `spec`, or is empty when there are none.
+// HolderError names the processes that already serve the device or
+// interface of `spec`, or is empty when there are none.
 std::string HolderError(const ServeLinkSpec& spec) {
-  if (spec.kind != ServeLinkKind::kTun && spec.kind != ServeLinkKind::kTap)
-    return "";
-  const std::vector<DeviceHolder> holders = FindTunHolders(spec.name);
+  std::vector<DeviceHolder> holders;
+  std::string what, join;
+  if (spec.kind == ServeLinkKind::kTun || spec.kind == ServeLinkKind::kTap) {
+    holders = FindTunHolders(spec.name);
+    what = spec.kind == ServeLinkKind::kTap ? "tap " : "tun ";
+    join = "add queues to it";
+  } else if (spec.kind == ServeLinkKind::kPacketSocket) {
+    // A missing interface is reported when the sockets are opened.
+    if (Result<int> ifindex = device::InterfaceIndex(spec.name))
+      holders = FindPacketSocketHolders(*ifindex);
+    what = "packet-socket ";
+    join = "answer on it too (every frame twice)";
+  }
   if (holders.empty()) return "";
   std::string who;
   for (const DeviceHolder& h : holders)
     who += (who.empty() ? "" : ", ") + h.ToString();
-  return std::string(spec.kind == ServeLinkKind::kTap ? "tap " : "tun ") +
-         spec.name + " is already served by " + who +
-         "; stop it first, or pass --join to add queues to it";
+  return what + spec.name + " is already served by " + who +
+         "; stop it first, or pass --join to " + join;
 }
 
 // LinkWatch remembers why the endpoint's receive loops ended on their own
@@ -184,6 +192,8 @@ struct Ending {
   bool failed = false;
 };
 
+// WhyStopped decides the Ending from the stop signal (0: none), the
+// closed callback's error and whether the interface disappeared.
 Ending WhyStopped(int sig, const std::optional<Error>& closed, bool deleted,
                   const ServeLink& link) {
   const std::string where = link.kind_name + " " + link.name;

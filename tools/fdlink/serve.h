@@ -24,7 +24,7 @@ struct ServeOptions {
   int mtu = 0;              // 0: keep the device's MTU (1500 for --fd).
   std::vector<uint16_t> udp_echo_ports;  // Empty: port 7.
   bool ethernet = false;                 // --fd frames carry Ethernet.
-  bool join = false;  // Serve a TUN/TAP that another process serves too.
+  bool join = false;  // Serve a link that another process serves too.
   bool json = false;  // stdout is JSON Lines: ready, stopped or error.
 };
 
@@ -32,8 +32,9 @@ struct ServeOptions {
 // until the link goes away (interface deleted, fd error); then detaches,
 // prints the counters and returns the exit status: 0 after a signal or a
 // peer hang-up, 1 when the link went away or failed to open, 2 for bad
-// arguments. A TUN/TAP device that another process holds is refused
-// (naming it) unless opts.join.
+// arguments. A TUN/TAP device that another process holds, or an interface
+// another fdlink serves through AF_PACKET, is refused (naming the holder)
+// unless opts.join.
 int RunServe(const ServeOptions& opts);
 
 }  // namespace fdlink::tool

@@ -26,7 +26,17 @@ void AddServe(CLI::App& app, int* exit_code) {
   sub->add_option("--fd", opts->fd,
                   "Inherited descriptor to serve on (raw IP unless "
                   "--ethernet)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Validator(
+          [](const std::string& s) -> std::string {
+            const bool digits =
+                !s.empty() && s.size() <= 9 &&
+                s.find_first_not_of("0123456789") == std::string::npos;
+            return digits ? ""
+                          : "expected a descriptor number (0 or more), "
+                            "not '" +
+                                s + "'";
+          },
+          "FD"));
   sub->add_option("--addr", opts->addrs,
                   "Address the responder answers for (IPv4 or IPv6, "
                   "optionally /PREFIX); repeatable")
@@ -54,8 +64,9 @@ void AddServe(CLI::App& app, int* exit_code) {
   sub->add_flag("--ethernet", opts->ethernet,
                 "With --fd: frames carry an Ethernet header");
   sub->add_flag("--join", opts->join,
-                "Serve a TUN/TAP device that another process already serves "
-                "(adds queues to it; without --join that is refused)");
+                "Serve a TUN/TAP device (adding queues to it) or an interface "
+                "that another fdlink already serves; without --join that is "
+                "refused");
   sub->add_flag("--json", opts->json,
                 "stdout is JSON Lines: a ready event, then a stopped event "
                 "with the counters; an error is a JSON object too");

@@ -1,5 +1,6 @@
-// Finds who already serves a TUN/TAP device, so that a second
-// `fdlink serve` on it is refused instead of silently joining its queues.
+// Finds who already serves a TUN/TAP device or an interface through
+// AF_PACKET sockets, so that a second `fdlink serve` on it is refused
+// instead of silently joining its queues (or answering every frame twice).
 #ifndef FDLINK_TOOLS_FDLINK_SERVE_HOLDER_H_
 #define FDLINK_TOOLS_FDLINK_SERVE_HOLDER_H_
 
@@ -22,6 +23,13 @@ struct DeviceHolder {
 // /proc/PID/fdinfo/N has the line "iff:\tNAME". Processes that cannot be
 // read (gone, or not ours without root) are skipped. Empty when none.
 std::vector<DeviceHolder> FindTunHolders(const std::string& name);
+
+// FindPacketSocketHolders lists the other instances of this program (same
+// /proc/PID/exe) that hold an AF_PACKET socket bound to interface
+// `ifindex` of this network namespace (/proc/net/packet, matched to
+// /proc/PID/fd by socket inode). Other packet readers (tcpdump, DHCP
+// clients) are not serving the link and are not listed.
+std::vector<DeviceHolder> FindPacketSocketHolders(int ifindex);
 
 }  // namespace fdlink::tool
 

@@ -55,26 +55,32 @@ Result<ServeLink> OpenTunOrTap(const ServeLinkSpec& spec, std::string* step) {
   return link;
 }
 
+// OpenPacket configures the interface first: a packet socket bound to an
+// interface that is down reports ENETDOWN on its first receive.
 Result<ServeLink> OpenPacket(const ServeLinkSpec& spec, std::string* step) {
+  ServeLink link;
+  link.kind_name = "packet-socket";
+  link.name = spec.name;
+  link.ethernet = true;
+  *step = "find interface " + spec.name;
+  Result<int> ifindex = device::InterfaceIndex(spec.name);
+  if (!ifindex) return ifindex.error();
+  if (Result<void> r = ConfigureInterface(spec, *ifindex, &link, step); !r)
+    return r.error();
   Result<device::PacketSockets> ps =
       device::OpenPacketSockets(spec.name, spec.queues);
   if (!ps) {
     *step = "open AF_PACKET sockets on " + spec.name;
     return ps.error();
   }
-  ServeLink link;
-  link.kind_name = "packet-socket";
-  link.name = spec.name;
   link.fds = ps->borrowed_fds();
   link.owned = std::move(ps->fds);
   link.ifindex = ps->ifindex;
-  link.ethernet = true;
   *step = "read the MAC address of " + spec.name;
   Result<device::MacAddressBytes> mac = device::GetHardwareAddress(ps->ifindex);
   if (!mac) return mac.error();
   link.mac = MacAddress(*mac);
-  if (Result<void> r = ConfigureInterface(spec, ps->ifindex, &link, step); !r)
-    return r.error();
+  step->clear();
   return link;
 }
 
