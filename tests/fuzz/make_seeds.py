@@ -71,6 +71,12 @@ def udp4_echo():
     return ipv4(17, with_l4_csum(u, 6, pseudo4(17, len(u))))
 
 
+def udp4_echo_padded():
+    # IP total length covers 4 bytes after the UDP datagram: not echoed.
+    u = struct.pack("!HHHH", 40000, 7, 8 + len(DATA), 0) + DATA
+    return ipv4(17, with_l4_csum(u, 6, pseudo4(17, len(u))) + b"\xee" * 4)
+
+
 def tcp4_syn():
     t = struct.pack("!HHIIBBHHH", 40000, 80, 1, 0, 0x50, 0x02, 65535, 0, 0)
     return ipv4(6, with_l4_csum(t, 16, pseudo4(6, len(t))))
@@ -131,6 +137,7 @@ SNM_MAC = bytes([0x33, 0x33, 0xff, 0, 0, 1])
 IP_PACKETS = {
     "icmpv4_echo": icmp4_echo(),
     "udpv4_echo": udp4_echo(),
+    "udpv4_echo_padded": udp4_echo_padded(),
     "icmpv6_echo": icmp6_echo(),
     "icmpv6_echo_hop_by_hop": icmp6_echo_hbh(),
     "icmpv6_echo_fragment": icmp6_echo_frag(),
@@ -148,6 +155,9 @@ def ether_of(name, p):
 
 ETH_FRAMES = {name: ether_of(name, p) for name, p in IP_PACKETS.items()}
 ETH_FRAMES["arp_request"] = eth(0x0806, arp_request(), dst=BCAST)
+# Frames padded to the 60-byte Ethernet minimum.
+ETH_FRAMES["arp_request_padded"] = ETH_FRAMES["arp_request"] + bytes(18)
+ETH_FRAMES["udpv4_echo_padded_frame"] = eth(0x0800, udp4_echo()) + bytes(8)
 
 TEXTS = [b"198.18.0.1", b"255.255.255.255", b"0.0.0.0", b"2001:db8::1",
          b"::", b"::ffff:198.18.0.1", b"fe80::1:2:3:4",
