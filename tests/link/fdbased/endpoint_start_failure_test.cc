@@ -242,6 +242,9 @@ int RlimitChild(int others, int allowed, int report_fd) {
   RecordingDispatcher d;
   std::atomic<int> entered{0};
   CallBackInto(d, *ep, /*detach=*/false, entered);
+  // A sanitizer may start a thread of its own at the first thread
+  // creation (TSan's background thread): let it, before counting.
+  std::thread([] {}).join();
   const size_t threads_before = ThreadCount();
   const size_t eventfds_before = EventFdCount();
   rlimit old{};
