@@ -35,6 +35,9 @@ bool Equal(std::span<const uint8_t> a, std::span<const uint8_t> b) {
 DropReason Expected(const fdlink::fdbased::InboundConfig& cfg, bool truncated,
                     std::span<const uint8_t> frame) {
   if (truncated) return DropReason::kOversized;
+  // An empty read (an empty SOCK_SEQPACKET record) is an empty frame, with
+  // or without a virtio-net header configured.
+  if (frame.empty()) return DropReason::kEmpty;
   if (frame.size() < cfg.vnet_header_size) return DropReason::kTruncated;
   frame = frame.subspan(cfg.vnet_header_size);
   if (frame.empty()) return DropReason::kEmpty;
