@@ -1,5 +1,6 @@
 #include "fdlink/responder/counters.h"
 
+#include <array>
 #include <string>
 #include <utility>
 
@@ -58,15 +59,30 @@ uint64_t ResponderCounters::replies() const {
          neighbor_advertisements + udp_echoes;
 }
 
+namespace {
+
+// ReplyKinds lists the replies by kind, under the names both renderings use.
+std::array<NamedValue, 5> ReplyKinds(const ResponderCounters& c) {
+  return {{{"arp_replies", c.arp_replies},
+           {"icmpv4_echo_replies", c.icmpv4_echo_replies},
+           {"icmpv6_echo_replies", c.icmpv6_echo_replies},
+           {"neighbor_advertisements", c.neighbor_advertisements},
+           {"udp_echoes", c.udp_echoes}}};
+}
+
+}  // namespace
+
 std::string ResponderCounters::Summary() const {
-  std::string s =
-      "received " + std::to_string(received) + ", replied " +
-      std::to_string(replies()) + " (arp " + std::to_string(arp_replies) +
-      ", icmpv4 " + std::to_string(icmpv4_echo_replies) + ", icmpv6 " +
-      std::to_string(icmpv6_echo_replies) + ", ndp " +
-      std::to_string(neighbor_advertisements) + ", udp " +
-      std::to_string(udp_echoes) + "), tx_failed " + std::to_string(tx_failed) +
-      ", dropped " + std::to_string(total_drops());
+  // The same names as Json(), so a reader of either finds the other's.
+  std::string s = "received " + std::to_string(received) + ", replied " +
+                  std::to_string(replies()) + " (";
+  const char* sep = "";
+  for (const auto& [name, value] : ReplyKinds(*this)) {
+    s += sep + std::string(name) + " " + std::to_string(value);
+    sep = ", ";
+  }
+  s += "), tx_failed " + std::to_string(tx_failed) + ", dropped " +
+       std::to_string(total_drops());
   std::string detail;
   for (size_t i = 0; i < kDropCount; ++i) {
     if (drops[i] == 0) continue;
@@ -78,21 +94,15 @@ std::string ResponderCounters::Summary() const {
 }
 
 std::string ResponderCounters::Json() const {
-  const NamedValue scalars[] = {
-      {"received", received},
-      {"arp_replies", arp_replies},
-      {"icmpv4_echo_replies", icmpv4_echo_replies},
-      {"icmpv6_echo_replies", icmpv6_echo_replies},
-      {"neighbor_advertisements", neighbor_advertisements},
-      {"udp_echoes", udp_echoes},
-      {"tx_failed", tx_failed},
-  };
   // Every name is a snake_case literal: nothing needs escaping.
-  std::string s = "{";
-  for (const auto& [name, value] : scalars) {
-    s += "\"" + std::string(name) + "\":" + std::to_string(value) + ",";
-  }
-  s += "\"drops\":{";
+  auto field = [](std::string_view name, uint64_t value) {
+    return "\"" + std::string(name) + "\":" + std::to_string(value) + ",";
+  };
+  std::string s =
+      "{" + field("received", received) + field("replied", replies());
+  for (const auto& [name, value] : ReplyKinds(*this)) s += field(name, value);
+  s += field("tx_failed", tx_failed) + field("dropped", total_drops()) +
+       "\"drops\":{";
   for (size_t i = 0; i < kDropCount; ++i) {
     if (i > 0) s += ",";
     s += "\"" + std::string(kDropNames[i]) + "\":" + std::to_string(drops[i]);

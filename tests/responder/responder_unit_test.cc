@@ -171,13 +171,15 @@ TEST(ResponderCounters, SummaryAndJsonRenderEveryCounter) {
   EXPECT_EQ(c.replies(), 7u);
   EXPECT_EQ(c.total_drops(), 2u);
   EXPECT_EQ(c.Summary(),
-            "received 10, replied 7 (arp 1, icmpv4 2, icmpv6 3, ndp 1, udp "
-            "0), tx_failed 1, dropped 2 (fragment 2)");
+            "received 10, replied 7 (arp_replies 1, icmpv4_echo_replies 2, "
+            "icmpv6_echo_replies 3, neighbor_advertisements 1, udp_echoes 0), "
+            "tx_failed 1, dropped 2 (fragment 2)");
   const std::string json = c.Json();
   EXPECT_EQ(json.front(), '{');
   EXPECT_EQ(json.back(), '}');
   for (const char* part :
-       {"\"received\":10,", "\"arp_replies\":1,", "\"icmpv4_echo_replies\":2,",
+       {"\"received\":10,", "\"replied\":7,", "\"dropped\":2,",
+        "\"arp_replies\":1,", "\"icmpv4_echo_replies\":2,",
         "\"icmpv6_echo_replies\":3,", "\"neighbor_advertisements\":1,",
         "\"udp_echoes\":0,", "\"tx_failed\":1,", "\"drops\":{\"truncated\":0,",
         "\"fragment\":2,", "\"echo_service_port\":0}}"}) {

@@ -142,7 +142,9 @@ int RunSocketpairDemo(const DemoOptions& opts) {
     std::fflush(stdout);
   }
 
-  (*ep)->Attach(&resp);
+  if (Result<void> a = (*ep)->TryAttach(&resp); !a) {
+    return ReportError("demo", kExitFailure, a.error().ToString(), opts.json);
+  }
   std::atomic<bool> stop{false};
   std::vector<int> peer_fds;
   for (auto& f : peers) peer_fds.push_back(f.get());

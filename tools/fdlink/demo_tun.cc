@@ -204,7 +204,9 @@ int RunTunDemo(const DemoOptions& opts) {
         kOurs4, kOurs6, kEchoPort);
     std::fflush(stdout);
   }
-  (*ep)->Attach(&resp);
+  if (Result<void> a = (*ep)->TryAttach(&resp); !a) {
+    return SetupFailed(opts, "attaching the endpoint", a.error());
+  }
 
   // Warm-up: one echo per family proves the path and waits out the
   // kernel's delayed local route for a new IPv6 address.
@@ -239,7 +241,10 @@ int RunTunDemo(const DemoOptions& opts) {
       (*ep)->Attach(nullptr);
       detach.Add(Clock::now() - t0);
       ended = wait_until(Clock::now() + 20ms);
-      (*ep)->Attach(&resp);
+      if (Result<void> a = (*ep)->TryAttach(&resp); !a) {
+        v.Check(false, "re-attach failed: " + a.error().ToString());
+        ended = true;
+      }
     }
     if (!ended) wait_until(at(1.0));
     traffic->Stop();

@@ -305,7 +305,10 @@ int RunServe(const ServeOptions& opts) {
   if (!ep) return fail(kExitFailure, ep.error().ToString());
   responder::Responder resp(ep->get(), rc);
 
-  (*ep)->Attach(&resp);
+  if (Result<void> a = (*ep)->TryAttach(&resp); !a) {
+    return fail(kExitFailure,
+                "cannot start the endpoint's threads: " + a.error().ToString());
+  }
   const auto start = Clock::now();
   PrintBanner(*link, **ep);
   // The ready line comes last, so a script that waits for it has seen the
