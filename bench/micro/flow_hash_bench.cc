@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "fdlink/stack/mac_address.h"
+#include "fdlink/header/mac_address.h"
 #include "link/fdbased/flow_hash.h"
 #include "micro/bench_support.h"
 

@@ -202,21 +202,21 @@ Result<std::vector<Cidr>> ListAddresses(int ifindex) {
   return result;
 }
 
-Result<MacAddressBytes> GetHardwareAddress(int ifindex) {
+Result<MacAddress> GetHardwareAddress(int ifindex) {
   Result<LinkInfo> info = GetLink(ifindex);
   if (!info) return info.error();
-  MacAddressBytes mac;
+  std::array<uint8_t, 6> mac;
   if (info->hardware_address.size() != mac.size())
     return Error{Errc::kNotSupported, 0,
                  "interface has no Ethernet hardware address"};
   std::memcpy(mac.data(), info->hardware_address.data(), mac.size());
-  return mac;
+  return MacAddress(mac);
 }
 
-Result<void> SetHardwareAddress(int ifindex, const MacAddressBytes& mac) {
+Result<void> SetHardwareAddress(int ifindex, const MacAddress& mac) {
   RtnlRequest request(RTM_NEWLINK, 0);
   request.PutHeader(LinkHeader(ifindex));
-  request.PutAttr(IFLA_ADDRESS, mac);
+  request.PutAttr(IFLA_ADDRESS, mac.bytes());
   Result<void> result = SendForAck(request, "RTM_NEWLINK (address)");
   if (!result && result.error().sys_errno == EADDRNOTAVAIL)
     return Error{Errc::kInvalidArgument, EADDRNOTAVAIL,

@@ -11,6 +11,7 @@
 
 #include "fdlink/device/link_config.h"
 #include "fdlink/sys/netns_sys.h"
+#include "fdlink/sys/process.h"
 #include "fdlink/sys/syscalls.h"
 
 namespace fdlink::device {

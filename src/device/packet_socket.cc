@@ -5,8 +5,8 @@
 #include <cerrno>
 
 #include "fdlink/device/link_config.h"
-#include "fdlink/sys/netns_sys.h"
 #include "fdlink/sys/packet_sys.h"
+#include "fdlink/sys/process.h"
 #include "fdlink/sys/syscalls.h"
 
 namespace fdlink::device {

@@ -96,8 +96,8 @@ Result<TunDevice> OpenTunAt(const char* device_path,
     Result<std::string> name = sys::TunSetIff(fd->get(), device.name_, flags);
     if (!name) return SetIffError(name.error());
     if (options.vnet_hdr) {
-      if (Result<void> ok =
-              sys::TunSetVnetHdrSize(fd->get(), kVirtioNetHdrSize);
+      if (Result<void> ok = sys::TunSetVnetHdrSize(
+              fd->get(), static_cast<int>(header::kVirtioNetHeaderSize));
           !ok)
         return ok.error();
     }

@@ -9,18 +9,35 @@
 #include <span>
 
 #include "fdlink/header/ip_address.h"
+#include "fdlink/header/mac_address.h"
 #include "fdlink/responder/counters.h"
 #include "fdlink/responder/responder.h"
 #include "fdlink/stack/link_endpoint.h"
-#include "fdlink/stack/mac_address.h"
 
 namespace fdlink::responder {
 
-// Outcome is how a handler finished with a packet: kAnswered when it
-// handed a reply to Transmit (which counted it as sent or tx_failed), or
-// the reason it dropped the packet.
-using Outcome = std::optional<ResponderDrop>;
-inline constexpr Outcome kAnswered = std::nullopt;
+// Verdict is what a handler did with a packet: kAnswered when it handed a
+// reply to Transmit (which counted it as sent or tx_failed), kDropped when
+// it refused the packet.
+enum class Verdict : uint8_t { kAnswered, kDropped };
+
+// Outcome is how a handler finished with a packet: its verdict and, for
+// kDropped, the reason. A ResponderDrop converts to a kDropped outcome, so a
+// handler returns the reason itself.
+struct Outcome {
+  constexpr Outcome(ResponderDrop why)  // NOLINT: implicit by design.
+      : verdict(Verdict::kDropped), reason(why) {}
+  static constexpr Outcome Answered() { return Outcome(); }
+
+  constexpr bool dropped() const { return verdict == Verdict::kDropped; }
+
+  Verdict verdict;
+  ResponderDrop reason;  // Meaningful only when dropped().
+
+ private:
+  constexpr Outcome() : verdict(Verdict::kAnswered), reason() {}
+};
+inline constexpr Outcome kAnswered = Outcome::Answered();
 
 // kAllNodesAddress is ff02::1, the link-local all-nodes group, and
 // kAllNodesMac its Ethernet group address (RFC 2464 section 7).

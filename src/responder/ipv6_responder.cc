@@ -45,7 +45,7 @@ Outcome HandleIcmpv6(const Context& ctx, const Ipv6Request& req,
   if (icmp.type() != header::icmpv6_type::kEchoRequest || icmp.code() != 0) {
     return ResponderDrop::kUnsupportedIcmp;
   }
-  if (auto bad = CheckEndToEnd(ctx, req)) return bad;
+  if (auto bad = CheckEndToEnd(ctx, req)) return *bad;
   return ReplyToEcho(ctx, req, message);
 }
 
@@ -97,7 +97,8 @@ Outcome HandleIpv6(const Context& ctx, const Inbound& in) {
     return ResponderDrop::kLinkBroadcast;
   }
   header::Ipv6TransportInfo t;
-  if (Outcome bad = WalkExtensions(*ip, &t)) return bad;
+  if (const Outcome walked = WalkExtensions(*ip, &t); walked.dropped())
+    return walked;
   if (IsFragment(t)) return ResponderDrop::kFragment;
 
   const Ipv6Request req{ip->src(), ip->dst(), ip->hop_limit(), in.peer,
@@ -107,7 +108,7 @@ Outcome HandleIpv6(const Context& ctx, const Inbound& in) {
     case header::ip_proto::kIcmpv6:
       return HandleIcmpv6(ctx, req, upper);
     case header::ip_proto::kUdp: {
-      if (auto bad = CheckEndToEnd(ctx, req)) return bad;
+      if (auto bad = CheckEndToEnd(ctx, req)) return *bad;
       return HandleUdp(ctx, req, upper);
     }
     default:

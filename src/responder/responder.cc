@@ -69,8 +69,9 @@ void Responder::DeliverNetworkPacket(NetworkProtocolNumber protocol,
                                      PacketBufferPtr pkt) {
   counters_.CountReceived();
   const Context ctx{*ep_, config_, counters_};
-  if (Outcome dropped = Dispatch(ctx, protocol, *pkt)) {
-    counters_.CountDrop(*dropped);
+  if (const Outcome outcome = Dispatch(ctx, protocol, *pkt);
+      outcome.dropped()) {
+    counters_.CountDrop(outcome.reason);
   }
 }
 

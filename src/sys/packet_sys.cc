@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sys/retry_on_eintr.h"
+
 namespace fdlink::sys {
 
 Result<UniqueFd> OpenPacketSocket() {
@@ -90,10 +92,8 @@ Result<size_t> RecvPacketTrunc(int fd, std::span<uint8_t> buf,
   m.msg_iovlen = 1;
   m.msg_control = control.data();
   m.msg_controllen = control.size();
-  ssize_t n;
-  do {
-    n = ::recvmsg(fd, &m, MSG_TRUNC | MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
+  const auto n =
+      RetryOnEintr([&] { return ::recvmsg(fd, &m, MSG_TRUNC | MSG_DONTWAIT); });
   if (n < 0) return Error::FromErrno(errno, "recvmsg");
   *checksum_trusted = PacketChecksumTrusted(m);
   return static_cast<size_t>(n);

@@ -16,6 +16,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sys/retry_on_eintr.h"
+
 namespace fdlink::sys {
 namespace {
 
@@ -30,42 +32,27 @@ Result<size_t> SizeResult(ssize_t n, const char* op) {
 void Close(int fd) { ::close(fd); }
 
 Result<size_t> Read(int fd, std::span<uint8_t> buf) {
-  ssize_t n;
-  do {
-    n = ::read(fd, buf.data(), buf.size());
-  } while (n < 0 && errno == EINTR);
+  const auto n =
+      RetryOnEintr([&] { return ::read(fd, buf.data(), buf.size()); });
   return SizeResult(n, "read");
 }
 
-Result<size_t> Readv(int fd, std::span<const iovec> iov) {
-  ssize_t n;
-  do {
-    n = ::readv(fd, iov.data(), static_cast<int>(iov.size()));
-  } while (n < 0 && errno == EINTR);
-  return SizeResult(n, "readv");
-}
-
 Result<size_t> RecvTrunc(int fd, std::span<uint8_t> buf) {
-  ssize_t n;
-  do {
-    n = ::recv(fd, buf.data(), buf.size(), MSG_TRUNC | MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
+  const auto n = RetryOnEintr([&] {
+    return ::recv(fd, buf.data(), buf.size(), MSG_TRUNC | MSG_DONTWAIT);
+  });
   return SizeResult(n, "recv");
 }
 
 Result<size_t> Write(int fd, std::span<const uint8_t> buf) {
-  ssize_t n;
-  do {
-    n = ::write(fd, buf.data(), buf.size());
-  } while (n < 0 && errno == EINTR);
+  const auto n =
+      RetryOnEintr([&] { return ::write(fd, buf.data(), buf.size()); });
   return SizeResult(n, "write");
 }
 
 Result<size_t> Writev(int fd, std::span<const iovec> iov) {
-  ssize_t n;
-  do {
-    n = ::writev(fd, iov.data(), static_cast<int>(iov.size()));
-  } while (n < 0 && errno == EINTR);
+  const auto n = RetryOnEintr(
+      [&] { return ::writev(fd, iov.data(), static_cast<int>(iov.size())); });
   return SizeResult(n, "writev");
 }
 
@@ -73,10 +60,8 @@ Result<size_t> SendMsg(int fd, std::span<const iovec> iov) {
   msghdr m{};
   m.msg_iov = const_cast<iovec*>(iov.data());
   m.msg_iovlen = iov.size();
-  ssize_t n;
-  do {
-    n = ::sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
+  const auto n = RetryOnEintr(
+      [&] { return ::sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL); });
   return SizeResult(n, "sendmsg");
 }
 
@@ -88,17 +73,14 @@ Result<size_t> WritevNoSigpipe(int fd, std::span<const iovec> iov) {
   ::sigpending(&pending);
   const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
   ::pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
-  ssize_t n;
-  do {
-    n = ::writev(fd, iov.data(), static_cast<int>(iov.size()));
-  } while (n < 0 && errno == EINTR);
+  const auto n = RetryOnEintr(
+      [&] { return ::writev(fd, iov.data(), static_cast<int>(iov.size())); });
   const int err = errno;
   if (n < 0 && err == EPIPE && !was_pending) {
     // The write raised SIGPIPE at this thread; take it back before
     // unblocking, so it is never delivered.
     const timespec zero{};
-    while (::sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
-    }
+    RetryOnEintr([&] { return ::sigtimedwait(&pipe_set, nullptr, &zero); });
   }
   ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   errno = err;
@@ -106,20 +88,18 @@ Result<size_t> WritevNoSigpipe(int fd, std::span<const iovec> iov) {
 }
 
 Result<size_t> RecvMmsg(int fd, std::span<mmsghdr> msgs) {
-  int n;
-  do {
-    n = ::recvmmsg(fd, msgs.data(), static_cast<unsigned>(msgs.size()),
-                   MSG_DONTWAIT, nullptr);
-  } while (n < 0 && errno == EINTR);
+  const auto n = RetryOnEintr([&] {
+    return ::recvmmsg(fd, msgs.data(), static_cast<unsigned>(msgs.size()),
+                      MSG_DONTWAIT, nullptr);
+  });
   return SizeResult(n, "recvmmsg");
 }
 
 Result<size_t> SendMmsg(int fd, std::span<mmsghdr> msgs) {
-  int n;
-  do {
-    n = ::sendmmsg(fd, msgs.data(), static_cast<unsigned>(msgs.size()),
-                   MSG_DONTWAIT | MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
+  const auto n = RetryOnEintr([&] {
+    return ::sendmmsg(fd, msgs.data(), static_cast<unsigned>(msgs.size()),
+                      MSG_DONTWAIT | MSG_NOSIGNAL);
+  });
   return SizeResult(n, "sendmmsg");
 }
 
@@ -132,10 +112,7 @@ Result<PollResult> PollTwo(int fd, int stop_fd, int timeout_ms) {
     ts.tv_nsec = (timeout_ms % 1000) * 1000000L;
     tsp = &ts;
   }
-  int n;
-  do {
-    n = ::ppoll(fds, 2, tsp, nullptr);
-  } while (n < 0 && errno == EINTR);
+  const auto n = RetryOnEintr([&] { return ::ppoll(fds, 2, tsp, nullptr); });
   if (n < 0) return Error::FromErrno(errno, "ppoll");
   PollResult r;
   r.fd_readable = (fds[0].revents & POLLIN) != 0;
@@ -147,10 +124,7 @@ Result<PollResult> PollTwo(int fd, int stop_fd, int timeout_ms) {
 
 Result<bool> WaitWritable(int fd, int timeout_ms) {
   pollfd p{fd, POLLOUT, 0};
-  int n;
-  do {
-    n = ::poll(&p, 1, timeout_ms);
-  } while (n < 0 && errno == EINTR);
+  const auto n = RetryOnEintr([&] { return ::poll(&p, 1, timeout_ms); });
   if (n < 0) return Error::FromErrno(errno, "poll");
   return n > 0;
 }
@@ -163,10 +137,7 @@ Result<UniqueFd> EventFd() {
 
 Result<void> EventFdSignal(int efd) {
   uint64_t one = 1;
-  ssize_t n;
-  do {
-    n = ::write(efd, &one, sizeof(one));
-  } while (n < 0 && errno == EINTR);
+  const auto n = RetryOnEintr([&] { return ::write(efd, &one, sizeof(one)); });
   if (n < 0) return Error::FromErrno(errno, "eventfd write");
   return Ok();
 }
@@ -193,10 +164,7 @@ Result<bool> IsFifo(int fd) {
 
 Result<bool> AtEndOfRecords(int fd) {
   pollfd p{fd, POLLRDHUP, 0};
-  int n;
-  do {
-    n = ::poll(&p, 1, 0);
-  } while (n < 0 && errno == EINTR);
+  const auto n = RetryOnEintr([&] { return ::poll(&p, 1, 0); });
   if (n < 0) return Error::FromErrno(errno, "poll");
   if ((p.revents & (POLLHUP | POLLRDHUP)) == 0) return false;
   int queued = 0;

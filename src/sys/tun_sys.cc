@@ -8,13 +8,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sys/retry_on_eintr.h"
+
 namespace fdlink::sys {
 
 Result<UniqueFd> OpenTunDevice(const char* path) {
-  int fd;
-  do {
-    fd = ::open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
+  const int fd = RetryOnEintr(
+      [&] { return ::open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC); });
   if (fd < 0) return Error::FromErrno(errno, "open");
   return UniqueFd(fd);
 }

@@ -143,17 +143,17 @@ TEST_F(LinkConfigTest, HardwareAddressRoundTrip) {
     Result<std::pair<int, int>> veth = CreateVethPair("fdlva0", "fdlvb0");
     ASSERT_TRUE(veth) << veth.error().ToString();
     const int a = veth->first;
-    Result<MacAddressBytes> initial = GetHardwareAddress(a);
+    Result<MacAddress> initial = GetHardwareAddress(a);
     ASSERT_TRUE(initial) << initial.error().ToString();
-    EXPECT_EQ((*initial)[0] & 0x01, 0) << "random MAC must be unicast";
+    EXPECT_EQ(initial->bytes()[0] & 0x01, 0) << "random MAC must be unicast";
 
-    const MacAddressBytes mac = {0x02, 0xfd, 0x11, 0x00, 0x00, 0x01};
+    const MacAddress mac({0x02, 0xfd, 0x11, 0x00, 0x00, 0x01});
     ASSERT_TRUE(SetHardwareAddress(a, mac));
-    Result<MacAddressBytes> now = GetHardwareAddress(a);
+    Result<MacAddress> now = GetHardwareAddress(a);
     ASSERT_TRUE(now);
     EXPECT_EQ(*now, mac);
 
-    const MacAddressBytes multicast = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01};
+    const MacAddress multicast({0x01, 0x00, 0x5e, 0x00, 0x00, 0x01});
     Result<void> bad = SetHardwareAddress(a, multicast);
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().code, Errc::kInvalidArgument);

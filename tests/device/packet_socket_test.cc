@@ -15,7 +15,7 @@
 #include "device_test_util.h"
 #include "fdlink/device/link_config.h"
 #include "fdlink/device/netns.h"
-#include "fdlink/sys/netns_sys.h"
+#include "fdlink/sys/process.h"
 #include "fdlink/sys/syscalls.h"
 
 namespace fdlink::device {
@@ -41,9 +41,8 @@ class PacketSocketTest : public ::testing::Test {
 // MakeFrame builds an Ethernet/IPv4/UDP frame from 198.18.0.1:src_port to
 // 198.18.0.2:7777 whose payload is `marker`. Distinct source ports make
 // distinct flows, so a hash fanout spreads them over its members.
-std::vector<uint8_t> MakeFrame(const MacAddressBytes& dst,
-                               const MacAddressBytes& src, uint16_t src_port,
-                               const std::string& marker) {
+std::vector<uint8_t> MakeFrame(const MacAddress& dst, const MacAddress& src,
+                               uint16_t src_port, const std::string& marker) {
   const size_t udp_len = 8 + marker.size();
   const size_t ip_len = 20 + udp_len;
   std::array<uint8_t, 20> ip = {0x45,
@@ -80,8 +79,8 @@ std::vector<uint8_t> MakeFrame(const MacAddressBytes& dst,
                                       0,
                                       0};
 
-  std::vector<uint8_t> frame(dst.begin(), dst.end());
-  frame.insert(frame.end(), src.begin(), src.end());
+  std::vector<uint8_t> frame(dst.bytes().begin(), dst.bytes().end());
+  frame.insert(frame.end(), src.bytes().begin(), src.bytes().end());
   frame.push_back(0x08);  // EtherType IPv4.
   frame.push_back(0x00);
   frame.insert(frame.end(), ip.begin(), ip.end());
@@ -91,7 +90,7 @@ std::vector<uint8_t> MakeFrame(const MacAddressBytes& dst,
 }
 
 // SendFrames writes kFrames frames carrying `marker` on `fd`.
-void SendFrames(int fd, const MacAddressBytes& dst, const MacAddressBytes& src,
+void SendFrames(int fd, const MacAddress& dst, const MacAddress& src,
                 const std::string& marker) {
   for (int i = 0; i < kFrames; ++i) {
     std::vector<uint8_t> frame =
@@ -137,7 +136,7 @@ int Sum(const std::vector<int>& counts) {
 // Veth is an up veth pair and its hardware addresses.
 struct Veth {
   int a = 0, b = 0;
-  MacAddressBytes mac_a{}, mac_b{};
+  MacAddress mac_a{}, mac_b{};
 };
 
 void MakeVeth(Veth* veth) {

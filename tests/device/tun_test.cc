@@ -19,7 +19,7 @@
 #include "device_test_util.h"
 #include "fdlink/device/link_config.h"
 #include "fdlink/device/netns.h"
-#include "fdlink/sys/netns_sys.h"
+#include "fdlink/sys/process.h"
 #include "fdlink/sys/syscalls.h"
 
 namespace fdlink::device {
@@ -142,7 +142,7 @@ TEST_F(TunTest, ConfigureTunOverNetlink) {
     EXPECT_EQ(*status, 0);
     EXPECT_NE(output.find("fdltun0"), std::string::npos) << output;
 
-    Result<MacAddressBytes> mac = GetHardwareAddress(index);
+    Result<MacAddress> mac = GetHardwareAddress(index);
     ASSERT_FALSE(mac);
     EXPECT_EQ(mac.error().code, Errc::kNotSupported);
   });
@@ -161,8 +161,8 @@ TEST_P(TunReadTest, KernelDatagramArrivesOnTheFd) {
     ASSERT_TRUE(device::SetUp(tun->ifindex(), true));
     SendUdpProbe();
     if (::testing::Test::HasFatalFailure()) return;
-    EXPECT_TRUE(
-        ReadProbe(tun->fds()[0].get(), vnet_hdr ? kVirtioNetHdrSize : 0))
+    EXPECT_TRUE(ReadProbe(tun->fds()[0].get(),
+                          vnet_hdr ? header::kVirtioNetHeaderSize : 0))
         << "the UDP datagram did not come out of the TUN fd";
   });
 }
@@ -174,11 +174,11 @@ TEST_F(TunTest, TapHasAnEthernetAddress) {
     Result<TunDevice> tap = OpenTun({.name = "fdltap0", .tap = true});
     ASSERT_TRUE(tap) << tap.error().ToString();
     EXPECT_TRUE(tap->tap());
-    Result<MacAddressBytes> mac = GetHardwareAddress(tap->ifindex());
+    Result<MacAddress> mac = GetHardwareAddress(tap->ifindex());
     ASSERT_TRUE(mac) << mac.error().ToString();
-    EXPECT_NE(*mac, MacAddressBytes{});
-    EXPECT_EQ((*mac)[0] & 0x01, 0) << "unicast";
-    EXPECT_EQ((*mac)[0] & 0x02, 0x02) << "random, locally administered";
+    EXPECT_NE(*mac, MacAddress{});
+    EXPECT_EQ(mac->bytes()[0] & 0x01, 0) << "unicast";
+    EXPECT_EQ(mac->bytes()[0] & 0x02, 0x02) << "random, locally administered";
   });
 }
 

@@ -17,7 +17,7 @@
 #include "fdlink/device/cidr.h"
 #include "fdlink/device/link_config.h"
 #include "fdlink/header/ip_address.h"
-#include "fdlink/sys/netns_sys.h"
+#include "fdlink/sys/process.h"
 
 namespace fdlink::e2e {
 

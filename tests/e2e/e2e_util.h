@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "fdlink/base/unique_fd.h"
 #include "fdlink/device/netns.h"
 #include "fdlink/device/tun.h"
 #include "fdlink/link/fdbased/endpoint.h"
 #include "fdlink/responder/responder.h"
+#include "fdlink/sys/unique_fd.h"
 
 namespace fdlink::e2e {
 

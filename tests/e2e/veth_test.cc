@@ -47,9 +47,9 @@ TEST_P(E2eVethTest, PacketSocketFanoutServesTheKernel) {
         "1"));
     ASSERT_TRUE(device::SetUp(our_index, true));
     ASSERT_TRUE(device::SetUp(kernel_index, true));
-    Result<device::MacAddressBytes> mac = device::GetHardwareAddress(our_index);
+    Result<MacAddress> mac = device::GetHardwareAddress(our_index);
     ASSERT_TRUE(mac);
-    our_mac = MacAddress(*mac);
+    our_mac = *mac;
     Result<device::PacketSockets> ps = device::OpenPacketSockets(kOurEnd, 2);
     ASSERT_TRUE(ps) << ps.error().ToString();
     sockets_.emplace(std::move(*ps));

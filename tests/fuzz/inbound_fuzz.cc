@@ -32,7 +32,7 @@ bool Equal(std::span<const uint8_t> a, std::span<const uint8_t> b) {
 
 // Expected returns the drop reason the contract gives `frame` (kCount:
 // delivered).
-DropReason Expected(const fdlink::fdbased::InboundConfig& cfg, bool truncated,
+DropReason Expected(const fdlink::fdbased::LinkConfig& cfg, bool truncated,
                     std::span<const uint8_t> frame) {
   if (truncated) return DropReason::kOversized;
   // An empty read (an empty SOCK_SEQPACKET record) is an empty frame, with
@@ -63,17 +63,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (frame.size() > fdlink::fdbased::kRxSlotSize) return 0;
 
   static const std::atomic<uint64_t> mac{kOurMac};
-  fdlink::fdbased::InboundConfig cfg;
+  fdlink::fdbased::LinkConfig cfg;
   cfg.link_header_size = (config & 1) ? 14 : 0;
   cfg.vnet_header_size = (config & 2) ? 10 : 0;
-  cfg.rx_checksum_offload = (config & 4) != 0;
-  cfg.address = &mac;
+  cfg.rx.checksum_offload = (config & 4) != 0;
   const bool truncated = (config & 8) != 0;
 
   fdlink::fdbased::RxFrame rx;
   rx.bytes = fdlink::View::CopyOf(frame);
   rx.truncated = truncated;
-  fdlink::fdbased::Classified c = fdlink::fdbased::ClassifyFrame(cfg, rx);
+  fdlink::fdbased::Classified c = fdlink::fdbased::ClassifyFrame(cfg, mac, rx);
 
   const DropReason want = Expected(cfg, truncated, frame);
   FUZZ_CHECK(c.drop == want);
@@ -88,7 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                : ((network[0] >> 4) == 4 ? 0x0800 : 0x86dd);
     FUZZ_CHECK(c.protocol == proto);
     FUZZ_CHECK(c.pkt->network_protocol() == proto);
-    FUZZ_CHECK(c.pkt->rx_checksum_validated() == cfg.rx_checksum_offload);
+    FUZZ_CHECK(c.pkt->rx_checksum_validated() == cfg.rx.checksum_offload);
     FUZZ_CHECK(Equal(c.pkt->LinkHeader(), link));
     FUZZ_CHECK(Equal(c.pkt->DataBytes(), network));
   }

@@ -59,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (link > 0) FUZZ_CHECK(pkt->PushLinkHeader(link).size() == link);
   pkt->set_gso_options(g);
 
-  std::array<uint8_t, fdlink::fdbased::kVnetHeaderSize> out;
+  std::array<uint8_t, fdlink::header::kVirtioNetHeaderSize> out;
   out.fill(0xa5);
   fdlink::fdbased::EncodeVnetHeader(*pkt, link, out);
   const header::VirtioNetHeader v{std::span<const uint8_t>(out)};

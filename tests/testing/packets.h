@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fdlink/stack/mac_address.h"
+#include "fdlink/header/mac_address.h"
 
 namespace fdlink::testing {
 

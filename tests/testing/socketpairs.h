@@ -10,7 +10,7 @@
 #include <span>
 #include <vector>
 
-#include "fdlink/base/unique_fd.h"
+#include "fdlink/sys/unique_fd.h"
 
 namespace fdlink::testing {
 

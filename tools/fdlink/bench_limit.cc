@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "bench_receiver.h"
-#include "fdlink/base/unique_fd.h"
 #include "fdlink/sys/syscalls.h"
+#include "fdlink/sys/unique_fd.h"
 
 namespace fdlink::tool {
 namespace {

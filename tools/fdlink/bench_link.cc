@@ -2,8 +2,8 @@
 
 #include <sys/socket.h>
 
-#include "fdlink/base/unique_fd.h"
 #include "fdlink/sys/syscalls.h"
+#include "fdlink/sys/unique_fd.h"
 
 namespace fdlink::tool {
 namespace {

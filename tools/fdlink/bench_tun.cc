@@ -11,12 +11,12 @@
 #include <optional>
 
 #include "bench_link.h"
-#include "fdlink/base/unique_fd.h"
 #include "fdlink/device/cidr.h"
 #include "fdlink/device/link_config.h"
 #include "fdlink/device/netns.h"
 #include "fdlink/device/tun.h"
 #include "fdlink/sys/syscalls.h"
+#include "fdlink/sys/unique_fd.h"
 
 namespace fdlink::tool {
 namespace {

@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "fdlink/base/unique_fd.h"
 #include "fdlink/device/netns.h"
+#include "fdlink/sys/unique_fd.h"
 
 namespace fdlink::tool {
 

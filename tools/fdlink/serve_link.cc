@@ -77,9 +77,9 @@ Result<ServeLink> OpenPacket(const ServeLinkSpec& spec, std::string* step) {
   link.owned = std::move(ps->fds);
   link.ifindex = ps->ifindex;
   *step = "read the MAC address of " + spec.name;
-  Result<device::MacAddressBytes> mac = device::GetHardwareAddress(ps->ifindex);
+  Result<MacAddress> mac = device::GetHardwareAddress(ps->ifindex);
   if (!mac) return mac.error();
-  link.mac = MacAddress(*mac);
+  link.mac = *mac;
   step->clear();
   return link;
 }

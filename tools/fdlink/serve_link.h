@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "fdlink/base/result.h"
-#include "fdlink/base/unique_fd.h"
 #include "fdlink/device/cidr.h"
-#include "fdlink/stack/mac_address.h"
+#include "fdlink/header/mac_address.h"
+#include "fdlink/sys/unique_fd.h"
 
 namespace fdlink::tool {
 

@@ -7,7 +7,7 @@
 #include <csignal>
 #include <cstdint>
 
-#include "fdlink/sys/netns_sys.h"
+#include "fdlink/sys/process.h"
 #include "fdlink/sys/syscalls.h"
 
 namespace fdlink::tool {

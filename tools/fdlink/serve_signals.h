@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "fdlink/base/result.h"
-#include "fdlink/base/unique_fd.h"
+#include "fdlink/sys/unique_fd.h"
 
 namespace fdlink::tool {
 

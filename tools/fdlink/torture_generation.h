@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "fdlink/base/result.h"
-#include "fdlink/base/unique_fd.h"
 #include "fdlink/link/fdbased/endpoint.h"
+#include "fdlink/sys/unique_fd.h"
 #include "torture.h"
 #include "torture_state.h"
 #include "torture_traffic.h"

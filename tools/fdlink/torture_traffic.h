@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "fdlink/base/unique_fd.h"
 #include "fdlink/buffer/packet_buffer.h"
+#include "fdlink/sys/unique_fd.h"
 #include "torture_state.h"
 #include "torture_watchdog.h"
 

@@ -119,11 +119,6 @@ class View {
     size_ -= n;
   }
   void CapLength(uint32_t n) { size_ = n < size_ ? n : size_; }
-  // GrowFront extends the window n bytes backwards (caller checks room).
-  void GrowFront(uint32_t n) {
-    offset_ -= n;
-    size_ += n;
-  }
 
  private:
   ChunkRef chunk_;

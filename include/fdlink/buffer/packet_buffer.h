@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "fdlink/buffer/chunk.h"
-#include "fdlink/stack/mac_address.h"
+#include "fdlink/header/mac_address.h"
 
 namespace fdlink {
 

@@ -16,11 +16,9 @@
 
 #include "fdlink/base/result.h"
 #include "fdlink/device/cidr.h"
+#include "fdlink/header/mac_address.h"
 
 namespace fdlink::device {
-
-// MacAddressBytes is an Ethernet hardware address in wire order.
-using MacAddressBytes = std::array<uint8_t, 6>;
 
 // LinkInfo is what GetLink reports about one interface.
 struct LinkInfo {
@@ -65,11 +63,11 @@ Result<std::vector<Cidr>> ListAddresses(int ifindex);
 // GetHardwareAddress returns the interface's Ethernet address.
 // Errc::kNotSupported when the device has no 6-byte hardware address
 // (e.g. a TUN device).
-Result<MacAddressBytes> GetHardwareAddress(int ifindex);
+Result<MacAddress> GetHardwareAddress(int ifindex);
 
 // SetHardwareAddress changes the interface's Ethernet address. A multicast
 // or all-zero address is Errc::kInvalidArgument.
-Result<void> SetHardwareAddress(int ifindex, const MacAddressBytes& mac);
+Result<void> SetHardwareAddress(int ifindex, const MacAddress& mac);
 
 // CreateVethPair creates a connected veth pair named `name_a` and `name_b`
 // (both down) and returns their indexes in that order. Errc::kAlreadyExists

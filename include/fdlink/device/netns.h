@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "fdlink/base/result.h"
-#include "fdlink/base/unique_fd.h"
+#include "fdlink/sys/unique_fd.h"
 
 namespace fdlink::device {
 

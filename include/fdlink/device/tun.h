@@ -8,13 +8,10 @@
 #include <vector>
 
 #include "fdlink/base/result.h"
-#include "fdlink/base/unique_fd.h"
+#include "fdlink/header/virtio_net.h"
+#include "fdlink/sys/unique_fd.h"
 
 namespace fdlink::device {
-
-// kVirtioNetHdrSize is the virtio-net header (struct virtio_net_hdr) that
-// precedes every packet on a device opened with vnet_hdr.
-inline constexpr int kVirtioNetHdrSize = 10;
 
 // TunOptions selects the device OpenTun opens.
 struct TunOptions {
@@ -23,7 +20,8 @@ struct TunOptions {
   std::string name;
   // tap opens a TAP (Ethernet frames) instead of a TUN (IP packets).
   bool tap = false;
-  // vnet_hdr prefixes each packet with a kVirtioNetHdrSize-byte header.
+  // vnet_hdr prefixes each packet with a header::kVirtioNetHeaderSize-byte
+  // header.
   bool vnet_hdr = false;
   // queues > 1 makes a multi-queue device with one descriptor per queue.
   int queues = 1;
@@ -68,7 +66,7 @@ class TunDevice {
 
 // OpenTun opens /dev/net/tun `options.queues` times and attaches every
 // descriptor to interface `options.name` (IFF_TUN or IFF_TAP, IFF_NO_PI,
-// IFF_VNET_HDR with TUNSETVNETHDRSZ = kVirtioNetHdrSize when asked,
+// IFF_VNET_HDR with TUNSETVNETHDRSZ = header::kVirtioNetHeaderSize when asked,
 // IFF_MULTI_QUEUE when queues > 1), creating the interface if it does not
 // exist. The interface is created in the calling thread's network
 // namespace and is left down and unconfigured.

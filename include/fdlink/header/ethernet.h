@@ -1,7 +1,7 @@
 // EthernetView: the 14-byte Ethernet II header (destination MAC, source
 // MAC, EtherType), plus EtherType constants and MAC address predicates.
 // MAC addresses are plain std::array<uint8_t, 6> here; the stack's
-// MacAddress (fdlink/stack/mac_address.h) is built from them.
+// MacAddress (fdlink/header/mac_address.h) is built from them.
 #ifndef FDLINK_HEADER_ETHERNET_H_
 #define FDLINK_HEADER_ETHERNET_H_
 

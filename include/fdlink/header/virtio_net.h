@@ -14,6 +14,8 @@
 
 namespace fdlink::header {
 
+// kVirtioNetHeaderSize is the one name for the header's size, used by the
+// device layer (TUNSETVNETHDRSZ) and the endpoint (host GSO) alike.
 inline constexpr size_t kVirtioNetHeaderSize = 10;
 
 // Values of the flags and gso_type fields.

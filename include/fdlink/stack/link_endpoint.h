@@ -10,7 +10,7 @@
 
 #include "fdlink/base/result.h"
 #include "fdlink/buffer/packet_buffer.h"
-#include "fdlink/stack/mac_address.h"
+#include "fdlink/header/mac_address.h"
 
 namespace fdlink {
 
@@ -21,8 +21,6 @@ enum LinkEndpointCapabilities : uint32_t {
   kCapabilityTXChecksumOffload = 1 << 1,
   kCapabilityResolutionRequired = 1 << 2,  // Needs ARP/NDP (Ethernet).
   kCapabilitySaveRestore = 1 << 3,
-  kCapabilityDisconnectOk = 1 << 4,
-  kCapabilityLoopback = 1 << 5,
 };
 
 // ArpHardware is the link's hardware type as ARP and packet sockets see

@@ -11,7 +11,7 @@
 #include <span>
 
 #include "fdlink/base/result.h"
-#include "fdlink/base/unique_fd.h"
+#include "fdlink/sys/unique_fd.h"
 
 namespace fdlink::sys {
 

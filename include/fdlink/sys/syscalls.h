@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "fdlink/base/result.h"
-#include "fdlink/base/unique_fd.h"
+#include "fdlink/sys/unique_fd.h"
 
 struct mmsghdr;
 
@@ -31,8 +31,6 @@ void Close(int fd);
 // Read reads up to buf.size() bytes. Returns the byte count; 0 means the peer
 // closed; Errc::kWouldBlock when nothing is ready on a non-blocking fd.
 Result<size_t> Read(int fd, std::span<uint8_t> buf);
-// Readv is readv(2) with the same outcomes as Read.
-Result<size_t> Readv(int fd, std::span<const iovec> iov);
 // RecvTrunc is recv(2) with MSG_TRUNC|MSG_DONTWAIT: returns the datagram's
 // real length, which may exceed buf.size() (the rest was discarded).
 Result<size_t> RecvTrunc(int fd, std::span<uint8_t> buf);

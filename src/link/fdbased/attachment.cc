@@ -31,9 +31,9 @@ Result<void> Attachment::Start() {
   for (FdState* fd : cfg_.fds) {
     auto ch = std::make_unique<Channel>();
     ch->fd = fd;
-    ch->reader = MakeReader(*fd, cfg_.mode, cfg_.batch);
-    if (cfg_.processors > 1) {
-      for (uint32_t i = 0; i < cfg_.processors; ++i)
+    ch->reader = MakeReader(*fd, cfg_.link->rx);
+    if (cfg_.link->rx.processors > 1) {
+      for (uint32_t i = 0; i < cfg_.link->rx.processors; ++i)
         ch->queues.push_back(std::make_unique<ProcessorQueue>());
     }
     channels_.push_back(std::move(ch));
@@ -138,7 +138,7 @@ void Attachment::RunLoop(Channel& ch) {
         fd.Drop(DropReason::kDetached);
         continue;
       }
-      Classified c = ClassifyFrame(cfg_.inbound, f);
+      Classified c = ClassifyFrame(*cfg_.link, *cfg_.address, f);
       if (!c.pkt) {
         fd.Drop(c.drop);
         continue;
@@ -164,7 +164,7 @@ void Attachment::Dispatch(Channel& ch, Classified c) {
     return;
   }
   const uint32_t h =
-      FlowHash(cfg_.flow_seed, c.protocol, c.pkt->NetworkPacket());
+      FlowHash(cfg_.link->flow_seed, c.protocol, c.pkt->NetworkPacket());
   const size_t idx = h % ch.queues.size();
   if (!ch.queues[idx]->Push(std::move(c.pkt))) {
     ch.fd->Drop(DropReason::kDetached);

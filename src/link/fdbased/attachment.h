@@ -11,10 +11,11 @@
 
 #include "fdlink/base/result.h"
 #include "fdlink/base/thread_group.h"
-#include "fdlink/base/unique_fd.h"
 #include "fdlink/link/fdbased/options.h"
 #include "fdlink/stack/link_endpoint.h"
+#include "fdlink/sys/unique_fd.h"
 #include "link/fdbased/inbound.h"
+#include "link/fdbased/link_config.h"
 #include "link/fdbased/processor.h"
 
 namespace fdlink::fdbased {
@@ -22,16 +23,14 @@ namespace fdlink::fdbased {
 struct FdState;
 
 // AttachmentConfig is what the threads of an attachment need from the
-// endpoint. Everything in it outlives the attachment.
+// endpoint: its resolved configuration and live state, borrowed (everything
+// it points to outlives the attachment), and the dispatcher.
 struct AttachmentConfig {
   NetworkDispatcher* dispatcher = nullptr;
+  const LinkConfig* link = nullptr;
   std::vector<FdState*> fds;
-  InboundConfig inbound;
-  PacketDispatchMode mode = PacketDispatchMode::kReadv;
-  size_t batch = kMaxMsgsPerRecv;
-  uint32_t processors = 1;
-  uint32_t flow_seed = 0;
-  const ClosedFunc* closed_func = nullptr;  // Points into the endpoint.
+  const std::atomic<uint64_t>* address = nullptr;  // The endpoint's MAC.
+  const ClosedFunc* closed_func = nullptr;
 };
 
 // Attachment owns the threads of one attachment. Its group counts every one

@@ -3,15 +3,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
 
 #include "fdlink/header/ethernet.h"
 #include "fdlink/sys/syscalls.h"
 #include "link/fdbased/attachment.h"
 #include "link/fdbased/fd_probe.h"
 #include "link/fdbased/fd_state.h"
+#include "link/fdbased/link_config.h"
 #include "link/fdbased/tx_writer.h"
-#include "link/fdbased/vnet_header.h"
 
 namespace fdlink::fdbased {
 
@@ -33,42 +32,35 @@ Result<std::unique_ptr<Endpoint>> Endpoint::Create(Options opts) {
     }
     fds.push_back(std::move(st));
   }
-  std::unique_ptr<Endpoint> ep(new Endpoint(std::move(opts)));
-  ep->fds_ = std::move(fds);
-  for (auto& f : ep->fds_) ep->fd_ptrs_.push_back(f.get());
-  const bool all_sockets = std::all_of(ep->fds_.begin(), ep->fds_.end(),
-                                       [](auto& f) { return f->is_socket; });
-  if (ep->opts_.dispatch_mode == PacketDispatchMode::kRecvMMsg && all_sockets)
-    ep->dispatch_mode_ = PacketDispatchMode::kRecvMMsg;
-  if (ep->opts_.gso_max_size > 0 && all_sockets) {
-    ep->gso_max_size_ = ep->opts_.gso_max_size;
-    if (ep->opts_.software_gso) {
-      ep->supported_gso_ = GSOKind::kGVisorGSO;
-    } else {
-      ep->supported_gso_ = GSOKind::kHostGSO;
-      ep->vnet_header_size_ = kVnetHeaderSize;
-    }
-  }
-  return ep;
+  const bool all_sockets =
+      std::all_of(fds.begin(), fds.end(), [](auto& f) { return f->is_socket; });
+  auto link = std::make_unique<const LinkConfig>(
+      ResolveLinkConfig(opts, all_sockets, sys::HardwareConcurrency()));
+  return std::unique_ptr<Endpoint>(
+      new Endpoint(std::move(opts), std::move(link), std::move(fds)));
 }
 
-Endpoint::Endpoint(Options opts)
-    : opts_(std::move(opts)), mtu_(opts_.mtu), addr_(opts_.address.ToU64()) {
-  if (opts_.ethernet_header) {
-    link_header_size_ = header::kEthernetHeaderSize;
-    caps_ |= kCapabilityResolutionRequired;
-  }
-  if (opts_.rx_checksum_offload) caps_ |= kCapabilityRXChecksumOffload;
-  if (opts_.tx_checksum_offload) caps_ |= kCapabilityTXChecksumOffload;
-  if (opts_.save_restore) caps_ |= kCapabilitySaveRestore;
-  processors_ = opts_.processors_per_channel;
-  if (processors_ == 0) {
-    processors_ =
-        std::max<uint32_t>(1, sys::HardwareConcurrency() /
-                                  static_cast<uint32_t>(opts_.fds.size()));
-  }
-  flow_seed_ = std::random_device{}();
+Endpoint::Endpoint(Options opts, std::unique_ptr<const LinkConfig> link,
+                   std::vector<std::unique_ptr<FdState>> fds)
+    : closed_func_(std::move(opts.closed_func)),
+      link_(std::move(link)),
+      fds_(std::move(fds)),
+      mtu_(opts.mtu),
+      addr_(opts.address.ToU64()) {
+  for (auto& f : fds_) fd_ptrs_.push_back(f.get());
 }
+
+uint32_t Endpoint::Capabilities() const { return link_->capabilities; }
+uint16_t Endpoint::MaxHeaderLength() const { return link_->link_header_size; }
+ArpHardware Endpoint::ARPHardwareType() const {
+  return link_->link_header_size > 0 ? ArpHardware::kEther : ArpHardware::kNone;
+}
+uint32_t Endpoint::GSOMaxSize() const { return link_->gso_max_size; }
+GSOKind Endpoint::SupportedGSO() const { return link_->supported_gso; }
+PacketDispatchMode Endpoint::DispatchModeInUse() const {
+  return link_->rx.mode;
+}
+uint32_t Endpoint::ProcessorsPerChannel() const { return link_->rx.processors; }
 
 Endpoint::~Endpoint() {
   // Destroying the endpoint from one of its own threads would have to join
@@ -134,16 +126,10 @@ Result<void> Endpoint::TryAttach(NetworkDispatcher* dispatcher) {
 AttachmentConfig Endpoint::MakeConfig(NetworkDispatcher* dispatcher) const {
   AttachmentConfig cfg;
   cfg.dispatcher = dispatcher;
+  cfg.link = link_.get();
   cfg.fds = fd_ptrs_;
-  cfg.inbound.link_header_size = link_header_size_;
-  cfg.inbound.vnet_header_size = vnet_header_size_;
-  cfg.inbound.rx_checksum_offload = opts_.rx_checksum_offload;
-  cfg.inbound.address = &addr_;
-  cfg.mode = dispatch_mode_;
-  cfg.batch = opts_.max_msgs_per_recv;
-  cfg.processors = processors_;
-  cfg.flow_seed = flow_seed_;
-  cfg.closed_func = &opts_.closed_func;
+  cfg.address = &addr_;
+  cfg.closed_func = &closed_func_;
   return cfg;
 }
 
@@ -233,7 +219,7 @@ void Endpoint::SetOnCloseAction(std::function<void()> action) {
 }
 
 Result<void> Endpoint::AddHeader(PacketBuffer& pkt) const {
-  if (link_header_size_ == 0) return Ok();
+  if (link_->link_header_size == 0) return Ok();
   std::span<uint8_t> h = pkt.PushLinkHeader(header::kEthernetHeaderSize);
   if (h.empty()) {
     return Error{Errc::kInvalidArgument, 0,
@@ -252,7 +238,7 @@ Result<void> Endpoint::AddHeader(PacketBuffer& pkt) const {
 }
 
 bool Endpoint::ParseHeader(PacketBuffer& pkt) const {
-  if (link_header_size_ == 0) return true;
+  if (link_->link_header_size == 0) return true;
   std::span<uint8_t> h = pkt.ConsumeLinkHeader(header::kEthernetHeaderSize);
   if (h.empty()) return false;
   pkt.set_network_protocol(
@@ -261,15 +247,9 @@ bool Endpoint::ParseHeader(PacketBuffer& pkt) const {
 }
 
 Result<size_t> Endpoint::WritePackets(std::span<const PacketBufferPtr> pkts) {
-  TxConfig cfg;
-  cfg.vnet_header_size = vnet_header_size_;
-  cfg.link_header_size = link_header_size_;
-  cfg.max_syscall_header_bytes = opts_.max_syscall_header_bytes;
-  cfg.max_packet_size = size_t{MTU()} + link_header_size_;
-  cfg.gso = supported_gso_ != GSOKind::kNone;
-  cfg.closed = &tx_closed_;
-  cfg.flow_seed = flow_seed_;
-  return WritePacketsTo(cfg, fd_ptrs_, pkts);
+  const TxLive live{.max_packet_size = size_t{MTU()} + link_->link_header_size,
+                    .closed = &tx_closed_};
+  return WritePacketsTo(*link_, live, fd_ptrs_, pkts);
 }
 
 FdCounters Endpoint::Counters(size_t fd_index) const {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <span>
 
-#include "fdlink/stack/mac_address.h"
+#include "fdlink/header/mac_address.h"
 
 namespace fdlink::fdbased {
 

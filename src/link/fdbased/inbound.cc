@@ -6,7 +6,8 @@
 
 namespace fdlink::fdbased {
 
-Classified ClassifyFrame(const InboundConfig& cfg, RxFrame& frame) {
+Classified ClassifyFrame(const LinkConfig& link,
+                         const std::atomic<uint64_t>& address, RxFrame& frame) {
   Classified out;
   if (frame.truncated) {
     out.drop = DropReason::kOversized;
@@ -17,27 +18,27 @@ Classified ClassifyFrame(const InboundConfig& cfg, RxFrame& frame) {
     out.drop = DropReason::kEmpty;
     return out;
   }
-  if (bytes.size() < cfg.vnet_header_size) {
+  if (bytes.size() < link.vnet_header_size) {
     out.drop = DropReason::kTruncated;
     return out;
   }
   // The virtio-net header carries offload hints that nothing consumes yet.
-  bytes.TrimFront(cfg.vnet_header_size);
+  bytes.TrimFront(link.vnet_header_size);
   if (bytes.empty()) {
     out.drop = DropReason::kEmpty;
     return out;
   }
 
   NetworkProtocolNumber proto;
-  if (cfg.link_header_size > 0) {
-    if (bytes.size() < cfg.link_header_size) {
+  if (link.link_header_size > 0) {
+    if (bytes.size() < link.link_header_size) {
       out.drop = DropReason::kTruncated;
       return out;
     }
     header::Ethernet eth(std::span<const uint8_t>(bytes.bytes())
                              .first(header::kEthernetHeaderSize));
     const MacAddress dst(eth.dst());
-    const uint64_t ours = cfg.address->load(std::memory_order_relaxed);
+    const uint64_t ours = address.load(std::memory_order_relaxed);
     if (!dst.IsGroup() && dst.ToU64() != ours) {
       out.drop = DropReason::kNotForUs;
       return out;
@@ -58,12 +59,12 @@ Classified ClassifyFrame(const InboundConfig& cfg, RxFrame& frame) {
   }
 
   out.pkt = PacketBuffer::FromView(std::move(bytes));
-  if (cfg.link_header_size > 0)
-    out.pkt->ConsumeLinkHeader(cfg.link_header_size);
+  if (link.link_header_size > 0)
+    out.pkt->ConsumeLinkHeader(link.link_header_size);
   out.pkt->set_network_protocol(proto);
   // A frame whose checksum the kernel trusts (CHECKSUM_PARTIAL from a local
   // sender, or verified) is treated as the kernel treats it: accepted.
-  out.pkt->set_rx_checksum_validated(cfg.rx_checksum_offload ||
+  out.pkt->set_rx_checksum_validated(link.rx.checksum_offload ||
                                      frame.checksum_trusted);
   out.protocol = proto;
   return out;

@@ -9,18 +9,10 @@
 
 #include "fdlink/buffer/packet_buffer.h"
 #include "fdlink/link/fdbased/counters.h"
+#include "link/fdbased/link_config.h"
 #include "link/fdbased/packet_reader.h"
 
 namespace fdlink::fdbased {
-
-// InboundConfig is the immutable part of the endpoint the filter needs, plus
-// the live MAC address (read without a lock).
-struct InboundConfig {
-  uint16_t link_header_size = 0;  // 0 or 14.
-  uint16_t vnet_header_size = 0;  // 0 or 10.
-  bool rx_checksum_offload = false;
-  const std::atomic<uint64_t>* address = nullptr;  // The endpoint's MAC.
-};
 
 // Classified is a frame turned into a packet ready for delivery, or the
 // reason it was dropped.
@@ -30,11 +22,13 @@ struct Classified {
   DropReason drop = DropReason::kCount;
 };
 
-// ClassifyFrame strips the virtio-net header (when configured), consumes and
-// filters the Ethernet header (our MAC or a group address) or, without one,
-// takes the protocol from the IP version nibble. Malformed and foreign
-// frames come back with a drop reason; it never fails otherwise.
-Classified ClassifyFrame(const InboundConfig& cfg, RxFrame& frame);
+// ClassifyFrame strips the virtio-net header (when link has one), consumes
+// and filters the Ethernet header (`address`, the endpoint's live MAC read
+// without a lock, or a group address) or, without one, takes the protocol
+// from the IP version nibble. Malformed and foreign frames come back with a
+// drop reason; it never fails otherwise.
+Classified ClassifyFrame(const LinkConfig& link,
+                         const std::atomic<uint64_t>& address, RxFrame& frame);
 
 }  // namespace fdlink::fdbased
 

@@ -3,6 +3,7 @@
 #include "fdlink/sys/syscalls.h"
 #include "link/fdbased/fd_probe.h"
 #include "link/fdbased/fd_state.h"
+#include "link/fdbased/link_config.h"
 #include "link/fdbased/tx_writer.h"
 
 namespace fdlink::fdbased {
@@ -11,6 +12,9 @@ namespace {
 // inject into the same endpoint again).
 thread_local const InjectableEndpoint* tls_injecting = nullptr;
 thread_local int tls_depth = 0;
+// kInjectableLink is how the writer sees an injectable endpoint: no link or
+// virtio-net header, no GSO, no syscall cap, one fd.
+constexpr LinkConfig kInjectableLink{};
 }  // namespace
 
 Result<std::unique_ptr<InjectableEndpoint>> InjectableEndpoint::Create(
@@ -88,10 +92,9 @@ Result<size_t> InjectableEndpoint::InjectOutbound(
 Result<size_t> InjectableEndpoint::WritePackets(
     std::span<const PacketBufferPtr> pkts) {
   FdState* fds[] = {fd_.get()};
-  TxConfig cfg;
-  cfg.max_packet_size = MTU();
-  cfg.closed = &tx_closed_;
-  return WritePacketsTo(cfg, fds, pkts);
+  return WritePacketsTo(kInjectableLink,
+                        TxLive{.max_packet_size = MTU(), .closed = &tx_closed_},
+                        fds, pkts);
 }
 
 void InjectableEndpoint::Close() {

@@ -12,6 +12,7 @@
 #include "fdlink/buffer/chunk.h"
 #include "fdlink/link/fdbased/options.h"
 #include "link/fdbased/fd_state.h"
+#include "link/fdbased/link_config.h"
 
 namespace fdlink::fdbased {
 
@@ -46,9 +47,10 @@ std::unique_ptr<PacketReader> MakeReadvReader(const FdState& fd);
 // MakeRecvMMsgReader reads up to `batch` frames per recvmmsg call.
 std::unique_ptr<PacketReader> MakeRecvMMsgReader(const FdState& fd,
                                                  size_t batch);
-// MakeReader picks the reader for `mode`; non-socket fds always get readv.
+// MakeReader picks the reader for rx.mode (a recvmmsg one reads rx.batch
+// frames per call); non-socket fds always get readv.
 std::unique_ptr<PacketReader> MakeReader(const FdState& fd,
-                                         PacketDispatchMode mode, size_t batch);
+                                         const ReceiveConfig& rx);
 
 }  // namespace fdlink::fdbased
 

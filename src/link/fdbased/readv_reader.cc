@@ -65,10 +65,9 @@ std::unique_ptr<PacketReader> MakeReadvReader(const FdState& fd) {
 }
 
 std::unique_ptr<PacketReader> MakeReader(const FdState& fd,
-                                         PacketDispatchMode mode,
-                                         size_t batch) {
-  if (mode == PacketDispatchMode::kRecvMMsg && fd.is_socket)
-    return MakeRecvMMsgReader(fd, batch);
+                                         const ReceiveConfig& rx) {
+  if (rx.mode == PacketDispatchMode::kRecvMMsg && fd.is_socket)
+    return MakeRecvMMsgReader(fd, rx.batch);
   return MakeReadvReader(fd);
 }
 

@@ -25,18 +25,18 @@ namespace {
 struct Scratch {
   std::vector<mmsghdr> msgs;
   std::vector<iovec> iovs;
-  std::vector<std::array<uint8_t, kVnetHeaderSize>> vnets;
+  std::vector<std::array<uint8_t, header::kVirtioNetHeaderSize>> vnets;
   std::vector<std::vector<uint8_t>> flat;  // Packets with too many slices.
 };
 thread_local Scratch tls_scratch;
 
 // AppendIovecs adds pkt's iovecs (virtio-net header first when configured)
 // to s.iovs and returns how many it added.
-size_t AppendIovecs(const TxConfig& cfg, const PacketBuffer& pkt, Scratch& s,
+size_t AppendIovecs(const LinkConfig& link, const PacketBuffer& pkt, Scratch& s,
                     size_t vnet_slot) {
   size_t added = 0;
-  if (cfg.vnet_header_size > 0) {
-    EncodeVnetHeader(pkt, cfg.link_header_size, s.vnets[vnet_slot]);
+  if (link.vnet_header_size > 0) {
+    EncodeVnetHeader(pkt, link.link_header_size, s.vnets[vnet_slot]);
     s.iovs.push_back(sys::MakeIovec(s.vnets[vnet_slot]));
     ++added;
   }
@@ -66,7 +66,7 @@ void CountWritten(FdState& fd, std::span<const PacketBufferPtr> pkts) {
   fd.tx_bytes.fetch_add(bytes, std::memory_order_relaxed);
 }
 
-GroupResult WriteOneByOne(const TxConfig& cfg, FdState& fd,
+GroupResult WriteOneByOne(const LinkConfig& link, FdState& fd,
                           std::span<const PacketBufferPtr> pkts) {
   Scratch& s = tls_scratch;
   if (s.vnets.empty()) s.vnets.resize(kBatchSize);
@@ -74,7 +74,7 @@ GroupResult WriteOneByOne(const TxConfig& cfg, FdState& fd,
   for (const PacketBufferPtr& p : pkts) {
     s.iovs.clear();
     s.flat.clear();
-    AppendIovecs(cfg, *p, s, 0);
+    AppendIovecs(link, *p, s, 0);
     Result<size_t> n = WriteFrame(fd, s.iovs);
     if (!n) {
       r.error = n.error();
@@ -86,11 +86,11 @@ GroupResult WriteOneByOne(const TxConfig& cfg, FdState& fd,
   return r;
 }
 
-GroupResult WriteBatched(const TxConfig& cfg, FdState& fd,
+GroupResult WriteBatched(const LinkConfig& link, FdState& fd,
                          std::span<const PacketBufferPtr> pkts) {
   Scratch& s = tls_scratch;
   if (s.vnets.size() < kBatchSize) s.vnets.resize(kBatchSize);
-  const size_t cap = static_cast<size_t>(cfg.max_syscall_header_bytes);
+  const size_t cap = static_cast<size_t>(link.tx.max_syscall_header_bytes);
   GroupResult r;
   size_t i = 0;
   while (i < pkts.size()) {
@@ -105,7 +105,7 @@ GroupResult WriteBatched(const TxConfig& cfg, FdState& fd,
     size_t j = i;
     while (j < pkts.size() && s.msgs.size() < kBatchSize) {
       const size_t before = s.iovs.size();
-      const size_t n = AppendIovecs(cfg, *pkts[j], s, s.msgs.size());
+      const size_t n = AppendIovecs(link, *pkts[j], s, s.msgs.size());
       const size_t cost = sizeof(mmsghdr) + n * sizeof(iovec);
       if (cap > 0 && header_bytes + cost > cap) {
         s.iovs.resize(before);
@@ -120,7 +120,7 @@ GroupResult WriteBatched(const TxConfig& cfg, FdState& fd,
     }
     if (s.msgs.empty()) {
       // A packet that alone exceeds the cap goes out through writev.
-      GroupResult one = WriteOneByOne(cfg, fd, pkts.subspan(i, 1));
+      GroupResult one = WriteOneByOne(link, fd, pkts.subspan(i, 1));
       r.written += one.written;
       if (one.error) {
         r.error = one.error;
@@ -153,18 +153,19 @@ GroupResult WriteBatched(const TxConfig& cfg, FdState& fd,
 }
 
 // Refusal says why pkt must not be written, or nothing.
-std::optional<Error> Refusal(const TxConfig& cfg, const PacketBufferPtr& pkt) {
+std::optional<Error> Refusal(const LinkConfig& link, const TxLive& live,
+                             const PacketBufferPtr& pkt) {
   if (!pkt) {
     return Error{Errc::kInvalidArgument, 0,
                  "fdbased: WritePackets was given a null packet"};
   }
-  if (pkt->LinkHeaderSize() != cfg.link_header_size) {
+  if (pkt->LinkHeaderSize() != link.link_header_size) {
     return Error{Errc::kInvalidArgument, 0,
                  "fdbased: WritePackets was given a packet without its link "
                  "header; call AddHeader with MaxHeaderLength() of headroom"};
   }
-  if (cfg.max_packet_size > 0 && pkt->Size() > cfg.max_packet_size &&
-      !(cfg.gso && pkt->gso_options().type != GSOType::kNone)) {
+  if (live.max_packet_size > 0 && pkt->Size() > live.max_packet_size &&
+      !(link.tx.gso && pkt->gso_options().type != GSOType::kNone)) {
     return Error{Errc::kMessageTooLong, 0,
                  "fdbased: WritePackets was given a packet larger than MTU() + "
                  "MaxHeaderLength() without GSO"};
@@ -173,29 +174,29 @@ std::optional<Error> Refusal(const TxConfig& cfg, const PacketBufferPtr& pkt) {
 }
 
 // Target is the index of the fd pkt goes to.
-size_t Target(const TxConfig& cfg, size_t nfds, PacketBuffer& pkt) {
+size_t Target(const LinkConfig& link, size_t nfds, PacketBuffer& pkt) {
   if (nfds == 1) return 0;
   uint32_t h = pkt.hash();
   if (h == 0) {
-    h = FlowHash(cfg.flow_seed, pkt.network_protocol(), pkt.NetworkPacket());
+    h = FlowHash(link.flow_seed, pkt.network_protocol(), pkt.NetworkPacket());
   }
   return h % nfds;
 }
 
 }  // namespace
 
-Result<size_t> WritePacketsTo(const TxConfig& cfg,
+Result<size_t> WritePacketsTo(const LinkConfig& link, const TxLive& live,
                               std::span<FdState* const> fds,
                               std::span<const PacketBufferPtr> pkts) {
-  if (cfg.closed != nullptr && cfg.closed->load(std::memory_order_acquire)) {
+  if (live.closed != nullptr && live.closed->load(std::memory_order_acquire)) {
     return Error{Errc::kClosed, 0, "fdbased: WritePackets after Close()"};
   }
   size_t total = 0;
   size_t i = 0;
   while (i < pkts.size()) {
     const size_t target =
-        pkts[i] ? Target(cfg, fds.size(), *pkts[i]) : size_t{0};
-    if (std::optional<Error> no = Refusal(cfg, pkts[i])) {
+        pkts[i] ? Target(link, fds.size(), *pkts[i]) : size_t{0};
+    if (std::optional<Error> no = Refusal(link, live, pkts[i])) {
       std::atomic<uint64_t>& counter = no->code == Errc::kMessageTooLong
                                            ? fds[target]->tx_oversized
                                            : fds[target]->tx_invalid;
@@ -205,14 +206,14 @@ Result<size_t> WritePacketsTo(const TxConfig& cfg,
     }
     size_t j = i + 1;
     while (j < pkts.size() && pkts[j] &&
-           Target(cfg, fds.size(), *pkts[j]) == target &&
-           !Refusal(cfg, pkts[j])) {
+           Target(link, fds.size(), *pkts[j]) == target &&
+           !Refusal(link, live, pkts[j])) {
       ++j;
     }
     FdState& fd = *fds[target];
     GroupResult g = fd.is_socket
-                        ? WriteBatched(cfg, fd, pkts.subspan(i, j - i))
-                        : WriteOneByOne(cfg, fd, pkts.subspan(i, j - i));
+                        ? WriteBatched(link, fd, pkts.subspan(i, j - i))
+                        : WriteOneByOne(link, fd, pkts.subspan(i, j - i));
     total += g.written;
     if (g.error) {
       if (g.error->code == Errc::kWouldBlock) {

@@ -7,7 +7,7 @@
 namespace fdlink::fdbased {
 
 void EncodeVnetHeader(const PacketBuffer& pkt, uint16_t link_header_size,
-                      std::span<uint8_t, kVnetHeaderSize> out) {
+                      std::span<uint8_t, header::kVirtioNetHeaderSize> out) {
   std::fill(out.begin(), out.end(), 0);
   header::MutableVirtioNetHeader v{std::span<uint8_t>(out)};
   const GSOOptions& g = pkt.gso_options();

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <span>
 
+#include "fdlink/header/mac_address.h"
 #include "fdlink/responder/responder.h"
-#include "fdlink/stack/mac_address.h"
 
 namespace fdlink::fuzz {
 

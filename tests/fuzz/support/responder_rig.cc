@@ -93,13 +93,12 @@ void ResponderRig::Run(std::span<const uint8_t> input) {
   const responder::ResponderCounters before = responder_->Counters();
   bool delivered = false;
   {
-    fdbased::InboundConfig cfg;
+    fdbased::LinkConfig cfg;
     cfg.link_header_size = static_cast<uint16_t>(link);
-    cfg.rx_checksum_offload = (flags & kRigRxChecksumOffload) != 0;
-    cfg.address = &mac_u64_;
+    cfg.rx.checksum_offload = (flags & kRigRxChecksumOffload) != 0;
     fdbased::RxFrame rx;
     rx.bytes = View::CopyOf(frame_bytes);
-    fdbased::Classified c = fdbased::ClassifyFrame(cfg, rx);
+    fdbased::Classified c = fdbased::ClassifyFrame(cfg, mac_u64_, rx);
     if (c.pkt) {
       delivered = true;
       responder_->DeliverNetworkPacket(c.protocol, std::move(c.pkt));

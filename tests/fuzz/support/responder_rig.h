@@ -11,9 +11,9 @@
 #include <memory>
 #include <span>
 
-#include "fdlink/base/unique_fd.h"
 #include "fdlink/link/fdbased/endpoint.h"
 #include "fdlink/responder/responder.h"
+#include "fdlink/sys/unique_fd.h"
 
 namespace fdlink::fuzz {
 

@@ -24,6 +24,7 @@ namespace fdlink::fdbased {
 class Attachment;
 struct AttachmentConfig;
 struct FdState;
+struct LinkConfig;
 
 // Endpoint moves packets between its fds and an attached NetworkDispatcher.
 //
@@ -86,17 +87,15 @@ class Endpoint final : public LinkEndpoint {
   void SetMTU(uint32_t mtu) override {
     mtu_.store(mtu, std::memory_order_relaxed);
   }
-  uint32_t Capabilities() const override { return caps_; }
-  uint16_t MaxHeaderLength() const override { return link_header_size_; }
+  uint32_t Capabilities() const override;
+  uint16_t MaxHeaderLength() const override;
   MacAddress LinkAddress() const override {
     return MacAddress::FromU64(addr_.load(std::memory_order_relaxed));
   }
   void SetLinkAddress(MacAddress addr) override {
     addr_.store(addr.ToU64(), std::memory_order_relaxed);
   }
-  ArpHardware ARPHardwareType() const override {
-    return link_header_size_ > 0 ? ArpHardware::kEther : ArpHardware::kNone;
-  }
+  ArpHardware ARPHardwareType() const override;
   // AddHeader pushes a 14-byte Ethernet header (with ethernet_header); see
   // LinkEndpoint::AddHeader for what the caller sets first and the error.
   Result<void> AddHeader(PacketBuffer& pkt) const override;
@@ -115,11 +114,11 @@ class Endpoint final : public LinkEndpoint {
 
   // GSOMaxSize is the GSO size in effect: Options.gso_max_size when every fd
   // is a socket, else 0 (GSO off). SupportedGSO is the matching kind.
-  uint32_t GSOMaxSize() const { return gso_max_size_; }
-  GSOKind SupportedGSO() const { return supported_gso_; }
+  uint32_t GSOMaxSize() const;
+  GSOKind SupportedGSO() const;
   // DispatchModeInUse is the receive mode the loops really use: kRecvMMsg
   // only when it was asked for and every fd is a socket, else kReadv.
-  PacketDispatchMode DispatchModeInUse() const { return dispatch_mode_; }
+  PacketDispatchMode DispatchModeInUse() const;
 
   // FdCount is the number of fds; Counters snapshots fd i's counters.
   size_t FdCount() const { return fds_.size(); }
@@ -127,11 +126,12 @@ class Endpoint final : public LinkEndpoint {
   // TotalCounters sums Counters over every fd.
   FdCounters TotalCounters() const;
   // ProcessorsPerChannel is the resolved processor count (>= 1).
-  uint32_t ProcessorsPerChannel() const { return processors_; }
+  uint32_t ProcessorsPerChannel() const;
 
  private:
   friend class Attachment;
-  explicit Endpoint(Options opts);
+  Endpoint(Options opts, std::unique_ptr<const LinkConfig> link,
+           std::vector<std::unique_ptr<FdState>> fds);
 
   // Detach implements Attach(nullptr).
   void Detach() EXCLUDES(mu_);
@@ -154,18 +154,13 @@ class Endpoint final : public LinkEndpoint {
   // Snapshot returns the current and stopping attachments.
   std::vector<std::shared_ptr<Attachment>> Snapshot() EXCLUDES(mu_);
 
-  // Immutable after construction: no lock needed.
-  const Options opts_;
+  // Immutable after construction: no lock needed. link_ is the options
+  // resolved once (src/link/fdbased/link_config.h); the receive loops and
+  // the writer read it by const reference.
+  const ClosedFunc closed_func_;
+  const std::unique_ptr<const LinkConfig> link_;
   std::vector<std::unique_ptr<FdState>> fds_;
   std::vector<FdState*> fd_ptrs_;  // The same, as the writer takes them.
-  uint32_t caps_ = 0;
-  uint16_t link_header_size_ = 0;
-  uint16_t vnet_header_size_ = 0;
-  uint32_t processors_ = 1;
-  uint32_t gso_max_size_ = 0;
-  GSOKind supported_gso_ = GSOKind::kNone;
-  uint32_t flow_seed_ = 0;
-  PacketDispatchMode dispatch_mode_ = PacketDispatchMode::kReadv;
 
   // Set once Close() begins; WritePackets reads it without a lock.
   std::atomic<bool> tx_closed_{false};

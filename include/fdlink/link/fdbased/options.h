@@ -8,15 +8,16 @@
 #include <vector>
 
 #include "fdlink/base/result.h"
-#include "fdlink/stack/mac_address.h"
+#include "fdlink/header/mac_address.h"
 
 namespace fdlink::fdbased {
 
 // PacketDispatchMode selects how a receive loop reads from its fd. Each mode
 // is one reader implementation behind the same loop; a non-socket fd always
-// uses kReadv.
+// uses kReadv. kReadv keeps gVisor's name (its Readv dispatcher), though it
+// reads with read(2) or recv(2), one packet per call, never readv(2).
 enum class PacketDispatchMode : uint8_t {
-  kReadv,     // One packet per read() into a carved pooled buffer.
+  kReadv,     // One packet per read()/recv() into a carved pooled buffer.
   kRecvMMsg,  // Up to max_msgs_per_recv packets per recvmmsg() (sockets).
 };
 
@@ -83,9 +84,7 @@ struct Options {
   bool software_gso = false;
   // IsPacketSocket, when not empty, says for each fd whether it is an
   // AF_PACKET socket (skipping the getsockname probe); it must cover every fd.
-  // PreConfigured says the caller already set the fds up (e.g. fanout).
   std::vector<bool> is_packet_socket;
-  bool pre_configured = false;
 };
 
 // ValidateOptions returns the first problem with `opts`, or success.

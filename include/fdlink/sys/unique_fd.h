@@ -1,6 +1,6 @@
 // UniqueFd: sole ownership of a file descriptor.
-#ifndef FDLINK_BASE_UNIQUE_FD_H_
-#define FDLINK_BASE_UNIQUE_FD_H_
+#ifndef FDLINK_SYS_UNIQUE_FD_H_
+#define FDLINK_SYS_UNIQUE_FD_H_
 
 #include <utility>
 
@@ -37,4 +37,4 @@ class UniqueFd {
 
 }  // namespace fdlink
 
-#endif  // FDLINK_BASE_UNIQUE_FD_H_
+#endif  // FDLINK_SYS_UNIQUE_FD_H_

@@ -1,8 +1,8 @@
 // MacAddress (gVisor's LinkAddress) and network protocol numbers: the small
 // value types shared by the packet model and the stack interfaces. Header-only,
 // no dependencies.
-#ifndef FDLINK_STACK_MAC_ADDRESS_H_
-#define FDLINK_STACK_MAC_ADDRESS_H_
+#ifndef FDLINK_HEADER_MAC_ADDRESS_H_
+#define FDLINK_HEADER_MAC_ADDRESS_H_
 
 #include <array>
 #include <cstdint>
@@ -59,4 +59,4 @@ class MacAddress {
 
 }  // namespace fdlink
 
-#endif  // FDLINK_STACK_MAC_ADDRESS_H_
+#endif  // FDLINK_HEADER_MAC_ADDRESS_H_

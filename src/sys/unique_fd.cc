@@ -1,4 +1,4 @@
-#include "fdlink/base/unique_fd.h"
+#include "fdlink/sys/unique_fd.h"
 
 #include "fdlink/sys/syscalls.h"
 

@@ -1,4 +1,4 @@
-#include "fdlink/stack/mac_address.h"
+#include "fdlink/header/mac_address.h"
 
 #include <cstdio>
 

@@ -1,0 +1,59 @@
+// LinkConfig: the endpoint's options resolved once, against the fds, into
+// what the receive loops and the writer read. Immutable after Create.
+#ifndef FDLINK_SRC_LINK_FDBASED_LINK_CONFIG_H_
+#define FDLINK_SRC_LINK_FDBASED_LINK_CONFIG_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "fdlink/link/fdbased/options.h"
+#include "fdlink/stack/link_endpoint.h"
+
+namespace fdlink::fdbased {
+
+// ReceiveConfig is the receive part: how the loops read and deliver.
+struct ReceiveConfig {
+  // Mode is the dispatch mode in use: kRecvMMsg only when it was asked for
+  // and every fd is a socket.
+  PacketDispatchMode mode = PacketDispatchMode::kReadv;
+  size_t batch = kMaxMsgsPerRecv;  // Options.max_msgs_per_recv.
+  uint32_t processors = 1;         // Per channel, resolved (>= 1).
+  bool checksum_offload = false;   // Mark inbound checksums as validated.
+};
+
+// TransmitConfig is the transmit part: what the writer adds and allows.
+struct TransmitConfig {
+  int max_syscall_header_bytes = 0;  // 0: no cap beyond kBatchSize.
+  // Gso lets packets with GSO options exceed MTU + link header.
+  bool gso = false;
+};
+
+// LinkConfig is one endpoint's resolved configuration. Readers and the
+// writer take it by const reference; nothing in it changes after Create
+// (the MTU and MAC address, which may, are the endpoint's atomics).
+struct LinkConfig {
+  uint32_t capabilities = 0;      // LinkEndpointCapabilities bits.
+  uint16_t link_header_size = 0;  // 0, or 14 with an Ethernet header.
+  // VnetHeaderSize is 10 (header::kVirtioNetHeaderSize) with host GSO: a
+  // virtio-net header precedes every frame both ways. Else 0.
+  uint16_t vnet_header_size = 0;
+  uint32_t gso_max_size = 0;  // 0: GSO off.
+  GSOKind supported_gso = GSOKind::kNone;
+  uint32_t flow_seed = 0;  // Seeds the flow hash (processors, fd choice).
+  ReceiveConfig rx;
+  TransmitConfig tx;
+  // Offloads: the result of negotiating offloads with the device (what the
+  // kernel accepted, e.g. TUNSETOFFLOAD) belongs here, next to the GSO kind
+  // it refines, so the readers and the writer see one answer.
+};
+
+// ResolveLinkConfig resolves validated `opts` for fds of which
+// `all_sockets` says whether every one is a socket (recvmmsg and GSO need
+// that). The flow seed is random; `cores` is the CPUs the processor count
+// defaults against.
+LinkConfig ResolveLinkConfig(const Options& opts, bool all_sockets,
+                             unsigned cores);
+
+}  // namespace fdlink::fdbased
+
+#endif  // FDLINK_SRC_LINK_FDBASED_LINK_CONFIG_H_
