@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "fdlink/base/result.h"
+#include "fdlink/device/cidr.h"
 #include "fdlink/device/link_config.h"
 #include "fdlink/device/netns.h"
 
@@ -46,6 +47,14 @@ inline void RunInside(const NetNs& ns, const std::function<void()>& fn) {
     fn();
   });
   ASSERT_TRUE(ran) << ran.error().ToString();
+}
+
+// MustParse parses a CIDR the test spells out; a typo fails the test and
+// yields an empty Cidr.
+inline Cidr MustParse(const char* text) {
+  Result<Cidr> cidr = Cidr::Parse(text);
+  EXPECT_TRUE(cidr) << text;
+  return cidr ? *cidr : Cidr{};
 }
 
 // OpenFds maps each open descriptor number of this process to its target.

@@ -8,28 +8,15 @@
 
 #include "device_test_util.h"
 #include "fdlink/device/netns.h"
+#include "testing/netns_fixture.h"
 
 namespace fdlink::device {
 namespace {
 
+using testing::MustParse;
 using testing::RunInside;
 
-class LinkConfigTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    Result<NetNs> ns = NetNs::Create();
-    ASSERT_TRUE(ns) << ns.error().ToString();
-    ns_.emplace(std::move(*ns));
-  }
-
-  std::optional<NetNs> ns_;
-};
-
-Cidr MustParse(const char* text) {
-  Result<Cidr> cidr = Cidr::Parse(text);
-  EXPECT_TRUE(cidr) << text;
-  return cidr ? *cidr : Cidr{};
-}
+using LinkConfigTest = ::fdlink::testing::NetNsFixture;
 
 TEST_F(LinkConfigTest, UnknownInterfaceIsNotFound) {
   RunInside(*ns_, [] {

@@ -11,6 +11,7 @@
 #include "device_test_util.h"
 #include "fdlink/device/link_config.h"
 #include "fdlink/device/tun.h"
+#include "testing/netns_fixture.h"
 
 namespace fdlink::device {
 namespace {
@@ -20,16 +21,7 @@ using testing::OpenFds;
 using testing::RunInside;
 using testing::ThreadNetNsId;
 
-class NetNsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    Result<NetNs> ns = NetNs::Create();
-    ASSERT_TRUE(ns) << ns.error().ToString();
-    ns_.emplace(std::move(*ns));
-  }
-
-  std::optional<NetNs> ns_;
-};
+using NetNsTest = ::fdlink::testing::NetNsFixture;
 
 TEST_F(NetNsTest, CreateLeavesCallerInItsNamespace) {
   const std::string before = ThreadNetNsId();

@@ -17,6 +17,7 @@
 #include "fdlink/device/netns.h"
 #include "fdlink/sys/process.h"
 #include "fdlink/sys/syscalls.h"
+#include "testing/netns_fixture.h"
 
 namespace fdlink::device {
 namespace {
@@ -27,16 +28,7 @@ using testing::WaitRunning;
 constexpr int kFrames = 64;
 constexpr size_t kMarkerOffset = 14 + 20 + 8;  // Ethernet + IPv4 + UDP.
 
-class PacketSocketTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    Result<NetNs> ns = NetNs::Create();
-    ASSERT_TRUE(ns) << ns.error().ToString();
-    ns_.emplace(std::move(*ns));
-  }
-
-  std::optional<NetNs> ns_;
-};
+using PacketSocketTest = ::fdlink::testing::NetNsFixture;
 
 // MakeFrame builds an Ethernet/IPv4/UDP frame from 198.18.0.1:src_port to
 // 198.18.0.2:7777 whose payload is `marker`. Distinct source ports make

@@ -21,31 +21,18 @@
 #include "fdlink/device/netns.h"
 #include "fdlink/sys/process.h"
 #include "fdlink/sys/syscalls.h"
+#include "testing/netns_fixture.h"
 
 namespace fdlink::device {
 namespace {
 
+using testing::MustParse;
 using testing::RunInside;
 
 constexpr uint16_t kProbePort = 7777;
 constexpr char kProbePayload[] = "fdlink-tun-probe";
 
-class TunTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    Result<NetNs> ns = NetNs::Create();
-    ASSERT_TRUE(ns) << ns.error().ToString();
-    ns_.emplace(std::move(*ns));
-  }
-
-  std::optional<NetNs> ns_;
-};
-
-Cidr MustParse(const char* text) {
-  Result<Cidr> cidr = Cidr::Parse(text);
-  EXPECT_TRUE(cidr) << text;
-  return cidr ? *cidr : Cidr{};
-}
+using TunTest = ::fdlink::testing::NetNsFixture;
 
 // SendUdpProbe has the kernel send kProbePayload to 198.18.0.2:kProbePort
 // from a socket in the calling thread's namespace.

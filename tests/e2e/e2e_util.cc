@@ -124,12 +124,6 @@ std::vector<uint8_t> Payload(size_t n, uint32_t seed) {
   return p;
 }
 
-void E2eTest::SetUp() {
-  Result<device::NetNs> ns = device::NetNs::Create();
-  ASSERT_TRUE(ns) << ns.error().ToString();
-  ns_.emplace(std::move(*ns));
-}
-
 void E2eTest::TearDown() {
   if (ep_) ep_->Attach(nullptr);
   ep_.reset();

@@ -23,6 +23,7 @@
 #include "fdlink/link/fdbased/endpoint.h"
 #include "fdlink/responder/responder.h"
 #include "fdlink/sys/unique_fd.h"
+#include "testing/netns_fixture.h"
 
 namespace fdlink::e2e {
 
@@ -105,9 +106,8 @@ std::vector<uint8_t> Payload(size_t n, uint32_t seed);
 
 // E2eTest is the base fixture: a fresh namespace per test, and the
 // endpoint plus responder a test starts on its device's fds.
-class E2eTest : public ::testing::Test {
+class E2eTest : public ::fdlink::testing::NetNsFixture {
  protected:
-  void SetUp() override;
   void TearDown() override;
 
   // Inside runs fn on a thread inside the test's namespace.
@@ -134,9 +134,8 @@ class E2eTest : public ::testing::Test {
   // received is accounted for (reply, tx failure or drop).
   responder::ResponderCounters SettledCounters();
 
-  // Destroyed in reverse order: the endpoint (detaching) first, the
-  // device and then the namespace last.
-  std::optional<device::NetNs> ns_;
+  // Destroyed in reverse order: the endpoint (detaching) first, then the
+  // device; the namespace (ns_, in NetNsFixture) goes last.
   std::optional<device::TunDevice> tun_;
   std::unique_ptr<responder::Responder> responder_;
   std::unique_ptr<fdbased::Endpoint> ep_;

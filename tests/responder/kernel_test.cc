@@ -21,6 +21,7 @@
 #include "fdlink/device/tun.h"
 #include "fdlink/sys/syscalls.h"
 #include "responder_test_util.h"
+#include "testing/netns_fixture.h"
 
 namespace fdlink::responder::testing {
 namespace {
@@ -140,14 +141,8 @@ bool WaitUntilLocal(const char* ip) {
   return false;
 }
 
-class ResponderKernelTest : public ::testing::Test {
+class ResponderKernelTest : public ::fdlink::testing::NetNsFixture {
  protected:
-  void SetUp() override {
-    Result<device::NetNs> ns = device::NetNs::Create();
-    ASSERT_TRUE(ns) << ns.error().ToString();
-    ns_.emplace(std::move(*ns));
-  }
-
   // Run brings up a TAP (tap = true) or TUN device with the kernel's
   // addresses, serves the responder's on it, and has kernel sockets talk
   // to it. Returns the responder's counters at the end.
@@ -195,8 +190,6 @@ class ResponderKernelTest : public ::testing::Test {
     EXPECT_EQ(c.tx_failed, 0u) << c.Summary();
     return c;
   }
-
-  std::optional<device::NetNs> ns_;
 };
 
 // Over a TAP the kernel must first resolve us: ARP for IPv4, neighbour

@@ -55,6 +55,7 @@ TEST(EndpointLifecycle, AttachWhenAttachedIsNoOp) {
 // dispatcher may be destroyed right after (ASan watches the destruction).
 TEST(EndpointLifecycle, DetachWaitsForDeliveryThenDispatcherMayDie) {
   for (uint32_t processors : {1u, 2u}) {
+    SCOPED_TRACE(::testing::Message() << "processors=" << processors);
     SocketPairs sp(2);
     auto ep = MakeEndpoint(sp, nullptr, processors);
     auto d = std::make_unique<RecordingDispatcher>();
@@ -107,6 +108,7 @@ TEST(EndpointLifecycle, ControlCallsDoNotBlockOnStuckDelivery) {
 // returns, and the calling thread ends after the callback.
 TEST(EndpointLifecycle, DetachFromInsideDelivery) {
   for (uint32_t processors : {1u, 3u}) {
+    SCOPED_TRACE(::testing::Message() << "processors=" << processors);
     SocketPairs sp(3);
     auto ep = MakeEndpoint(sp, nullptr, processors);
     auto d = std::make_unique<RecordingDispatcher>();

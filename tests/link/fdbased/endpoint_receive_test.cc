@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <set>
+#include <string>
 
 #include "fdlink/link/fdbased/endpoint.h"
 #include "fdlink/sys/syscalls.h"
@@ -31,6 +32,16 @@ const Mode kModes[] = {{PacketDispatchMode::kReadv, SOCK_SEQPACKET},
                        {PacketDispatchMode::kReadv, SOCK_DGRAM},
                        {PacketDispatchMode::kRecvMMsg, SOCK_DGRAM}};
 
+// Describe names one case of the mode x Ethernet (x length) loops for
+// SCOPED_TRACE, e.g. "recvmmsg/dgram eth=1 len=100".
+std::string Describe(const Mode& m, bool eth, size_t len = 0) {
+  std::string s = m.mode == PacketDispatchMode::kReadv ? "readv" : "recvmmsg";
+  s += m.sock_type == SOCK_SEQPACKET ? "/seqpacket" : "/dgram";
+  s += eth ? " eth=1" : " eth=0";
+  if (len != 0) s += " len=" + std::to_string(len);
+  return s;
+}
+
 std::unique_ptr<Endpoint> Make(const SocketPairs& sp, bool eth,
                                PacketDispatchMode mode,
                                uint32_t processors = 1) {
@@ -56,6 +67,7 @@ TEST(EndpointReceive, DeliveredPacketIsIntact) {
   for (const Mode& m : kModes) {
     for (bool eth : {true, false}) {
       for (size_t len : {100, 1000}) {
+        SCOPED_TRACE(Describe(m, eth, len));
         SocketPairs sp(1, m.sock_type);
         auto ep = Make(sp, eth, m.mode);
         RecordingDispatcher d;
@@ -84,6 +96,7 @@ TEST(EndpointReceive, DeliveredPacketIsIntact) {
 TEST(EndpointReceive, DispatchFormatIncludingIpv6ExtensionHeaders) {
   for (const Mode& m : kModes) {
     for (bool eth : {true, false}) {
+      SCOPED_TRACE(Describe(m, eth));
       SocketPairs sp(1, m.sock_type);
       auto ep = Make(sp, eth, m.mode);
       RecordingDispatcher d;
@@ -131,6 +144,7 @@ TEST(EndpointReceive, MaxSizePacketFitsInOneBuffer) {
 // (gVisor's readv loop ended on the first filtered frame).
 TEST(EndpointReceive, BadFramesAreDroppedAndLoopContinues) {
   for (const Mode& m : kModes) {
+    SCOPED_TRACE(Describe(m, true));
     SocketPairs sp(1, m.sock_type);
     auto ep = Make(sp, true, m.mode);
     RecordingDispatcher d;
@@ -150,6 +164,7 @@ TEST(EndpointReceive, BadFramesAreDroppedAndLoopContinues) {
     ep->Attach(nullptr);
   }
   for (const Mode& m : kModes) {
+    SCOPED_TRACE(Describe(m, false));
     SocketPairs sp(1, m.sock_type);
     auto ep = Make(sp, false, m.mode);
     RecordingDispatcher d;

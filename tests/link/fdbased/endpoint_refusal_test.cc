@@ -55,6 +55,7 @@ bool NothingArrives(const SocketPairs& sp) {
 
 TEST(EndpointRefusal, WriteAfterCloseIsClosedAndWritesNothing) {
   for (bool eth : {false, true}) {
+    SCOPED_TRACE(eth ? "eth=1" : "eth=0");
     SocketPairs sp(1);
     auto ep = Make(sp, eth);
     PacketBufferPtr p = Ipv4Packet(*ep, 100);
@@ -130,6 +131,7 @@ TEST(EndpointRefusal, AddHeaderWithoutHeadroomFailsAndIsNotWritten) {
 
 TEST(EndpointRefusal, OversizedPacketIsRefusedAndCounted) {
   for (bool eth : {false, true}) {
+    SCOPED_TRACE(eth ? "eth=1" : "eth=0");
     SocketPairs sp(1);
     auto ep = Make(sp, eth);
     ep->SetMTU(1280);

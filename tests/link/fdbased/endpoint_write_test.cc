@@ -51,6 +51,8 @@ PacketBufferPtr OutboundPacket(Endpoint& ep, size_t payload, uint32_t hash,
 TEST(EndpointWrite, BytesOnTheWireAreExact) {
   for (bool eth : {true, false}) {
     for (size_t payload : {0, 100, 1000}) {
+      SCOPED_TRACE(::testing::Message()
+                   << "eth=" << eth << " payload=" << payload);
       SocketPairs sp(1);
       auto ep = Make(sp, eth);
       PacketBufferPtr p = OutboundPacket(*ep, payload, 0);
@@ -81,6 +83,8 @@ TEST(EndpointWrite, HostGsoPrependsVirtioHeader) {
   // gso_type only when the payload exceeds the MSS.
   for (bool eth : {true, false}) {
     for (size_t payload : {100, 1000}) {
+      SCOPED_TRACE(::testing::Message()
+                   << "eth=" << eth << " payload=" << payload);
       SocketPairs sp(1);
       auto ep = Make(sp, eth, 32768);
       ASSERT_EQ(ep->SupportedGSO(), GSOKind::kHostGSO);
@@ -111,6 +115,7 @@ TEST(EndpointWrite, HostGsoPrependsVirtioHeader) {
 
 TEST(EndpointWrite, HashPicksTheFd) {
   for (uint32_t hash : {0u, 1u, 2u, 3u}) {
+    SCOPED_TRACE(::testing::Message() << "hash=" << hash);
     SocketPairs sp(2);
     auto ep = Make(sp, true);
     PacketBufferPtr p = OutboundPacket(*ep, 100, hash);
@@ -137,6 +142,7 @@ TEST(EndpointWrite, ManyPacketsGroupedAndInOrder) {
   // 200 packets alternating runs over 2 fds: each fd receives its packets
   // in order, in several sendmmsg batches of at most 47.
   for (int cap : {0, 300}) {
+    SCOPED_TRACE(::testing::Message() << "cap=" << cap);
     SocketPairs sp(2);
     auto ep = Make(sp, false, 0, cap);
     std::vector<PacketBufferPtr> pkts;
