@@ -261,4 +261,18 @@ Result<void> SetSocketBuffers(int fd, int bytes) {
   return Ok();
 }
 
+Result<size_t> Poll(std::span<pollfd> fds, int timeout_ms) {
+  const int n = ::poll(fds.data(), fds.size(), timeout_ms);
+  if (n < 0 && errno == EINTR) return size_t{0};
+  return SizeResult(n, "poll");
+}
+
+Result<UniqueFd> ConnectedUdp(const sockaddr* addr, socklen_t len) {
+  Result<UniqueFd> s = UdpSocket(addr->sa_family);
+  if (!s) return s;
+  if (::connect(s->get(), addr, len) != 0)
+    return Error::FromErrno(errno, "connect(UDP)");
+  return s;
+}
+
 }  // namespace fdlink::sys

@@ -1,19 +1,13 @@
 // fdlink: demo, serve, torture and bench for the fdlink library.
-#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
 #include <string_view>
 
-#include "cli_status.h"
-#include "commands.h"
+#include "common/cli.h"
+#include "common/cli_status.h"
 
 namespace fdlink::tool {
-
-std::vector<CommandEntry>& Commands() {
-  static std::vector<CommandEntry> commands;
-  return commands;
-}
 
 namespace {
 
@@ -59,10 +53,10 @@ int main(int argc, char** argv) {
                        "Print the version and exit");
   app.footer(kExitStatusHelp);
   int exit_code = kExitOk;
-  auto& cmds = Commands();
-  std::sort(cmds.begin(), cmds.end(),
-            [](auto& a, auto& b) { return a.order < b.order; });
-  for (auto& c : cmds) c.add(app, &exit_code);
+  AddDemo(app, &exit_code);
+  AddServe(app, &exit_code);
+  AddTorture(app, &exit_code);
+  AddBench(app, &exit_code);
   for (CLI::App* sub : app.get_subcommands({})) sub->footer(kExitStatusHelp);
   if (const std::string err = UnknownCommand(app, argc, argv); !err.empty())
     return ReportError("", kExitUsage, err, WantsJson(argc, argv));

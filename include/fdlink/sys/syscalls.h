@@ -4,6 +4,7 @@
 #ifndef FDLINK_SYS_SYSCALLS_H_
 #define FDLINK_SYS_SYSCALLS_H_
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -102,6 +103,16 @@ Result<void> SetThreadCpus(std::span<const int> cpus);
 Result<UniqueFd> UdpSocket(int family);
 // SetSocketBuffer sets SO_SNDBUF/SO_RCVBUF (forcing when privileged).
 Result<void> SetSocketBuffers(int fd, int bytes);
+
+// Poll waits up to `timeout_ms` (-1: no limit) for the events asked for in
+// `fds` and returns how many have some; it sets each revents. A signal
+// ends the wait early with 0 ready.
+Result<size_t> Poll(std::span<pollfd> fds, int timeout_ms);
+
+// ConnectedUdp opens a non-blocking UDP socket connected to `addr` (a
+// sockaddr_in or sockaddr_in6 of `len` bytes), so Read and Write carry
+// datagrams to and from that peer only.
+Result<UniqueFd> ConnectedUdp(const sockaddr* addr, socklen_t len);
 
 }  // namespace fdlink::sys
 

@@ -6,7 +6,15 @@ Error Bad(const char* what) { return Error{Errc::kInvalidArgument, 0, what}; }
 }  // namespace
 
 const char* DispatchModeName(PacketDispatchMode mode) {
-  return mode == PacketDispatchMode::kRecvMMsg ? "recvmmsg" : "readv";
+  return kDispatchModeNames[mode == PacketDispatchMode::kRecvMMsg ? 1 : 0];
+}
+
+Result<PacketDispatchMode> ParseDispatchMode(std::string_view name) {
+  for (PacketDispatchMode m :
+       {PacketDispatchMode::kReadv, PacketDispatchMode::kRecvMMsg}) {
+    if (name == DispatchModeName(m)) return m;
+  }
+  return Bad("fdbased: unknown dispatch mode; use readv or recvmmsg");
 }
 
 Result<void> ValidateOptions(const Options& o) {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string_view>
 #include <vector>
 
 #include "fdlink/base/result.h"
@@ -23,6 +24,13 @@ enum class PacketDispatchMode : uint8_t {
 
 // DispatchModeName is the mode's lower-case name: "readv" or "recvmmsg".
 const char* DispatchModeName(PacketDispatchMode mode);
+
+// kDispatchModeNames lists every mode's name, in enum order.
+inline constexpr const char* kDispatchModeNames[] = {"readv", "recvmmsg"};
+
+// ParseDispatchMode is DispatchModeName's inverse: "readv" or "recvmmsg";
+// any other text is Errc::kInvalidArgument.
+Result<PacketDispatchMode> ParseDispatchMode(std::string_view name);
 
 // kMaxMsgsPerRecv is the default recvmmsg batch (gVisor's MaxMsgsPerRecv).
 inline constexpr size_t kMaxMsgsPerRecv = 8;

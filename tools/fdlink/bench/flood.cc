@@ -1,0 +1,106 @@
+#include "bench/flood.h"
+
+#include <pthread.h>
+#include <time.h>
+
+#include <span>
+#include <system_error>
+
+#include "common/flow_packets.h"
+#include "fdlink/sys/syscalls.h"
+
+namespace fdlink::tool {
+namespace {
+
+// kSendBatch messages go out per sendmmsg.
+constexpr size_t kSendBatch = 32;
+// kWaitMs bounds one wait for room, so a stop is seen promptly.
+constexpr int kWaitMs = 10;
+
+double ThreadClockSeconds(clockid_t c) {
+  timespec ts{};
+  if (::clock_gettime(c, &ts) != 0) return 0;
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+}  // namespace
+
+std::vector<std::vector<uint8_t>> BenchPackets(size_t size) {
+  std::vector<std::vector<uint8_t>> out;
+  for (size_t i = 0; i < kFloodFlows; ++i) out.push_back(FlowPacket(i, size));
+  return out;
+}
+
+Flood::Flood(int fd, std::vector<FloodMessage> messages)
+    : fd_(fd), messages_(std::move(messages)) {
+  const size_t n = messages_.size();
+  iovs_.resize(n);
+  msgs_.resize(2 * n);
+  for (size_t i = 0; i < n; ++i) iovs_[i] = sys::MakeIovec(messages_[i].bytes);
+  for (size_t i = 0; i < msgs_.size(); ++i) {
+    FloodMessage& m = messages_[i % n];
+    msgs_[i].msg_hdr.msg_iov = &iovs_[i % n];
+    msgs_[i].msg_hdr.msg_iovlen = 1;
+    if (m.name_len > 0) {
+      msgs_[i].msg_hdr.msg_name = &m.name;
+      msgs_[i].msg_hdr.msg_namelen = m.name_len;
+    }
+  }
+}
+
+Flood::~Flood() { Stop(); }
+
+Result<void> Flood::Start(std::optional<int> cpu) {
+  cpu_ = cpu;
+  try {
+    thread_ = std::thread([this] { Run(); });
+  } catch (const std::system_error& e) {
+    return Error{Errc::kNoBufferSpace, e.code().value(),
+                 "bench: cannot start the sender thread"};
+  }
+  if (int rc = ::pthread_getcpuclockid(thread_.native_handle(), &cpu_clock_);
+      rc != 0) {
+    Stop();
+    return Error::FromErrno(rc, "pthread_getcpuclockid");
+  }
+  return Ok();
+}
+
+void Flood::Stop() {
+  stop_.store(true, std::memory_order_relaxed);
+  if (thread_.joinable()) thread_.join();
+}
+
+double Flood::CpuSeconds() const {
+  if (thread_.joinable()) return ThreadClockSeconds(cpu_clock_);
+  return final_cpu_.load(std::memory_order_relaxed);
+}
+
+void Flood::Run() {
+  const size_t n = messages_.size();
+  const size_t batch = kSendBatch < n ? kSendBatch : n;
+  uint64_t sent = 0;
+  size_t next = 0;
+  if (cpu_) {
+    const int cpu = *cpu_;
+    // Unpinned is still a valid run, only a noisier one.
+    (void)sys::SetThreadCpus(std::span<const int>(&cpu, 1));
+  }
+  while (!stop_.load(std::memory_order_relaxed)) {
+    Result<size_t> r =
+        sys::SendMmsg(fd_, std::span(msgs_).subspan(next, batch));
+    if (r) {
+      sent += *r;
+      next = (next + *r) % n;
+      sent_.store(sent, std::memory_order_relaxed);
+    } else {
+      // Would block: wait for room. Anything else (ENOBUFS from a full
+      // device queue) is retried the same way; the count says what got out.
+      (void)sys::WaitWritable(fd_, kWaitMs);
+    }
+  }
+  final_cpu_.store(ThreadClockSeconds(CLOCK_THREAD_CPUTIME_ID),
+                   std::memory_order_relaxed);
+}
+
+}  // namespace fdlink::tool

@@ -1,0 +1,42 @@
+#include "bench/link.h"
+
+#include <sys/socket.h>
+
+#include "fdlink/sys/syscalls.h"
+#include "fdlink/sys/unique_fd.h"
+
+namespace fdlink::tool {
+namespace {
+
+// SocketpairLink: the receiver reads one end, the flood writes the other.
+class SocketpairLink final : public BenchLink {
+ public:
+  SocketpairLink(UniqueFd rx, UniqueFd tx, std::vector<FloodMessage> msgs)
+      : rx_(std::move(rx)),
+        tx_(std::move(tx)),
+        flood_(tx_.get(), std::move(msgs)) {}
+  int rx_fd() const override { return rx_.get(); }
+  Flood& flood() override { return flood_; }
+
+ private:
+  UniqueFd rx_;
+  UniqueFd tx_;
+  Flood flood_;  // Last: stopped before the fds close.
+};
+
+}  // namespace
+
+Result<std::unique_ptr<BenchLink>> OpenBenchLink(BenchKind kind, size_t size) {
+  if (kind == BenchKind::kTun) return OpenTunLink(size);
+  UniqueFd rx, tx;
+  const int type = kind == BenchKind::kSeqpacket ? SOCK_SEQPACKET : SOCK_DGRAM;
+  if (Result<void> r = sys::SocketPair(type, &rx, &tx); !r) return r.error();
+  if (Result<void> r = sys::SetNonBlocking(tx.get()); !r) return r.error();
+  std::vector<FloodMessage> msgs;
+  for (std::vector<uint8_t>& p : BenchPackets(size))
+    msgs.push_back(FloodMessage{std::move(p), {}, 0});
+  return std::unique_ptr<BenchLink>(
+      new SocketpairLink(std::move(rx), std::move(tx), std::move(msgs)));
+}
+
+}  // namespace fdlink::tool

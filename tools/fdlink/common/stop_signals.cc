@@ -1,0 +1,96 @@
+#include "common/stop_signals.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+
+#include "fdlink/sys/process.h"
+#include "fdlink/sys/syscalls.h"
+
+namespace fdlink::tool {
+namespace {
+
+// The handler can only reach process-wide state; these are lock-free
+// atomics, which a signal handler may use.
+std::atomic<int> g_efd{-1};
+std::atomic<int> g_signal{0};
+std::atomic<bool> g_requested{false};
+std::atomic<bool> g_installed{false};
+struct sigaction g_old_int, g_old_term;  // Written only by Install/~.
+
+// WakeWaiters makes the eventfd readable; async-signal-safe.
+void WakeWaiters() {
+  const int efd = g_efd.load();
+  if (efd < 0) return;
+  const uint64_t one = 1;
+  const ssize_t n = ::write(efd, &one, sizeof(one));
+  (void)n;  // A full counter is still readable: nothing to do.
+}
+
+extern "C" void OnStopSignal(int sig) {
+  const int saved_errno = errno;
+  int none = 0;
+  g_signal.compare_exchange_strong(none, sig);
+  g_requested.store(true);
+  WakeWaiters();
+  errno = saved_errno;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StopSignals>> StopSignals::Install() {
+  if (g_installed.exchange(true))
+    return Error{Errc::kBusy, 0, "stop signals are already installed"};
+  Result<UniqueFd> efd = sys::EventFd();
+  if (!efd) {
+    g_installed = false;
+    return efd.error();
+  }
+  g_signal = 0;
+  g_requested = false;
+  g_efd = efd->get();
+  struct sigaction sa = {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  // SA_RESETHAND: a second signal of the same kind takes the default
+  // action (ends the process) in case the orderly stop hangs.
+  sa.sa_flags = SA_RESTART | SA_RESETHAND;
+  ::sigaction(SIGINT, &sa, &g_old_int);
+  ::sigaction(SIGTERM, &sa, &g_old_term);
+  return std::unique_ptr<StopSignals>(new StopSignals(std::move(*efd)));
+}
+
+StopSignals::StopSignals(UniqueFd efd) : efd_(std::move(efd)) {}
+
+StopSignals::~StopSignals() {
+  ::sigaction(SIGINT, &g_old_int, nullptr);
+  ::sigaction(SIGTERM, &g_old_term, nullptr);
+  g_efd = -1;
+  g_installed = false;
+}
+
+bool StopSignals::requested() const { return g_requested.load(); }
+
+int StopSignals::signal_number() const { return g_signal.load(); }
+
+void StopSignals::Request() {
+  g_requested.store(true);
+  WakeWaiters();
+}
+
+bool StopSignals::WaitFor(std::chrono::milliseconds timeout) const {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
+  while (!requested()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - Clock::now());
+    if (left.count() <= 0) break;
+    (void)sys::WaitReadable(efd_.get(), static_cast<int>(left.count()));
+  }
+  return requested();
+}
+
+}  // namespace fdlink::tool
