@@ -67,10 +67,10 @@ TEST_F(E2eTest, ServeOnTunIsPingedThenStopsOnSigterm) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
   EXPECT_THAT(serve->output(), HasSubstr("stopped by SIGTERM"));
   // ping waits for 3 replies and may send a request more if one is late.
-  EXPECT_GE(CounterAfter(serve->output(), "icmpv4 "), 3) << serve->output();
-  EXPECT_GE(CounterAfter(serve->output(), "icmpv6 "), 3) << serve->output();
+  EXPECT_GE(CounterAfter(serve->output(), "icmpv4_echo_replies "), 3) << serve->output();
+  EXPECT_GE(CounterAfter(serve->output(), "icmpv6_echo_replies "), 3) << serve->output();
   EXPECT_THAT(serve->output(), HasSubstr("tx_failed 0"));
-  EXPECT_THAT(serve->output(), HasSubstr("  endpoint  rx "));
+  EXPECT_THAT(serve->output(), HasSubstr("  endpoint  rx_packets "));
 }
 
 TEST_F(E2eTest, ServeOnTapAnswersArpAndPrintsJsonOnSigint) {
@@ -138,7 +138,7 @@ TEST_F(E2eTest, ServeOnInheritedFdEchoesAndExitsWhenThePeerCloses) {
   EXPECT_THAT(serve->output(), HasSubstr("stopped by peer_closed"));
   EXPECT_THAT(serve->output(),
               HasSubstr("fdlink serve: fd " + fd_text + ": the peer hung up"));
-  EXPECT_THAT(serve->output(), HasSubstr("udp 1)"));
+  EXPECT_THAT(serve->output(), HasSubstr("udp_echoes 1)"));
 }
 
 TEST_F(E2eTest, ServeArgumentErrorsAreOneLine) {

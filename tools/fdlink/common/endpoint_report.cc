@@ -1,7 +1,9 @@
 #include "common/endpoint_report.h"
 
+#include <array>
 #include <cstddef>
 #include <string_view>
+#include <utility>
 
 namespace fdlink::tool {
 namespace {
@@ -14,14 +16,28 @@ std::string_view NameOf(size_t i) {
   return fdbased::DropReasonName(static_cast<DropReason>(i));
 }
 
+// Scalars lists the counters of `c` under the names both renderings use.
+std::array<std::pair<const char*, uint64_t>, 9> Scalars(
+    const fdbased::FdCounters& c) {
+  return {{{"rx_packets", c.rx_packets},
+           {"rx_bytes", c.rx_bytes},
+           {"tx_packets", c.tx_packets},
+           {"tx_bytes", c.tx_bytes},
+           {"rx_errors", c.rx_errors},
+           {"tx_errors", c.tx_errors},
+           {"tx_would_block", c.tx_would_block},
+           {"tx_oversized", c.tx_oversized},
+           {"tx_invalid", c.tx_invalid}}};
+}
+
 }  // namespace
 
 std::string EndpointSummary(const fdbased::FdCounters& c) {
-  std::string s = "rx " + Num(c.rx_packets) + " packets (" + Num(c.rx_bytes) +
-                  " bytes), tx " + Num(c.tx_packets) + " packets (" +
-                  Num(c.tx_bytes) + " bytes), errors rx " + Num(c.rx_errors) +
-                  " tx " + Num(c.tx_errors) + ", would-block " +
-                  Num(c.tx_would_block) + ", dropped " + Num(c.total_drops());
+  std::string s;
+  for (const auto& [name, value] : Scalars(c)) {
+    s += std::string(name) + " " + Num(value) + ", ";
+  }
+  s += "dropped " + Num(c.total_drops());
   std::string detail;
   for (size_t i = 0; i < c.drops.size(); ++i) {
     if (c.drops[i] == 0) continue;
@@ -33,12 +49,13 @@ std::string EndpointSummary(const fdbased::FdCounters& c) {
 }
 
 Json EndpointJson(const fdbased::FdCounters& c) {
+  Json out = Json::object();
+  for (const auto& [name, value] : Scalars(c)) out[name] = value;
+  out["dropped"] = c.total_drops();
   Json drops = Json::object();
   for (size_t i = 0; i < c.drops.size(); ++i) drops[NameOf(i)] = c.drops[i];
-  return Json{{"rx_packets", c.rx_packets},         {"rx_bytes", c.rx_bytes},
-              {"tx_packets", c.tx_packets},         {"tx_bytes", c.tx_bytes},
-              {"rx_errors", c.rx_errors},           {"tx_errors", c.tx_errors},
-              {"tx_would_block", c.tx_would_block}, {"drops", drops}};
+  out["drops"] = std::move(drops);
+  return out;
 }
 
 }  // namespace fdlink::tool
