@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "common/flow_packets.h"
+#include "fdlink/sys/clock_sys.h"
 #include "fdlink/sys/syscalls.h"
 
 namespace fdlink::tool {
@@ -16,12 +17,6 @@ namespace {
 constexpr size_t kSendBatch = 32;
 // kWaitMs bounds one wait for room, so a stop is seen promptly.
 constexpr int kWaitMs = 10;
-
-double ThreadClockSeconds(clockid_t c) {
-  timespec ts{};
-  if (::clock_gettime(c, &ts) != 0) return 0;
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
 
 }  // namespace
 
@@ -58,11 +53,12 @@ Result<void> Flood::Start(std::optional<int> cpu) {
     return Error{Errc::kNoBufferSpace, e.code().value(),
                  "bench: cannot start the sender thread"};
   }
-  if (int rc = ::pthread_getcpuclockid(thread_.native_handle(), &cpu_clock_);
-      rc != 0) {
+  Result<clockid_t> clock = sys::ThreadCpuClock(thread_.native_handle());
+  if (!clock) {
     Stop();
-    return Error::FromErrno(rc, "pthread_getcpuclockid");
+    return clock.error();
   }
+  cpu_clock_ = *clock;
   return Ok();
 }
 
@@ -72,7 +68,7 @@ void Flood::Stop() {
 }
 
 double Flood::CpuSeconds() const {
-  if (thread_.joinable()) return ThreadClockSeconds(cpu_clock_);
+  if (thread_.joinable()) return sys::ClockSeconds(cpu_clock_);
   return final_cpu_.load(std::memory_order_relaxed);
 }
 
@@ -99,7 +95,7 @@ void Flood::Run() {
       (void)sys::WaitWritable(fd_, kWaitMs);
     }
   }
-  final_cpu_.store(ThreadClockSeconds(CLOCK_THREAD_CPUTIME_ID),
+  final_cpu_.store(sys::ClockSeconds(CLOCK_THREAD_CPUTIME_ID),
                    std::memory_order_relaxed);
 }
 

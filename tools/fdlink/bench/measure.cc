@@ -1,11 +1,10 @@
 #include "bench/measure.h"
 
-#include <sys/resource.h>
-
 #include <chrono>
 #include <thread>
 
 #include "bench/alloc.h"
+#include "fdlink/sys/clock_sys.h"
 #include "fdlink/sys/syscalls.h"
 
 namespace fdlink::tool {
@@ -30,7 +29,7 @@ Snapshot Take(BenchLink& link, const Receiver& rx) {
   s.packets = rx.Packets();
   s.bytes = rx.Bytes();
   s.allocs = AllocCount();
-  s.process_cpu = ProcessCpuSeconds();
+  s.process_cpu = sys::ProcessCpuSeconds();
   s.sender_cpu = link.flood().CpuSeconds();
   return s;
 }
@@ -81,16 +80,6 @@ ScopedThreadCpus::ScopedThreadCpus(const std::vector<int>& cpus) {
 
 ScopedThreadCpus::~ScopedThreadCpus() {
   if (!saved_.empty()) (void)sys::SetThreadCpus(saved_);
-}
-
-double ProcessCpuSeconds() {
-  rusage ru{};
-  if (::getrusage(RUSAGE_SELF, &ru) != 0) return 0;
-  auto sec = [](const timeval& tv) {
-    return static_cast<double>(tv.tv_sec) +
-           static_cast<double>(tv.tv_usec) / 1e6;
-  };
-  return sec(ru.ru_utime) + sec(ru.ru_stime);
 }
 
 Result<RunSample> MeasureRun(BenchLink& link, Receiver& rx,

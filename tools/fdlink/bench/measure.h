@@ -76,9 +76,6 @@ struct RunPlan {
 Result<RunSample> MeasureRun(BenchLink& link, Receiver& rx,
                              const RunPlan& plan);
 
-// ProcessCpuSeconds is user + system time of the whole process so far.
-double ProcessCpuSeconds();
-
 }  // namespace fdlink::tool
 
 #endif  // FDLINK_TOOLS_FDLINK_BENCH_MEASURE_H_

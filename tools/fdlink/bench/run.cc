@@ -16,6 +16,7 @@
 #include "bench/receiver.h"
 #include "bench/report.h"
 #include "common/cli_status.h"
+#include "fdlink/sys/self_sys.h"
 
 namespace fdlink::tool {
 namespace {
@@ -141,7 +142,7 @@ BenchOptions Resolve(const BenchOptions& in, bool root) {
 }  // namespace
 
 int RunBench(const BenchOptions& in) {
-  const bool root = ::geteuid() == 0;
+  const bool root = sys::IsRoot();
   const BenchOptions opts = Resolve(in, root);
   const bool count = opts.count_allocs && AllocCountingAvailable();
   BenchReport report(opts.json, count);

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "fdlink/sys/process.h"
+#include "fdlink/sys/signal_sys.h"
 #include "fdlink/sys/syscalls.h"
 
 namespace fdlink::tool {
@@ -26,6 +27,8 @@ void WakeWaiters() {
   const int efd = g_efd.load();
   if (efd < 0) return;
   const uint64_t one = 1;
+  // The one syscall left in the tool: a signal handler may call write(2)
+  // but not sys::Write, which is not documented async-signal-safe.
   const ssize_t n = ::write(efd, &one, sizeof(one));
   (void)n;  // A full counter is still readable: nothing to do.
 }
@@ -52,22 +55,19 @@ Result<std::unique_ptr<StopSignals>> StopSignals::Install() {
   g_signal = 0;
   g_requested = false;
   g_efd = efd->get();
-  struct sigaction sa = {};
-  sa.sa_handler = OnStopSignal;
-  sigemptyset(&sa.sa_mask);
   // SA_RESETHAND: a second signal of the same kind takes the default
   // action (ends the process) in case the orderly stop hangs.
-  sa.sa_flags = SA_RESTART | SA_RESETHAND;
-  ::sigaction(SIGINT, &sa, &g_old_int);
-  ::sigaction(SIGTERM, &sa, &g_old_term);
+  constexpr int kFlags = SA_RESTART | SA_RESETHAND;
+  (void)sys::SetSignalHandler(SIGINT, OnStopSignal, kFlags, &g_old_int);
+  (void)sys::SetSignalHandler(SIGTERM, OnStopSignal, kFlags, &g_old_term);
   return std::unique_ptr<StopSignals>(new StopSignals(std::move(*efd)));
 }
 
 StopSignals::StopSignals(UniqueFd efd) : efd_(std::move(efd)) {}
 
 StopSignals::~StopSignals() {
-  ::sigaction(SIGINT, &g_old_int, nullptr);
-  ::sigaction(SIGTERM, &g_old_term, nullptr);
+  sys::RestoreSignalHandler(SIGINT, g_old_int);
+  sys::RestoreSignalHandler(SIGTERM, g_old_term);
   g_efd = -1;
   g_installed = false;
 }

@@ -9,6 +9,7 @@
 
 #include "common/cli.h"
 #include "demo/run.h"
+#include "fdlink/sys/self_sys.h"
 
 namespace fdlink::tool {
 void AddDemo(CLI::App& app, int* exit_code) {
@@ -20,7 +21,8 @@ void AddDemo(CLI::App& app, int* exit_code) {
   sub->add_option("--cycles", opts->cycles,
                   "Detach/re-attach cycles during the traffic")
       ->check(CLI::Range(0, 1000));
-  auto mode = std::make_shared<std::string>("readv");
+  auto mode =
+      std::make_shared<std::string>(fdbased::DispatchModeName(opts->mode));
   sub->add_option("--mode", *mode, "Receive mode")
       ->check(ModeNames())
       ->capture_default_str();
@@ -29,9 +31,8 @@ void AddDemo(CLI::App& app, int* exit_code) {
   sub->add_flag("--json", opts->json, "Print one JSON object instead");
   sub->callback([opts, mode, exit_code] {
     opts->mode = *fdbased::ParseDispatchMode(*mode);
-    *exit_code = ::geteuid() == 0 && !opts->socketpair
-                     ? RunTunDemo(*opts)
-                     : RunSocketpairDemo(*opts);
+    *exit_code = sys::IsRoot() && !opts->socketpair ? RunTunDemo(*opts)
+                                                    : RunSocketpairDemo(*opts);
   });
 }
 

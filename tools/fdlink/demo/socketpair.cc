@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -22,6 +23,7 @@
 #include "fdlink/buffer/packet_buffer.h"
 #include "fdlink/link/fdbased/endpoint.h"
 #include "fdlink/responder/responder.h"
+#include "fdlink/sys/self_sys.h"
 #include "fdlink/sys/syscalls.h"
 
 namespace fdlink::tool {
@@ -106,19 +108,30 @@ double Seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
-}  // namespace
-
-int RunSocketpairDemo(const DemoOptions& opts) {
+// PairRig is everything the run needs, in construction order (members are
+// destroyed in reverse: the responder first, the socketpairs last).
+struct PairRig {
   DemoAddresses addrs;
-  std::vector<UniqueFd> ours(kFds), peers(kFds);
+  std::vector<UniqueFd> ours, peers;  // The endpoint's ends, the generator's.
+  std::unique_ptr<fdbased::Endpoint> ep;
+  std::optional<responder::Responder> resp;
+};
+
+// SetUp makes the socketpairs, the endpoint on their one ends and the
+// responder; returns kExitOk, or the exit status after reporting what
+// failed.
+int SetUp(const DemoOptions& opts, PairRig* rig) {
+  rig->ours.resize(kFds);
+  rig->peers.resize(kFds);
   for (size_t i = 0; i < kFds; ++i) {
-    if (Result<void> r = sys::SocketPair(SOCK_SEQPACKET, &ours[i], &peers[i]);
+    if (Result<void> r =
+            sys::SocketPair(SOCK_SEQPACKET, &rig->ours[i], &rig->peers[i]);
         !r) {
       return ReportError("demo", kExitFailure, r.error().ToString(), opts.json);
     }
   }
   fdbased::Options o;
-  for (auto& f : ours) o.fds.push_back(f.get());
+  for (auto& f : rig->ours) o.fds.push_back(f.get());
   o.mtu = 1500;
   o.dispatch_mode = opts.mode;
   o.processors_per_channel = 1;
@@ -126,103 +139,146 @@ int RunSocketpairDemo(const DemoOptions& opts) {
   if (!ep) {
     return ReportError("demo", kExitFailure, ep.error().ToString(), opts.json);
   }
+  rig->ep = std::move(*ep);
   responder::ResponderConfig rc;
-  rc.ipv4.push_back(header::Ipv4Address::Parse(addrs.ours4).value());
-  rc.ipv6.push_back(header::Ipv6Address::Parse(addrs.ours6).value());
-  rc.udp_echo_ports = {addrs.udp_port};
-  responder::Responder resp(ep->get(), rc);
-
-  if (!opts.json) {
-    std::printf(
-        "fdlink demo: socketpair mode (%s)\n"
-        "  setup    %zu SOCK_SEQPACKET socketpairs -> fd-based endpoint (%s, 1 "
-        "processor per fd) -> responder %s / %s, UDP echo on %u\n",
-        ::geteuid() == 0 ? "--socketpair given"
-                         : "not root: no TUN device; run as root to have the "
-                           "Linux kernel ping the responder",
-        kFds, fdbased::DispatchModeName((*ep)->DispatchModeInUse()),
-        addrs.ours4.c_str(), addrs.ours6.c_str(), addrs.udp_port);
-    std::fflush(stdout);
-  }
-
-  if (Result<void> a = (*ep)->TryAttach(&resp); !a) {
+  rc.ipv4.push_back(header::Ipv4Address::Parse(rig->addrs.ours4).value());
+  rc.ipv6.push_back(header::Ipv6Address::Parse(rig->addrs.ours6).value());
+  rc.udp_echo_ports = {rig->addrs.udp_port};
+  rig->resp.emplace(rig->ep.get(), rc);
+  if (Result<void> a = rig->ep->TryAttach(&*rig->resp); !a) {
     return ReportError("demo", kExitFailure, a.error().ToString(), opts.json);
   }
+  return kExitOk;
+}
+
+// PrintSetup prints the text mode's first two lines: what was built.
+void PrintSetup(const DemoOptions& opts, const PairRig& rig) {
+  if (opts.json) return;
+  std::printf(
+      "fdlink demo: socketpair mode (%s)\n"
+      "  setup    %zu SOCK_SEQPACKET socketpairs -> fd-based endpoint (%s, 1 "
+      "processor per fd) -> responder %s / %s, UDP echo on %u\n",
+      sys::IsRoot() ? "--socketpair given"
+                    : "not root: no TUN device; run as root to have the "
+                      "Linux kernel ping the responder",
+      kFds, fdbased::DispatchModeName(rig.ep->DispatchModeInUse()),
+      rig.addrs.ours4.c_str(), rig.addrs.ours6.c_str(), rig.addrs.udp_port);
+  std::fflush(stdout);
+}
+
+// PairOutcome is what one run measured.
+struct PairOutcome {
+  double elapsed = 0;  // Seconds of traffic.
+  TrafficResult traffic;
+  LatencyStats detach;
+  fdbased::FdCounters endpoint;
+  responder::ResponderCounters responder;
+};
+
+// Drive (the responder already attached by SetUp) runs the generator on its own
+// thread for opts.seconds while detaching and re-attaching opts.cycles times
+// (each detach timed), then detaches and collects the counters.
+PairOutcome Drive(const DemoOptions& opts, PairRig& rig) {
+  PairOutcome out;
   std::atomic<bool> stop{false};
   std::vector<int> peer_fds;
-  for (auto& f : peers) peer_fds.push_back(f.get());
-  TrafficResult traffic;
+  for (auto& f : rig.peers) peer_fds.push_back(f.get());
   const auto start = Clock::now();
-  std::thread gen([&] { traffic = RunTraffic(addrs, peer_fds, stop); });
-
-  LatencyStats detach;
+  std::thread gen([&] { out.traffic = RunTraffic(rig.addrs, peer_fds, stop); });
   const auto total = std::chrono::duration<double>(opts.seconds);
   for (int i = 0; i < opts.cycles; ++i) {
     std::this_thread::sleep_until(start +
                                   std::chrono::duration_cast<Clock::duration>(
                                       total * (i + 1) / (opts.cycles + 1)));
     const auto t0 = Clock::now();
-    (*ep)->Attach(nullptr);
-    detach.Add(Clock::now() - t0);
+    rig.ep->Attach(nullptr);
+    out.detach.Add(Clock::now() - t0);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    (*ep)->Attach(&resp);
+    rig.ep->Attach(&*rig.resp);
   }
   std::this_thread::sleep_until(
       start + std::chrono::duration_cast<Clock::duration>(total));
   stop = true;
   gen.join();
-  const double elapsed = Seconds(Clock::now() - start);
-  (*ep)->Attach(nullptr);
+  out.elapsed = Seconds(Clock::now() - start);
+  rig.ep->Attach(nullptr);
+  out.endpoint = rig.ep->TotalCounters();
+  out.responder = rig.resp->Counters();
+  return out;
+}
 
-  const fdbased::FdCounters c = (*ep)->TotalCounters();
-  const responder::ResponderCounters rcnt = resp.Counters();
-  const bool ok = traffic.first_error.empty() && traffic.sent > 0 &&
-                  traffic.verified == traffic.sent && c.total_drops() == 0 &&
-                  rcnt.total_drops() == 0;
-  const double pps = static_cast<double>(traffic.sent) / elapsed;
+// Verified reports whether every request was answered and verified and
+// nothing was dropped.
+bool Verified(const PairOutcome& out) {
+  const TrafficResult& t = out.traffic;
+  return t.first_error.empty() && t.sent > 0 && t.verified == t.sent &&
+         out.endpoint.total_drops() == 0 && out.responder.total_drops() == 0;
+}
+
+// PrintJson prints the run as one JSON object.
+void PrintJson(PairOutcome& out, bool ok) {
+  const TrafficResult& t = out.traffic;
+  const fdbased::FdCounters& c = out.endpoint;
+  PrintJsonLine(Json{{"mode", "socketpair"},
+                     {"seconds", Rounded(out.elapsed, 3)},
+                     {"sent", t.sent},
+                     {"received", t.received},
+                     {"verified", t.verified},
+                     {"requests_per_s",
+                      std::llround(static_cast<double>(t.sent) / out.elapsed)},
+                     {"detach_cycles", out.detach.count()},
+                     {"detach_p50_us", Rounded(out.detach.Percentile(50), 1)},
+                     {"detach_max_us", Rounded(out.detach.Max(), 1)},
+                     {"endpoint_rx", c.rx_packets},
+                     {"endpoint_tx", c.tx_packets},
+                     {"endpoint_drops", c.total_drops()},
+                     {"responder", ParsedJson(out.responder.Json())},
+                     {"ok", ok}});
+}
+
+// PrintText prints the run's lines after the setup lines, ending with the
+// result.
+void PrintText(PairOutcome& out, bool ok) {
+  using ull = unsigned long long;
+  const TrafficResult& t = out.traffic;
+  const fdbased::FdCounters& c = out.endpoint;
+  const std::string result =
+      ok ? "PASS: every request answered and verified"
+         : "FAIL: " + (t.first_error.empty()
+                           ? std::string("counts do not match")
+                           : t.first_error);
+  std::printf(
+      "  traffic  %.1f s: %llu requests sent, %llu replies received, %llu "
+      "verified byte-exact\n"
+      "           (ICMPv4 echo %llu, ICMPv6 echo %llu, UDPv4 echo %llu, "
+      "UDPv6 echo %llu)\n"
+      "  rate     %.0f requests/s, %.0f packets/s through the endpoint\n"
+      "  detach   %zu detach/re-attach cycles mid-traffic: detach latency "
+      "p50 %.0f us, max %.0f us\n"
+      "  endpoint rx %llu packets, tx %llu packets, %llu dropped\n"
+      "  stack    %s\n"
+      "  result   %s\n",
+      out.elapsed, ull(t.sent), ull(t.received), ull(t.verified),
+      ull(t.by_kind[0]), ull(t.by_kind[1]), ull(t.by_kind[2]),
+      ull(t.by_kind[3]), static_cast<double>(t.sent) / out.elapsed,
+      static_cast<double>(c.rx_packets + c.tx_packets) / out.elapsed,
+      out.detach.count(), out.detach.Percentile(50), out.detach.Max(),
+      ull(c.rx_packets), ull(c.tx_packets), ull(c.total_drops()),
+      out.responder.Summary().c_str(), result.c_str());
+}
+
+}  // namespace
+
+int RunSocketpairDemo(const DemoOptions& opts) {
+  PairRig rig;
+  if (const int status = SetUp(opts, &rig); status != kExitOk) return status;
+  PrintSetup(opts, rig);
+  PairOutcome out = Drive(opts, rig);
+  const bool ok = Verified(out);
   if (opts.json) {
-    PrintJsonLine(Json{{"mode", "socketpair"},
-                       {"seconds", Rounded(elapsed, 3)},
-                       {"sent", traffic.sent},
-                       {"received", traffic.received},
-                       {"verified", traffic.verified},
-                       {"requests_per_s", std::llround(pps)},
-                       {"detach_cycles", detach.count()},
-                       {"detach_p50_us", Rounded(detach.Percentile(50), 1)},
-                       {"detach_max_us", Rounded(detach.Max(), 1)},
-                       {"endpoint_rx", c.rx_packets},
-                       {"endpoint_tx", c.tx_packets},
-                       {"endpoint_drops", c.total_drops()},
-                       {"responder", ParsedJson(rcnt.Json())},
-                       {"ok", ok}});
+    PrintJson(out, ok);
   } else {
-    std::printf(
-        "  traffic  %.1f s: %llu requests sent, %llu replies received, %llu "
-        "verified byte-exact\n"
-        "           (ICMPv4 echo %llu, ICMPv6 echo %llu, UDPv4 echo %llu, "
-        "UDPv6 echo %llu)\n"
-        "  rate     %.0f requests/s, %.0f packets/s through the endpoint\n"
-        "  detach   %zu detach/re-attach cycles mid-traffic: detach latency "
-        "p50 %.0f us, max %.0f us\n"
-        "  endpoint rx %llu packets, tx %llu packets, %llu dropped\n"
-        "  stack    %s\n"
-        "  result   %s\n",
-        elapsed, (unsigned long long)traffic.sent,
-        (unsigned long long)traffic.received,
-        (unsigned long long)traffic.verified,
-        (unsigned long long)traffic.by_kind[0],
-        (unsigned long long)traffic.by_kind[1],
-        (unsigned long long)traffic.by_kind[2],
-        (unsigned long long)traffic.by_kind[3], pps,
-        static_cast<double>(c.rx_packets + c.tx_packets) / elapsed,
-        detach.count(), detach.Percentile(50), detach.Max(),
-        (unsigned long long)c.rx_packets, (unsigned long long)c.tx_packets,
-        (unsigned long long)c.total_drops(), rcnt.Summary().c_str(),
-        ok ? "PASS: every request answered and verified"
-           : ("FAIL: " + (traffic.first_error.empty()
-                              ? std::string("counts do not match")
-                              : traffic.first_error))
-                 .c_str());
+    PrintText(out, ok);
   }
   return ok ? 0 : 1;
 }

@@ -43,7 +43,8 @@ void AddServe(CLI::App& app, int* exit_code) {
                   "CIDR assigned to the kernel's side of the device, which "
                   "is then brought up; repeatable")
       ->take_all();
-  auto mode = std::make_shared<std::string>("readv");
+  auto mode =
+      std::make_shared<std::string>(fdbased::DispatchModeName(opts->mode));
   sub->add_option("--mode", *mode, "Receive mode (default readv)")
       ->check(ModeNames());
   sub->add_option("--queues", opts->queues,

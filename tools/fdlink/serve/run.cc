@@ -262,72 +262,118 @@ void PrintStopped(const ServeOptions& opts, const Ending& end, double seconds,
   std::fflush(stdout);
 }
 
-}  // namespace
+int Fail(const ServeOptions& opts, int status, const std::string& message) {
+  return ReportError("serve", status, message, opts.json);
+}
 
-int RunServe(const ServeOptions& opts) {
-  auto fail = [&opts](int status, const std::string& message) {
-    return ReportError("serve", status, message, opts.json);
-  };
+// ServePlan is what the arguments resolve to before anything is opened.
+struct ServePlan {
   ServeLinkSpec spec;
-  if (std::string err = BuildSpec(opts, &spec); !err.empty())
-    return fail(kExitUsage, err);
   responder::ResponderConfig rc;
-  if (std::string err = AddResponderAddresses(opts.addrs, &rc); !err.empty())
-    return fail(kExitUsage, err);
-  rc.udp_echo_ports = opts.udp_echo_ports;
-  if (rc.udp_echo_ports.empty()) rc.udp_echo_ports = {7};
-  if (!opts.join) {
-    if (std::string err = HolderError(spec); !err.empty())
-      return fail(kExitFailure, err);
-  }
+};
 
+// Plan checks the arguments and, unless opts.join, that no other process
+// serves the link; returns kExitOk, or the exit status after reporting
+// what is wrong.
+int Plan(const ServeOptions& opts, ServePlan* plan) {
+  if (std::string err = BuildSpec(opts, &plan->spec); !err.empty())
+    return Fail(opts, kExitUsage, err);
+  if (std::string err = AddResponderAddresses(opts.addrs, &plan->rc);
+      !err.empty())
+    return Fail(opts, kExitUsage, err);
+  plan->rc.udp_echo_ports = opts.udp_echo_ports;
+  if (plan->rc.udp_echo_ports.empty()) plan->rc.udp_echo_ports = {7};
+  if (!opts.join) {
+    if (std::string err = HolderError(plan->spec); !err.empty())
+      return Fail(opts, kExitFailure, err);
+  }
+  return kExitOk;
+}
+
+// ServeRig is everything serving needs, in construction order (members are
+// destroyed in reverse: the responder first, the stop signals last).
+struct ServeRig {
+  std::unique_ptr<StopSignals> stop;
+  std::optional<ServeLink> link;
+  std::optional<LinkWatch> watch;
+  std::unique_ptr<fdbased::Endpoint> ep;
+  std::optional<responder::Responder> resp;
+};
+
+// Open takes the stop signals, opens the link, and builds the endpoint on
+// its fds (its closed callback feeding the watch) and the responder;
+// returns kExitOk, or the exit status after reporting what failed.
+int Open(const ServeOptions& opts, const ServePlan& plan, ServeRig* rig) {
   Result<std::unique_ptr<StopSignals>> stop = StopSignals::Install();
-  if (!stop) return fail(kExitFailure, stop.error().ToString());
+  if (!stop) return Fail(opts, kExitFailure, stop.error().ToString());
+  rig->stop = std::move(*stop);
   std::string step;
-  Result<ServeLink> link = OpenServeLink(spec, &step);
+  Result<ServeLink> link = OpenServeLink(plan.spec, &step);
   if (!link) {
-    return fail(kExitFailure,
+    return Fail(opts, kExitFailure,
                 (step.empty() ? "" : step + ": ") + link.error().ToString());
   }
-
-  LinkWatch watch(stop->get());
+  rig->link.emplace(std::move(*link));
+  LinkWatch& watch = rig->watch.emplace(rig->stop.get());
   fdbased::Options o;
-  o.fds = link->fds;
-  o.mtu = link->mtu;
-  o.ethernet_header = link->ethernet;
-  o.address = link->mac;
+  o.fds = rig->link->fds;
+  o.mtu = rig->link->mtu;
+  o.ethernet_header = rig->link->ethernet;
+  o.address = rig->link->mac;
   o.dispatch_mode = opts.mode;
   o.processors_per_channel = opts.processors;
   o.closed_func = [&watch](const Error& e) { watch.OnClosed(e); };
   Result<std::unique_ptr<fdbased::Endpoint>> ep =
       fdbased::Endpoint::Create(std::move(o));
-  if (!ep) return fail(kExitFailure, ep.error().ToString());
-  responder::Responder resp(ep->get(), rc);
-
-  if (Result<void> a = (*ep)->TryAttach(&resp); !a) {
-    return fail(kExitFailure,
+  if (!ep) return Fail(opts, kExitFailure, ep.error().ToString());
+  rig->ep = std::move(*ep);
+  rig->resp.emplace(rig->ep.get(), plan.rc);
+  // A thread that cannot start fails the run here, before anything is
+  // announced.
+  if (Result<void> a = rig->ep->TryAttach(&*rig->resp); !a) {
+    return Fail(opts, kExitFailure,
                 "cannot start the endpoint's threads: " + a.error().ToString());
   }
+  return kExitOk;
+}
+
+// Serve (the responder already attached by Open) announces it (the banner on
+// stderr, then the ready line), waits for the stop, detaches, and returns why
+// it stopped; *seconds is how long it served.
+Ending Serve(const ServeOptions& opts, const ServePlan& plan, ServeRig& rig,
+             double* seconds) {
+  const ServeLink& link = *rig.link;
   const auto start = Clock::now();
-  PrintBanner(*link, **ep);
+  PrintBanner(link, *rig.ep);
   // The ready line comes last, so a script that waits for it has seen the
   // rest.
-  std::printf("%s\n", ReadyLine(*link, rc, opts.json).c_str());
+  std::printf("%s\n", ReadyLine(link, plan.rc, opts.json).c_str());
   std::fflush(stdout);
 
-  bool deleted = WaitForStop(**stop, *link);
-  (*ep)->Attach(nullptr);
-  const double seconds =
-      std::chrono::duration<double>(Clock::now() - start).count();
+  bool deleted = WaitForStop(*rig.stop, link);
+  rig.ep->Attach(nullptr);
+  *seconds = std::chrono::duration<double>(Clock::now() - start).count();
 
   // A deleted interface also ends the loops (POLLERR) before we look.
-  const std::optional<Error> closed = watch.error();
+  const std::optional<Error> closed = rig.watch->error();
   if (closed && closed->code != Errc::kPeerClosed && !deleted)
-    deleted = InterfaceGone(*link);
-  const Ending end =
-      WhyStopped((*stop)->signal_number(), closed, deleted, *link);
-  PrintStopped(opts, end, seconds, (*ep)->TotalCounters(), resp.Counters());
-  if (end.failed) return fail(kExitFailure, end.what);
+    deleted = InterfaceGone(link);
+  return WhyStopped(rig.stop->signal_number(), closed, deleted, link);
+}
+
+}  // namespace
+
+int RunServe(const ServeOptions& opts) {
+  ServePlan plan;
+  if (const int status = Plan(opts, &plan); status != kExitOk) return status;
+  ServeRig rig;
+  if (const int status = Open(opts, plan, &rig); status != kExitOk)
+    return status;
+  double seconds = 0;
+  const Ending end = Serve(opts, plan, rig, &seconds);
+  PrintStopped(opts, end, seconds, rig.ep->TotalCounters(),
+               rig.resp->Counters());
+  if (end.failed) return Fail(opts, kExitFailure, end.what);
   if (!end.what.empty())
     std::fprintf(stderr, "fdlink serve: %s\n", end.what.c_str());
   return kExitOk;

@@ -27,7 +27,8 @@ void AddTorture(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(1, 16))
       ->capture_default_str();
   // Strings, converted in the callback, so --help lists the names.
-  auto mode = std::make_shared<std::string>("recvmmsg");
+  auto mode =
+      std::make_shared<std::string>(fdbased::DispatchModeName(opts->mode));
   auto socket = std::make_shared<std::string>("seqpacket");
   sub->add_option("--mode", *mode, "Receive mode")
       ->check(ModeNames())

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/cli_status.h"
+#include "fdlink/sys/self_sys.h"
 
 namespace fdlink::tool {
 
@@ -108,7 +109,7 @@ void Watchdog::Fail(const WatchdogSlot& hung, int64_t now) const {
   std::fflush(stderr);
   if (on_hang_) on_hang_();
   std::fflush(stdout);
-  ::_exit(kExitFailure);
+  sys::ExitNow(kExitFailure);
 }
 
 }  // namespace fdlink::tool
