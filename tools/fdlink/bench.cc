@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "bench_alloc.h"
+#include "alloc_counter/alloc_counter.h"
 #include "bench_link.h"
 #include "bench_measure.h"
 #include "bench_receiver.h"
@@ -19,6 +19,9 @@
 
 namespace fdlink::tool {
 namespace {
+
+using bench::AllocCountingAvailable;
+using bench::SetAllocCounting;
 
 using fdbased::PacketDispatchMode;
 

@@ -5,11 +5,13 @@
 #include <chrono>
 #include <thread>
 
-#include "bench_alloc.h"
+#include "alloc_counter/alloc_counter.h"
 #include "fdlink/sys/syscalls.h"
 
 namespace fdlink::tool {
 namespace {
+
+using bench::AllocCount;
 
 using Clock = std::chrono::steady_clock;
 
