@@ -7,10 +7,10 @@
 #include <span>
 #include <vector>
 
+#include "alloc_counter/alloc_counter.h"
 #include "fdlink/buffer/packet_buffer.h"
 #include "fdlink/buffer/rx_carver.h"
 #include "link/fdbased/packet_reader.h"
-#include "micro/alloc_counter.h"
 
 namespace fdlink::bench {
 namespace {
@@ -52,6 +52,7 @@ class Receiver {
 };
 
 int Run() {
+  SetAllocCounting(true);
   Receiver rx;
   for (int i = 0; i < kWarmupPackets; ++i) {
     if (!rx.ReceiveOne()) {

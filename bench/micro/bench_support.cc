@@ -3,11 +3,11 @@
 #include <cstdlib>
 #include <span>
 
+#include "alloc_counter/alloc_counter.h"
 #include "fdlink/header/builder.h"
 #include "fdlink/header/ip_address.h"
 #include "fdlink/header/ipv6.h"
 #include "fdlink/header/udp.h"
-#include "micro/alloc_counter.h"
 
 namespace fdlink::bench {
 namespace {

@@ -3,12 +3,14 @@
 #include <chrono>
 #include <thread>
 
-#include "bench/alloc.h"
+#include "alloc_counter/alloc_counter.h"
 #include "fdlink/sys/clock_sys.h"
 #include "fdlink/sys/syscalls.h"
 
 namespace fdlink::tool {
 namespace {
+
+using bench::AllocCount;
 
 using Clock = std::chrono::steady_clock;
 

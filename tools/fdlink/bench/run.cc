@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/alloc.h"
+#include "alloc_counter/alloc_counter.h"
 #include "bench/link.h"
 #include "bench/measure.h"
 #include "bench/receiver.h"
@@ -20,6 +20,9 @@
 
 namespace fdlink::tool {
 namespace {
+
+using bench::AllocCountingAvailable;
+using bench::SetAllocCounting;
 
 using fdbased::PacketDispatchMode;
 
