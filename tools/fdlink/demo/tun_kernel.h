@@ -10,7 +10,7 @@
 #include <string>
 
 #include "fdlink/base/result.h"
-#include "fdlink/base/unique_fd.h"
+#include "fdlink/sys/unique_fd.h"
 #include "fdlink/device/tun.h"
 
 namespace fdlink::tool {
