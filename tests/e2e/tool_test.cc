@@ -67,8 +67,10 @@ TEST_F(E2eTest, ServeOnTunIsPingedThenStopsOnSigterm) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
   EXPECT_THAT(serve->output(), HasSubstr("stopped by SIGTERM"));
   // ping waits for 3 replies and may send a request more if one is late.
-  EXPECT_GE(CounterAfter(serve->output(), "icmpv4_echo_replies "), 3) << serve->output();
-  EXPECT_GE(CounterAfter(serve->output(), "icmpv6_echo_replies "), 3) << serve->output();
+  EXPECT_GE(CounterAfter(serve->output(), "icmpv4_echo_replies "), 3)
+      << serve->output();
+  EXPECT_GE(CounterAfter(serve->output(), "icmpv6_echo_replies "), 3)
+      << serve->output();
   EXPECT_THAT(serve->output(), HasSubstr("tx_failed 0"));
   EXPECT_THAT(serve->output(), HasSubstr("  endpoint  rx_packets "));
 }

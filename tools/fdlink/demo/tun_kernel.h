@@ -10,8 +10,8 @@
 #include <string>
 
 #include "fdlink/base/result.h"
-#include "fdlink/sys/unique_fd.h"
 #include "fdlink/device/tun.h"
+#include "fdlink/sys/unique_fd.h"
 
 namespace fdlink::tool {
 
