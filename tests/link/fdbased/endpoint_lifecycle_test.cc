@@ -10,6 +10,7 @@
 #include "fdlink/link/fdbased/endpoint.h"
 #include "fdlink/sys/syscalls.h"
 #include "testing/dispatcher.h"
+#include "testing/endpoints.h"
 #include "testing/packets.h"
 #include "testing/socketpairs.h"
 
@@ -31,9 +32,7 @@ std::unique_ptr<Endpoint> MakeEndpoint(const SocketPairs& sp,
   o.fds = sp.ours();
   o.closed_func = std::move(closed);
   o.processors_per_channel = processors;
-  Result<std::unique_ptr<Endpoint>> ep = Endpoint::Create(std::move(o));
-  EXPECT_TRUE(ep.has_value());
-  return std::move(ep).value();
+  return testing::MustCreateEndpoint(std::move(o));
 }
 
 // 1. Attach on an attached endpoint does nothing.
@@ -271,7 +270,7 @@ TEST(EndpointLifecycle, FdErrorReportsIoError) {
     code = e.code;
     calls.fetch_add(1);
   };
-  auto ep = std::move(Endpoint::Create(std::move(o))).value();
+  auto ep = testing::MustCreateEndpoint(std::move(o));
   RecordingDispatcher d;
   ep->Attach(&d);
   ep->Wait();
@@ -369,7 +368,7 @@ TEST(EndpointLifecycle, DetachRacesControlCalls) {
   Options o;
   o.fds = sp.ours();
   o.processors_per_channel = 2;
-  auto ep = std::move(Endpoint::Create(std::move(o))).value();
+  auto ep = testing::MustCreateEndpoint(std::move(o));
   std::atomic<bool> stop{false};
   std::vector<std::thread> ts;
   for (auto& p : sp.peers)

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "fdlink/link/fdbased/endpoint.h"
+#include "testing/endpoints.h"
 #include "testing/socketpairs.h"
 
 namespace fdlink::fdbased {
@@ -12,9 +13,7 @@ namespace {
 using testing::SocketPairs;
 
 std::unique_ptr<Endpoint> Make(Options o) {
-  auto ep = Endpoint::Create(std::move(o));
-  EXPECT_TRUE(ep.has_value()) << (ep ? "" : ep.error().ToString());
-  return std::move(ep).value();
+  return testing::MustCreateEndpoint(std::move(o));
 }
 
 TEST(EndpointProperties, NoEthernet) {

@@ -10,6 +10,7 @@
 #include "fdlink/sys/syscalls.h"
 #include "link/fdbased/packet_reader.h"
 #include "testing/dispatcher.h"
+#include "testing/endpoints.h"
 #include "testing/packets.h"
 #include "testing/socketpairs.h"
 
@@ -51,7 +52,7 @@ std::unique_ptr<Endpoint> Make(const SocketPairs& sp, bool eth,
   o.address = kOurs;
   o.dispatch_mode = mode;
   o.processors_per_channel = processors;
-  return std::move(Endpoint::Create(std::move(o))).value();
+  return testing::MustCreateEndpoint(std::move(o));
 }
 
 std::vector<uint8_t> Frame(bool eth, const std::vector<uint8_t>& ip,

@@ -8,6 +8,7 @@
 
 #include "fdlink/link/fdbased/endpoint.h"
 #include "fdlink/link/fdbased/injectable.h"
+#include "testing/endpoints.h"
 #include "testing/packets.h"
 #include "testing/socketpairs.h"
 
@@ -27,9 +28,7 @@ std::unique_ptr<Endpoint> Make(const SocketPairs& sp, bool eth,
   o.ethernet_header = eth;
   o.address = kOurs;
   o.gso_max_size = gso;
-  auto ep = Endpoint::Create(std::move(o));
-  EXPECT_TRUE(ep.has_value()) << (ep ? "" : ep.error().ToString());
-  return std::move(ep).value();
+  return testing::MustCreateEndpoint(std::move(o));
 }
 
 // Ipv4Packet builds an outbound IPv4/UDP packet of `ip_size` bytes with the

@@ -10,6 +10,7 @@
 
 #include "fdlink/link/fdbased/endpoint.h"
 #include "testing/dispatcher.h"
+#include "testing/endpoints.h"
 #include "testing/packets.h"
 #include "testing/socketpairs.h"
 
@@ -40,7 +41,7 @@ std::unique_ptr<Endpoint> Make(const SocketPairs& sp, PacketDispatchMode mode,
     closed->code = e.code;
     closed->calls.fetch_add(1);
   };
-  return std::move(Endpoint::Create(std::move(o))).value();
+  return testing::MustCreateEndpoint(std::move(o));
 }
 
 void SendEmpty(int fd) { ASSERT_EQ(::send(fd, "", 0, 0), 0); }

@@ -7,6 +7,7 @@
 
 #include "fdlink/link/fdbased/endpoint.h"
 #include "fdlink/link/fdbased/injectable.h"
+#include "testing/endpoints.h"
 #include "testing/packets.h"
 #include "testing/socketpairs.h"
 
@@ -46,7 +47,7 @@ void ExpectEpipeWithoutSignal(Options o) {
   }, old{};
   dfl.sa_handler = SIG_DFL;
   ASSERT_EQ(sigaction(SIGPIPE, &dfl, &old), 0);
-  auto ep = std::move(Endpoint::Create(std::move(o))).value();
+  auto ep = testing::MustCreateEndpoint(std::move(o));
   PacketBufferPtr p = Packet();
   Result<size_t> n = ep->WritePackets(std::span(&p, 1));
   // Still alive: the write did not raise a fatal SIGPIPE.
@@ -102,7 +103,7 @@ TEST(EndpointSigpipe, AlreadyPendingSigpipeStaysPending) {
   UniqueFd w = ReaderlessPipe();
   Options o;
   o.fds = {w.get()};
-  auto ep = std::move(Endpoint::Create(std::move(o))).value();
+  auto ep = testing::MustCreateEndpoint(std::move(o));
   PacketBufferPtr pkt = Packet();
   EXPECT_FALSE(ep->WritePackets(std::span(&pkt, 1)).has_value());
   EXPECT_TRUE(SigpipePending());

@@ -23,6 +23,7 @@
 #include "fdlink/base/thread_start.h"
 #include "fdlink/link/fdbased/endpoint.h"
 #include "testing/dispatcher.h"
+#include "testing/endpoints.h"
 #include "testing/packets.h"
 #include "testing/socketpairs.h"
 #include "testing/watchdog.h"
@@ -78,9 +79,7 @@ std::unique_ptr<Endpoint> MakeEndpoint(const SocketPairs& sp,
   Options o;
   o.fds = sp.ours();
   o.processors_per_channel = processors;
-  Result<std::unique_ptr<Endpoint>> ep = Endpoint::Create(std::move(o));
-  EXPECT_TRUE(ep.has_value());
-  return std::move(ep).value();
+  return testing::MustCreateEndpoint(std::move(o));
 }
 
 void QueueOnEveryFd(const SocketPairs& sp, int per_fd) {

@@ -7,6 +7,7 @@
 #include "fdlink/header/virtio_net.h"
 #include "fdlink/link/fdbased/endpoint.h"
 #include "fdlink/sys/syscalls.h"
+#include "testing/endpoints.h"
 #include "testing/packets.h"
 #include "testing/socketpairs.h"
 
@@ -27,7 +28,7 @@ std::unique_ptr<Endpoint> Make(const SocketPairs& sp, bool eth,
   o.address = kOurs;
   o.gso_max_size = gso;
   o.max_syscall_header_bytes = max_hdr_bytes;
-  return std::move(Endpoint::Create(std::move(o))).value();
+  return testing::MustCreateEndpoint(std::move(o));
 }
 
 // OutboundPacket builds a packet the way a stack would: a network header
