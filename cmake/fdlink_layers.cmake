@@ -4,8 +4,8 @@
 # and the layers it may use (DEPENDS, themselves already added). Configure
 # fails when a file of the layer includes a header of a layer it does not
 # depend on, directly or through another layer: the dependency order
-# base <- sys, header <- buffer <- stack <- fdbased, device, responder is a
-# build fact, not a convention.
+# base <- sys, header <- buffer <- stack, offload <- fdbased, device,
+# responder is a build fact, not a convention.
 function(fdlink_layer name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "DIRS;SOURCES;DEPENDS")
   set(allowed ${arg_DIRS})
@@ -34,7 +34,7 @@ function(fdlink_layer name)
           set(ok TRUE)
         endif()
       endforeach()
-      if(NOT inc MATCHES "^(base|sys|buffer|header|stack|link|device|responder)")
+      if(NOT inc MATCHES "^(base|sys|buffer|header|stack|offload|link|device|responder)")
         set(ok TRUE)  # Not a library header (e.g. a system one).
       endif()
       if(NOT ok)

@@ -48,17 +48,27 @@ class PacketBufferPtr {
   PacketBuffer* p_ = nullptr;
 };
 
-// GSOType names how a large outbound packet is to be segmented.
-enum class GSOType : uint8_t { kNone, kTCPv4, kTCPv6 };
+// GSOType names how a super-packet (one IP packet carrying several wire
+// packets' payload) is segmented: TCP over IPv4 or IPv6, or UDP (each
+// segment one datagram, virtio's UDP_L4). kNone is an ordinary packet.
+enum class GSOType : uint8_t { kNone, kTCPv4, kTCPv6, kUDPL4 };
 
-// GSOOptions describe segmentation/checksum offload for one outbound packet.
-// With host GSO the endpoint turns them into a virtio-net header.
+// GSOOptions is a packet's segmentation and checksum metadata, both ways: on
+// an outbound packet it tells the link what to segment and checksum (host
+// GSO writes it as a virtio-net header, otherwise the endpoint splits in
+// software); on an inbound one it describes what the kernel (virtio-net
+// header) or the endpoint's GRO handed over. Offsets count from the network
+// header.
 struct GSOOptions {
   GSOType type = GSOType::kNone;
+  // NeedsCsum: the L4 checksum is partial (the field holds only the
+  // pseudo-header sum); the full checksum covers [l3_header_len, end) and is
+  // stored at l3_header_len + csum_offset.
   bool needs_csum = false;
-  uint16_t csum_offset = 0;  // Checksum field offset within L4 header.
-  uint16_t mss = 0;          // Segment payload size.
-  uint16_t l3_header_len = 0;
+  uint16_t csum_offset = 0;    // Checksum field offset within the L4 header.
+  uint16_t mss = 0;            // Segment payload size (virtio gso_size).
+  uint16_t l3_header_len = 0;  // IP header(s) length: where L4 starts.
+  uint16_t l4_header_len = 0;  // TCP header (data offset x 4) or 8 (UDP).
 };
 
 // EgressRoute is the part of a route the link layer needs to add a header.

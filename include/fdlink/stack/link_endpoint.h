@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <utility>
 
 #include "fdlink/base/result.h"
 #include "fdlink/buffer/packet_buffer.h"
@@ -53,6 +54,27 @@ class NetworkDispatcher {
   // it is never null.
   virtual void DeliverNetworkPacket(NetworkProtocolNumber protocol,
                                     PacketBufferPtr pkt) = 0;
+
+  // DeliverNetworkPackets hands over a batch (one read batch, or one
+  // processor's share of it) so a stack can amortise its own work; each
+  // packet's protocol is its network_protocol(). The stack owns the packets
+  // (it may move them out; none is null). The default forwards them one at
+  // a time to DeliverNetworkPacket, in order.
+  virtual void DeliverNetworkPackets(std::span<PacketBufferPtr> pkts) {
+    for (PacketBufferPtr& p : pkts) {
+      const NetworkProtocolNumber proto = p->network_protocol();
+      DeliverNetworkPacket(proto, std::move(p));
+    }
+  }
+
+  // TakesSuperPackets says whether this dispatcher accepts super-packets
+  // (gso_options().type != kNone, up to 64 KiB, possibly in several views
+  // when GRO built them): then they arrive whole, and the endpoint's GRO may
+  // coalesce wire packets for it. When false (the default) every packet it
+  // gets is a wire packet in one view; the endpoint splits super-packets in
+  // software first. It must return the same answer for an attachment's
+  // whole life; the endpoint asks once per Attach.
+  virtual bool TakesSuperPackets() const { return false; }
 };
 
 // LinkEndpoint is a link-layer endpoint: it writes outbound packets to its

@@ -50,6 +50,42 @@ inline constexpr size_t kMaxIovs = 1024;
 // because of a detach.
 using ClosedFunc = std::function<void(const Error&)>;
 
+// OffloadOptions say whether the fds carry virtio-net headers, what the
+// kernel accepted on them, and which of the endpoint's own offloads are
+// switched on. Each switch exists because kernels and drivers in the field
+// break that offload; all default to on, and take effect only where the fds
+// allow it (the Endpoint's accessors report what is in effect).
+struct OffloadOptions {
+  // VnetHeader: every fd carries a 10-byte virtio-net header in front of
+  // each frame, both ways (a TUN/TAP opened with IFF_VNET_HDR, an AF_PACKET
+  // socket with PACKET_VNET_HDR). It must match the fds: a wrong value
+  // garbles every frame.
+  bool vnet_header = false;
+  // KernelOffloads: the TUN_F_* bits the device accepted (TUNSETOFFLOAD;
+  // device::TunDevice::offloads()), or kPacketSocketOffloads for packet
+  // sockets with PACKET_VNET_HDR. Needs vnet_header. With TUN_F_CSUM the
+  // kernel may hand over partial checksums, which the endpoint completes;
+  // with TSO/USO bits it hands over and accepts TCP/UDP super-packets.
+  uint32_t kernel_offloads = 0;
+  // TcpGro / UdpGro: coalesce inbound TCP / UDP wire packets within one read
+  // batch into super-packets, for dispatchers that take them.
+  bool tcp_gro = true;
+  bool udp_gro = true;
+  // Gso: outbound super-packets are written whole with a virtio-net header
+  // (when the kernel accepted the matching TSO/USO bit) and runs of one
+  // flow's packets within a WritePackets call are coalesced into one write;
+  // off, every super-packet is split in software and nothing is coalesced.
+  bool gso = true;
+  // ChecksumOffload: leave checksums partial where the kernel completes or
+  // accepts them (TUN_F_CSUM); off, the endpoint completes every checksum.
+  bool checksum_offload = true;
+};
+
+// kPacketSocketOffloads is OffloadOptions::kernel_offloads for an AF_PACKET
+// socket with PACKET_VNET_HDR: it hands over and accepts partial checksums
+// and TCP super-packets (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6).
+inline constexpr uint32_t kPacketSocketOffloads = 0x01 | 0x02 | 0x04;
+
 // Options configure an Endpoint. Create() validates them and returns a clear
 // error for any invalid combination; nothing is built in that case.
 struct Options {
@@ -93,6 +129,8 @@ struct Options {
   // IsPacketSocket, when not empty, says for each fd whether it is an
   // AF_PACKET socket (skipping the getsockname probe); it must cover every fd.
   std::vector<bool> is_packet_socket;
+  // Offload: virtio-net headers, GRO, GSO and checksum offload.
+  OffloadOptions offload;
 };
 
 // ValidateOptions returns the first problem with `opts`, or success.
