@@ -23,7 +23,11 @@ bool SameShape(const SegmentInfo& head, const SegmentInfo& c) {
     return false;
   }
   if (c.type == GSOType::kUDPL4) return true;
-  if (head.ack != c.ack) return false;
+  // Equal ACK, and the data offset byte with its reserved bits.
+  if (head.ack != c.ack ||
+      head.header[head.l3_len + 12] != c.header[c.l3_len + 12]) {
+    return false;
+  }
   const size_t opts = head.l3_len + header::kTcpMinimumSize;
   return std::memcmp(head.header.data() + opts, c.header.data() + opts,
                      head.l4_len - header::kTcpMinimumSize) == 0;

@@ -55,7 +55,8 @@ size_t ReadIp(std::span<const uint8_t> h, size_t ip_len, SegmentInfo& info,
     info.key.protocol = h[9];
     std::copy_n(h.begin() + 12, 4, info.key.src.begin());
     std::copy_n(h.begin() + 16, 4, info.key.dst.begin());
-    info.ip_traits = (uint32_t{h[1]} << 8) | ((frag & 0x4000) != 0 ? 1u : 0u);
+    // ToS and the flags (DF and the reserved bit; MF and the offset are 0).
+    info.ip_traits = (uint32_t{h[1]} << 16) | frag;
     info.hop_limit = h[8];
     ip_ok = ihl == 20 && LoadBe16(h, 2) == ip_len &&
             (!verify || header::Checksum(h.first(20)) == 0xffff);

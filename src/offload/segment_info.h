@@ -49,8 +49,8 @@ struct SegmentInfo {
   uint32_t seq = 0;          // TCP only.
   uint32_t ack = 0;          // TCP only.
   uint8_t tcp_flags = 0;     // TCP only.
-  // IpTraits must be equal to merge: IPv4 ToS and DF; IPv6 the first word
-  // (version, traffic class, flow label).
+  // IpTraits must be equal to merge: IPv4 ToS and flags (DF, reserved);
+  // IPv6 the first word (version, traffic class, flow label).
   uint32_t ip_traits = 0;
   uint8_t hop_limit = 0;  // IPv4 TTL or IPv6 hop limit; equal to merge.
   // Header holds the first l3_len + l4_len bytes from the network header.
