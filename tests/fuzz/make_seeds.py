@@ -82,6 +82,31 @@ def tcp4_syn():
     return ipv4(6, with_l4_csum(t, 16, pseudo4(6, len(t))))
 
 
+def partial_l4(seg, off, pseudo):
+    # NEEDS_CSUM: the field holds the (uncomplemented) pseudo-header sum.
+    return seg[:off] + struct.pack("!H", (~csum(pseudo)) & 0xFFFF) + \
+        seg[off + 2:]
+
+
+SUPER_PAYLOAD = bytes(range(256)) + bytes(range(94))
+
+
+def tcp_super(v6):
+    t = struct.pack("!HHIIBBHHH", 40000, 80, 1, 7, 0x50, 0x18, 65535, 0,
+                    0) + SUPER_PAYLOAD
+    if v6:
+        return ipv6(6, partial_l4(t, 16, pseudo6(6, len(t))))
+    return ipv4(6, partial_l4(t, 16, pseudo4(6, len(t))))
+
+
+def udp_super(v6):
+    u = struct.pack("!HHHH", 40000, 7, 8 + len(SUPER_PAYLOAD), 0) + \
+        SUPER_PAYLOAD
+    if v6:
+        return ipv6(17, partial_l4(u, 6, pseudo6(17, len(u))))
+    return ipv4(17, partial_l4(u, 6, pseudo4(17, len(u))))
+
+
 def icmp6(msg, src=PEER6, dst=OUR6, hop=64, ext=b"", first_nh=58):
     m = with_l4_csum(msg, 2, pseudo6(58, len(msg), src, dst))
     return ipv6(first_nh, ext + m, src, dst, hop)
@@ -182,6 +207,17 @@ def corpora():
         DATA,
         "none": vnet() + b"\x00\x00\x00" + DATA,
     }
+    c["vnet_decode"] = {
+        "tcpv4_super": vnet(1, 1, 0, 100, 20, 16) + b"\x00" +
+        tcp_super(False),
+        "tcpv6_super_eth": vnet(1, 4, 9999, 100, 54, 16) + b"\x01" +
+        eth(0x86DD, tcp_super(True)),
+        "udpv4_super": vnet(1, 5, 28, 100, 20, 6) + b"\x00" +
+        udp_super(False),
+        "udpv6_needs_csum": vnet(1, 0, 0, 0, 40, 6) + b"\x00" +
+        udp_super(True),
+        "plain": vnet() + b"\x00" + udp4_echo(),
+    }
     l2 = dict(ETH_FRAMES)
     l2["arp_bare"] = arp_request()
     l2["vnet_eth_arp"] = vnet(2) + ETH_FRAMES["arp_request"]
@@ -196,7 +232,29 @@ def corpora():
         "short": b"\xff\xff\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a",
     }
     c["ip_address"] = {"text%d" % i: t for i, t in enumerate(TEXTS)}
+    c["coalesce"] = coalesce_seeds()
     return c
+
+
+def coalesce_seeds():
+    # Config byte, max_segments byte, then 6-byte packet records (see
+    # coalesce_fuzz.cc): r0 flow/UDP/IPv6/PSH/flags/bad/xor, r1 size, r2
+    # seq, r3 field changes, r4 r5 mutation.
+    def rec(r0=0, r1=0, r2=0, r3=0, r4=0, r5=0):
+        return bytes([r0, r1, r2, r3, r4, r5])
+    run = b"".join(rec() for _ in range(10))
+    mixed = b"".join([
+        rec(0), rec(5), rec(10), rec(0), rec(5), rec(10),
+        rec(0, r2=244), rec(0), rec(16), rec(0), rec(5, r1=210),
+        rec(10, r3=1), rec(10), rec(64), rec(3, r3=8), rec(3, r3=8),
+        rec(0, r3=16), rec(1, r3=32), rec(2, r2=250), rec(2), rec(0, r1=230),
+        rec(128 | 4, r4=30, r5=1), rec(4)])
+    return {
+        "tcp_run": b"\x00\x00" + run,
+        "mixed": b"\x00\x00" + mixed,
+        "adjacent": b"\x04\x08" + mixed,
+        "trusted": b"\x08\x00" + mixed,
+    }
 
 
 def main():

@@ -57,6 +57,7 @@ ArpHardware Endpoint::ARPHardwareType() const {
 }
 uint32_t Endpoint::GSOMaxSize() const { return link_->gso_max_size; }
 GSOKind Endpoint::SupportedGSO() const { return link_->supported_gso; }
+OffloadsInEffect Endpoint::Offloads() const { return link_->offload; }
 PacketDispatchMode Endpoint::DispatchModeInUse() const {
   return link_->rx.mode;
 }
@@ -265,6 +266,8 @@ FdCounters Endpoint::TotalCounters() const {
     t.tx_packets += c.tx_packets;
     t.tx_bytes += c.tx_bytes;
     t.rx_errors += c.rx_errors;
+    t.rx_gro_super += c.rx_gro_super;
+    t.rx_gro_merged += c.rx_gro_merged;
     t.tx_errors += c.tx_errors;
     t.tx_would_block += c.tx_would_block;
     t.tx_oversized += c.tx_oversized;
