@@ -22,8 +22,8 @@ void SetBe16At(std::span<uint8_t> b, size_t off, uint16_t v) {
 
 // Replace16 stores `value` at b[off] and folds the change into the
 // checksum fields at the given offsets (SIZE_MAX: none).
-void Replace16(std::span<uint8_t> b, size_t off, uint16_t value,
-               size_t csum_a, size_t csum_b) {
+void Replace16(std::span<uint8_t> b, size_t off, uint16_t value, size_t csum_a,
+               size_t csum_b) {
   const uint16_t old = Be16At(b, off);
   if (old == value) return;
   SetBe16At(b, off, value);

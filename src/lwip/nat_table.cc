@@ -53,8 +53,8 @@ FlowAddr FlowAddr::FromV6(const header::Ipv6Address& a, uint16_t port) {
 
 std::string FlowAddr::ToString() const {
   if (v6) {
-    return "[" + header::Ipv6Address(ip).ToString() + "]:" +
-           std::to_string(port);
+    return "[" + header::Ipv6Address(ip).ToString() +
+           "]:" + std::to_string(port);
   }
   return header::Ipv4Address({ip[0], ip[1], ip[2], ip[3]}).ToString() + ":" +
          std::to_string(port);

@@ -147,8 +147,8 @@ Result<void> NetifAdapter::Start() {
   if (netif_default == nullptr) netif_set_default(netif_.get());
 
   tcp_pcb* pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
-  if (pcb == nullptr || tcp_bind(pcb, IP_ANY_TYPE, config_.nat.listen_port) !=
-                            ERR_OK) {
+  if (pcb == nullptr ||
+      tcp_bind(pcb, IP_ANY_TYPE, config_.nat.listen_port) != ERR_OK) {
     if (pcb != nullptr) tcp_close(pcb);
     netif_remove(netif_.get());
     return Error{Errc::kNoBufferSpace, 0, "lwip: listener bind"};
@@ -206,8 +206,7 @@ void NetifAdapter::Detach() {
 
 bool NetifAdapter::IsLocal(const FlowAddr& a) const {
   if (a.v6) {
-    return std::memcmp(a.ip.data(), config_.nat.local6.bytes().data(), 16) ==
-           0;
+    return std::memcmp(a.ip.data(), config_.nat.local6.bytes().data(), 16) == 0;
   }
   return std::memcmp(a.ip.data(), config_.nat.local4.bytes().data(), 4) == 0;
 }

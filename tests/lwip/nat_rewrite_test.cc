@@ -24,8 +24,8 @@ header::Ipv6Address V6(const char* s) {
 
 // Tcp4Packet is a valid IPv4 TCP segment with `payload` bytes.
 std::vector<uint8_t> Tcp4Packet(const char* src, uint16_t sport,
-                                const char* dst, uint16_t dport,
-                                uint8_t flags, size_t payload) {
+                                const char* dst, uint16_t dport, uint8_t flags,
+                                size_t payload) {
   std::vector<uint8_t> b(20 + 20 + payload);
   for (size_t i = 40; i < b.size(); ++i) b[i] = static_cast<uint8_t>(i * 7);
   header::MutableIpv4 ip(b);
@@ -162,8 +162,7 @@ TEST(NatRewrite, Ipv4UdpWithoutChecksumKeepsNone) {
   EXPECT_TRUE(f->udp_no_checksum);
   RewriteFlow(p, *f, FlowAddr::FromV4(V4("198.19.1.1"), 3),
               FlowAddr::FromV4(V4("198.19.0.1"), 4));
-  EXPECT_EQ(header::Udp(std::span<const uint8_t>(p).subspan(20)).checksum(),
-            0);
+  EXPECT_EQ(header::Udp(std::span<const uint8_t>(p).subspan(20)).checksum(), 0);
   EXPECT_TRUE(header::Ipv4(p).IsChecksumValid());
 }
 
@@ -190,8 +189,7 @@ TEST(NatRewrite, IncrementalEqualsFromScratchOverManyRewrites) {
     ASSERT_EQ(ip.checksum(), ip.CalculateChecksum());
     header::Tcp t(ip.payload());
     const uint16_t want = header::TcpChecksum(ip.src(), ip.dst(), ip.payload());
-    ASSERT_TRUE(t.checksum() == want ||
-                (t.checksum() == 0 && want == 0xffff) ||
+    ASSERT_TRUE(t.checksum() == want || (t.checksum() == 0 && want == 0xffff) ||
                 (t.checksum() == 0xffff && want == 0))
         << i;
     ASSERT_TRUE(header::VerifyTcpChecksum(ip.src(), ip.dst(), ip.payload()));

@@ -110,9 +110,8 @@ TEST(NatTable, PoolPairsNeverCollide) {
     for (size_t i = 0; i < open.size(); i += 2) {
       t.Remove(t.FindOriginal(open[i]));
     }
-    std::erase_if(open, [&](const FlowKey& k) {
-      return t.FindOriginal(k) == nullptr;
-    });
+    std::erase_if(
+        open, [&](const FlowKey& k) { return t.FindOriginal(k) == nullptr; });
   }
 }
 

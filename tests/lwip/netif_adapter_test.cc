@@ -147,9 +147,8 @@ ClientResult RunClient(const device::NetNs& ns, const std::string& bind_ip,
   ClientResult r;
   const e2e::SockAddr to = e2e::MakeSockAddr(ip, port);
   UniqueFd s;
-  EXPECT_TRUE(ns.Run([&] {
-    s.reset(::socket(to.family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  }));
+  EXPECT_TRUE(ns.Run(
+      [&] { s.reset(::socket(to.family, SOCK_STREAM | SOCK_CLOEXEC, 0)); }));
   if (!s.valid()) return r;
   timeval tv{10, 0};
   ::setsockopt(s.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -217,8 +216,8 @@ class NetifAdapterTest : public e2e::E2eTest {
       // 2001:db8:64::/64 into the TUN; .7 / ::7 belong to nobody.
       for (const char* cidr : {"198.18.64.1/24", "198.18.64.2/24",
                                "2001:db8:64::1/64", "2001:db8:64::2/64"}) {
-        ASSERT_TRUE(device::AddAddress(d->ifindex(),
-                                       device::Cidr::Parse(cidr).value()))
+        ASSERT_TRUE(
+            device::AddAddress(d->ifindex(), device::Cidr::Parse(cidr).value()))
             << cidr;
       }
       ASSERT_TRUE(device::SetUp(d->ifindex(), true));
@@ -261,9 +260,9 @@ class NetifAdapterTest : public e2e::E2eTest {
   // ExpectNothingLeft waits for the translation entries, connections and
   // lwIP pcbs to be gone.
   void ExpectNothingLeft() {
-    EXPECT_TRUE(WaitUntil(
-        [&] { return adapter_->TranslationCounters().open == 0; }))
-        << "translation entries left: "
+    EXPECT_TRUE(WaitUntil([&] {
+      return adapter_->TranslationCounters().open == 0;
+    })) << "translation entries left: "
         << adapter_->TranslationCounters().open;
     EXPECT_TRUE(WaitUntil([&] { return adapter_->OpenConnections() == 0; }));
     EXPECT_TRUE(WaitUntil([&] { return ActivePcbs() == 0; }))
@@ -348,9 +347,8 @@ TEST_F(NetifAdapterTest, SynOverTheCapIsRefusedAndCounted) {
   Start(Config(/*max_entries=*/1));
   ASSERT_TRUE(adapter_);
   // The first client holds the only entry (its connection stays open).
-  std::thread first([&] {
-    (void)RunClient(*ns_, "198.18.64.1", "198.18.64.7", 80);
-  });
+  std::thread first(
+      [&] { (void)RunClient(*ns_, "198.18.64.1", "198.18.64.7", 80); });
   ASSERT_TRUE(WaitUntil([&] { return adapter_->Counters().accepted == 1; }));
   // The second one's SYN is dropped: no connection within 1.5 s.
   const e2e::SockAddr to = e2e::MakeSockAddr("198.18.64.8", 80);
@@ -376,7 +374,8 @@ TEST_F(NetifAdapterTest, DetachWithOpenConnectionsNeitherHangsNorCallsBack) {
   Start();
   ASSERT_TRUE(adapter_);
   ClientResult r[2];
-  std::thread c4([&] { r[0] = RunClient(*ns_, "198.18.64.1", "198.18.64.9", 22); });
+  std::thread c4(
+      [&] { r[0] = RunClient(*ns_, "198.18.64.1", "198.18.64.9", 22); });
   std::thread c6(
       [&] { r[1] = RunClient(*ns_, "2001:db8:64::1", "2001:db8:64::9", 22); });
   ASSERT_TRUE(WaitUntil([&] { return adapter_->Counters().accepted == 2; }));

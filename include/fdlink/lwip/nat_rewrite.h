@@ -15,9 +15,9 @@ namespace fdlink::lwip {
 
 // ParsedFlow is what ParseFlow found in a packet.
 struct ParsedFlow {
-  FlowKey key;             // proto, src and dst as in the packet.
-  size_t l4_offset = 0;    // Offset of the TCP/UDP header in the packet.
-  uint8_t tcp_flags = 0;   // The TCP flags byte (0 for UDP).
+  FlowKey key;                   // proto, src and dst as in the packet.
+  size_t l4_offset = 0;          // Offset of the TCP/UDP header in the packet.
+  uint8_t tcp_flags = 0;         // The TCP flags byte (0 for UDP).
   bool udp_no_checksum = false;  // IPv4 UDP with checksum field 0.
 };
 

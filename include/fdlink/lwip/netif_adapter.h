@@ -84,8 +84,7 @@ class NetifAdapter : public NetworkDispatcher {
   // a link header (Ethernet is not supported yet), Errc::kNoBufferSpace if
   // lwIP fails to add the netif or listener.
   [[nodiscard]] static Result<std::unique_ptr<NetifAdapter>> Create(
-      LinkEndpoint* endpoint, const AdapterConfig& config)
-      EXCLUDES(core_lock);
+      LinkEndpoint* endpoint, const AdapterConfig& config) EXCLUDES(core_lock);
   // The destructor detaches (see Detach) and removes the netif and
   // listener from lwIP.
   ~NetifAdapter() override EXCLUDES(core_lock);
@@ -106,8 +105,7 @@ class NetifAdapter : public NetworkDispatcher {
   // DeliverNetworkPacket (NetworkDispatcher) translates one inbound packet
   // and hands it to lwIP, under core_lock. Called by endpoint threads.
   void DeliverNetworkPacket(NetworkProtocolNumber protocol,
-                            PacketBufferPtr pkt) override
-      EXCLUDES(core_lock);
+                            PacketBufferPtr pkt) override EXCLUDES(core_lock);
   bool TakesSuperPackets() const override { return false; }
 
   // Counters, NatCounters and OpenConnections read the counters, the
