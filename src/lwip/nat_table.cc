@@ -154,27 +154,13 @@ NatEntry* NatTable::FindTranslated(uint8_t proto, const FlowAddr& pool_side) {
   return it == by_translated_.end() ? nullptr : &slots_[it->second];
 }
 
-bool NatTable::OnTcpInbound(NatEntry* e, uint8_t tcp_flags,
-                            Clock::time_point now) {
+bool NatTable::OnTcp(NatEntry* e, uint8_t tcp_flags, bool inbound,
+                     Clock::time_point now) {
   if (tcp_flags & kTcpRst) {
     Remove(e);
     return false;
   }
-  if (tcp_flags & kTcpFin) e->fin_in = true;
-  if (e->fin_in && e->fin_out && !e->closing) {
-    e->closing = true;
-    e->deadline = now + config_.tcp_linger;
-  }
-  return true;
-}
-
-bool NatTable::OnTcpOutbound(NatEntry* e, uint8_t tcp_flags,
-                             Clock::time_point now) {
-  if (tcp_flags & kTcpRst) {
-    Remove(e);
-    return false;
-  }
-  if (tcp_flags & kTcpFin) e->fin_out = true;
+  if (tcp_flags & kTcpFin) (inbound ? e->fin_in : e->fin_out) = true;
   if (e->fin_in && e->fin_out && !e->closing) {
     e->closing = true;
     e->deadline = now + config_.tcp_linger;

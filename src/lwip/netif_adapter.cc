@@ -193,13 +193,17 @@ void NetifAdapter::Attach() {
   attached_ = true;
 }
 
-void NetifAdapter::Detach() {
-  // Without core_lock: an endpoint thread may be blocked on it inside
-  // DeliverNetworkPacket, and Attach(nullptr) waits for it to leave.
+void NetifAdapter::DetachEndpoint() {
   if (attached_) {
     endpoint_->Attach(nullptr);
     attached_ = false;
   }
+}
+
+void NetifAdapter::Detach() {
+  // Without core_lock: an endpoint thread may be blocked on it inside
+  // DeliverNetworkPacket, and Attach(nullptr) waits for it to leave.
+  DetachEndpoint();
   CoreLockGuard g;
   Stop();
 }

@@ -126,8 +126,12 @@ class NatTable {
   // with `tcp_flags` seen client-to-stack / stack-to-client: after both
   // FINs the entry lingers for tcp_linger; an RST removes it (the pointer
   // is then invalid: they return false).
-  bool OnTcpInbound(NatEntry* e, uint8_t tcp_flags, Clock::time_point now);
-  bool OnTcpOutbound(NatEntry* e, uint8_t tcp_flags, Clock::time_point now);
+  bool OnTcpInbound(NatEntry* e, uint8_t tcp_flags, Clock::time_point now) {
+    return OnTcp(e, tcp_flags, /*inbound=*/true, now);
+  }
+  bool OnTcpOutbound(NatEntry* e, uint8_t tcp_flags, Clock::time_point now) {
+    return OnTcp(e, tcp_flags, /*inbound=*/false, now);
+  }
   // TouchUdp restarts a UDP entry's idle timer.
   void TouchUdp(NatEntry* e, Clock::time_point now);
   // Remove removes an entry (the pointer is invalid afterwards).
@@ -148,6 +152,9 @@ class NatTable {
   // PoolAddr returns pool pair number `i`.
   FlowAddr PoolAddr(bool v6, uint64_t i) const;
   void Erase(uint32_t slot);
+  // OnTcp is OnTcpInbound / OnTcpOutbound.
+  bool OnTcp(NatEntry* e, uint8_t tcp_flags, bool inbound,
+             Clock::time_point now);
 
   NatConfig config_;
   uint64_t pool_size_ = 0;

@@ -120,6 +120,10 @@ class NetifAdapter : public NetworkDispatcher {
   friend struct AdapterCallbacks;
   NetifAdapter(LinkEndpoint* endpoint, const AdapterConfig& config,
                NatTable nat);
+  // DetachEndpoint is the one place that detaches the endpoint
+  // (endpoint->Attach(nullptr), which waits for its threads): never under
+  // core_lock.
+  void DetachEndpoint() EXCLUDES(core_lock);
   // Start adds the netif and the listener.
   [[nodiscard]] Result<void> Start() REQUIRES(core_lock);
   // Stop aborts the connections, removes the listener, the netif and the
