@@ -98,8 +98,10 @@ class NetifAdapter : public NetworkDispatcher {
   // Detach detaches from the endpoint (waiting for its threads to leave
   // the adapter), then, under core_lock, aborts every open connection and
   // stops the tick. When it returns no callback of the user's runs again
-  // and nothing reaches lwIP through this adapter. Idempotent. Calling it
-  // with core_lock held would deadlock, which the analysis rejects.
+  // and nothing reaches lwIP through this adapter. Final (the netif and
+  // listener are gone: the adapter cannot be attached again) and
+  // idempotent. Calling it with core_lock held would deadlock, which the
+  // analysis rejects.
   void Detach() EXCLUDES(core_lock);
 
   // DeliverNetworkPacket (NetworkDispatcher) translates one inbound packet
