@@ -11,44 +11,10 @@
 #include "fdlink/header/ipv6.h"
 #include "fdlink/header/tcp.h"
 #include "fdlink/header/udp.h"
+#include "lwip/lwip_test_packets.h"
 
 namespace fdlink::lwip {
 namespace {
-
-header::Ipv4Address V4(const char* s) {
-  return header::Ipv4Address::Parse(s).value();
-}
-header::Ipv6Address V6(const char* s) {
-  return header::Ipv6Address::Parse(s).value();
-}
-
-// Tcp4Packet is a valid IPv4 TCP segment with `payload` bytes.
-std::vector<uint8_t> Tcp4Packet(const char* src, uint16_t sport,
-                                const char* dst, uint16_t dport, uint8_t flags,
-                                size_t payload) {
-  std::vector<uint8_t> b(20 + 20 + payload);
-  for (size_t i = 40; i < b.size(); ++i) b[i] = static_cast<uint8_t>(i * 7);
-  header::MutableIpv4 ip(b);
-  ip.SetVersion(4);
-  ip.SetHeaderLength(20);
-  ip.SetTotalLength(static_cast<uint16_t>(b.size()));
-  ip.SetId(0x1234);
-  ip.SetTtl(64);
-  ip.SetProtocol(6);
-  ip.SetSrc(V4(src));
-  ip.SetDst(V4(dst));
-  ip.UpdateChecksum();
-  header::MutableTcp t(std::span<uint8_t>(b).subspan(20));
-  t.SetSrcPort(sport);
-  t.SetDstPort(dport);
-  t.SetSeq(0xdeadbeef);
-  t.SetDataOffset(20);
-  t.SetFlags(flags);
-  t.SetWindow(65535);
-  t.SetChecksum(
-      header::TcpChecksum(V4(src), V4(dst), std::span(b).subspan(20)));
-  return b;
-}
 
 std::vector<uint8_t> Udp6Packet(const char* src, uint16_t sport,
                                 const char* dst, uint16_t dport,

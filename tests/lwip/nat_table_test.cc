@@ -6,18 +6,13 @@
 #include <set>
 #include <utility>
 
+#include "lwip/lwip_test_packets.h"
+
 namespace fdlink::lwip {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = NatTable::Clock;
-
-header::Ipv4Address V4(const char* s) {
-  return header::Ipv4Address::Parse(s).value();
-}
-header::Ipv6Address V6(const char* s) {
-  return header::Ipv6Address::Parse(s).value();
-}
 
 NatConfig Config(size_t max_entries = 16) {
   NatConfig c;

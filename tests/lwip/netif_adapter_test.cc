@@ -25,8 +25,11 @@
 #include "fdlink/base/lockdep.h"
 #include "fdlink/device/cidr.h"
 #include "fdlink/device/link_config.h"
+#include "fdlink/lwip/nat_rewrite.h"
 #include "fdlink/lwip/stack.h"
 #include "fdlink/sys/syscalls.h"
+#include "lwip/lwip_test_packets.h"
+#include "testing/packets.h"
 #include "testing/watchdog.h"
 
 namespace fdlink::lwip {
@@ -36,13 +39,6 @@ using namespace std::chrono_literals;
 
 constexpr size_t kReplySize = 1 << 20;
 constexpr size_t kRequestSize = 100 * 1024;
-
-header::Ipv4Address V4(const char* s) {
-  return header::Ipv4Address::Parse(s).value();
-}
-header::Ipv6Address V6(const char* s) {
-  return header::Ipv6Address::Parse(s).value();
-}
 
 AdapterConfig Config(size_t max_entries = 64) {
   AdapterConfig c;
@@ -394,6 +390,58 @@ TEST_F(NetifAdapterTest, DetachWithOpenConnectionsNeitherHangsNorCallsBack) {
   // Packets the kernel still sends reach no callback.
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(server_.calls_after_detach.load(), 0);
+}
+
+// Bad input is dropped and counted and the adapter goes on: a SYN after
+// it is answered, and the SYN-ACK comes back translated to the original
+// addresses with checksums that verify from scratch.
+TEST(NetifAdapterHostile, BadInputIsCountedThenASynIsAnswered) {
+  UniqueFd ours, peer;
+  ASSERT_TRUE(sys::SocketPair(SOCK_SEQPACKET, &ours, &peer));
+  fdbased::Options o;
+  o.fds = {ours.get()};
+  std::unique_ptr<fdbased::Endpoint> ep =
+      std::move(fdbased::Endpoint::Create(std::move(o)).value());
+  std::unique_ptr<NetifAdapter> a =
+      std::move(NetifAdapter::Create(ep.get(), Config()).value());
+  a->Attach();
+  const std::vector<std::vector<uint8_t>> bad = {
+      {0x45, 0, 0},                    // Truncated IPv4.
+      std::vector<uint8_t>(40, 0x60),  // IPv6 with a bogus length.
+      Tcp4Packet("198.18.64.1", 1, "198.18.64.7", 80, 0x10, 0),  // No flow.
+      testing::Ipv4Udp("198.18.64.1", "198.18.64.7", 5, 53, 8),  // UDP.
+  };
+  for (const std::vector<uint8_t>& b : bad) {
+    ASSERT_TRUE(sys::Write(peer.get(), b));
+  }
+  ASSERT_TRUE(sys::Write(peer.get(), Tcp4Packet("198.18.64.1", 40000,
+                                                "198.18.64.7", 80, 0x02, 0)));
+  pollfd p{peer.get(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 5000), 1) << "no SYN-ACK";
+  std::vector<uint8_t> reply(2048);
+  const ssize_t n = ::read(peer.get(), reply.data(), reply.size());
+  ASSERT_GT(n, 0);
+  reply.resize(static_cast<size_t>(n));
+  std::optional<ParsedFlow> f = ParseFlow(reply);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->key.src.ToString(), "198.18.64.7:80");
+  EXPECT_EQ(f->key.dst.ToString(), "198.18.64.1:40000");
+  EXPECT_EQ(f->tcp_flags, 0x12) << "SYN|ACK";
+  header::Ipv4 ip(reply);
+  EXPECT_TRUE(ip.IsChecksumValid());
+  EXPECT_TRUE(header::VerifyTcpChecksum(ip.src(), ip.dst(), ip.payload()));
+
+  // Processor threads may deliver other flows' packets after the SYN.
+  EXPECT_TRUE(WaitUntil([&] { return a->Counters().rx_packets == 5; }));
+  const AdapterCounters c = a->Counters();
+  EXPECT_EQ(c.rx_unmapped, 1u);
+  EXPECT_EQ(c.rx_other, 3u);
+  EXPECT_EQ(c.rx_translated, 1u);
+  EXPECT_GE(c.tx_translated, 1u);
+  EXPECT_EQ(a->TranslationCounters().created, 1u);
+  // Detaching removes the netif, which aborts the half-open pcb.
+  a.reset();
+  EXPECT_EQ(ActivePcbs(), 0u);
 }
 
 // Lockdep sees the lwIP core lock like any other lock: detaching the
