@@ -392,19 +392,34 @@ TEST_F(NetifAdapterTest, DetachWithOpenConnectionsNeitherHangsNorCallsBack) {
   EXPECT_EQ(server_.calls_after_detach.load(), 0);
 }
 
+// PairLink is an attached adapter on an endpoint over a socketpair
+// (IP packets, no kernel stack): the test writes and reads `peer`.
+struct PairLink {
+  PairLink() {
+    UniqueFd ours;
+    if (!sys::SocketPair(SOCK_SEQPACKET, &ours, &peer)) return;
+    fdbased::Options o;
+    o.fds = {ours.get()};
+    fd = std::move(ours);
+    ep = std::move(fdbased::Endpoint::Create(std::move(o)).value());
+    adapter = std::move(NetifAdapter::Create(ep.get(), Config()).value());
+    adapter->Attach();
+  }
+  ~PairLink() { adapter.reset(); }  // Before the endpoint.
+
+  UniqueFd fd, peer;
+  std::unique_ptr<fdbased::Endpoint> ep;
+  std::unique_ptr<NetifAdapter> adapter;
+};
+
 // Bad input is dropped and counted and the adapter goes on: a SYN after
 // it is answered, and the SYN-ACK comes back translated to the original
 // addresses with checksums that verify from scratch.
 TEST(NetifAdapterHostile, BadInputIsCountedThenASynIsAnswered) {
-  UniqueFd ours, peer;
-  ASSERT_TRUE(sys::SocketPair(SOCK_SEQPACKET, &ours, &peer));
-  fdbased::Options o;
-  o.fds = {ours.get()};
-  std::unique_ptr<fdbased::Endpoint> ep =
-      std::move(fdbased::Endpoint::Create(std::move(o)).value());
-  std::unique_ptr<NetifAdapter> a =
-      std::move(NetifAdapter::Create(ep.get(), Config()).value());
-  a->Attach();
+  PairLink link;
+  ASSERT_TRUE(link.adapter);
+  UniqueFd& peer = link.peer;
+  std::unique_ptr<NetifAdapter>& a = link.adapter;
   const std::vector<std::vector<uint8_t>> bad = {
       {0x45, 0, 0},                    // Truncated IPv4.
       std::vector<uint8_t>(40, 0x60),  // IPv6 with a bogus length.
@@ -450,15 +465,11 @@ TEST(NetifAdapterHostile, BadInputIsCountedThenASynIsAnswered) {
 // kernel's own traffic out, so the wrong order is reported without an
 // endpoint thread ever actually blocking on the lock.
 TEST(NetifAdapterLockdep, DetachUnderTheCoreLockIsReported) {
-  UniqueFd ours, peer;
-  ASSERT_TRUE(sys::SocketPair(SOCK_SEQPACKET, &ours, &peer));
-  fdbased::Options o;
-  o.fds = {ours.get()};
-  std::unique_ptr<fdbased::Endpoint> ep =
-      std::move(fdbased::Endpoint::Create(std::move(o)).value());
-  std::unique_ptr<NetifAdapter> a =
-      std::move(NetifAdapter::Create(ep.get(), Config()).value());
-  a->Attach();
+  PairLink link;
+  ASSERT_TRUE(link.adapter);
+  UniqueFd& peer = link.peer;
+  fdbased::Endpoint* ep = link.ep.get();
+  std::unique_ptr<NetifAdapter>& a = link.adapter;
   // One packet through an endpoint thread: it takes lwip.core inside the
   // endpoint's thread group.
   std::vector<uint8_t> ping(28);
