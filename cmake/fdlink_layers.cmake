@@ -5,7 +5,7 @@
 # fails when a file of the layer includes a header of a layer it does not
 # depend on, directly or through another layer: the dependency order
 # base <- sys, header <- buffer <- stack, offload <- fdbased, device,
-# responder is a build fact, not a convention.
+# responder, stack <- lwip is a build fact, not a convention.
 function(fdlink_layer name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "DIRS;SOURCES;DEPENDS")
   set(allowed ${arg_DIRS})
@@ -34,7 +34,7 @@ function(fdlink_layer name)
           set(ok TRUE)
         endif()
       endforeach()
-      if(NOT inc MATCHES "^(base|sys|buffer|header|stack|offload|link|device|responder)")
+      if(NOT inc MATCHES "^(base|sys|buffer|header|stack|offload|link|device|responder|lwip)")
         set(ok TRUE)  # Not a library header (e.g. a system one).
       endif()
       if(NOT ok)

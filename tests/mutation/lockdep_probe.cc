@@ -8,6 +8,9 @@
 //                                detach                            (M1)
 //   lockdep_probe start_failure  the same, then an attach whose second
 //                                thread fails to start             (M3)
+//   lockdep_probe lwip_detach    an lwIP adapter on the endpoint gets one
+//                                packet (a receive thread takes
+//                                lwip.core), then is detached      (M4)
 //
 // Exit codes: 0 no report, 3 lockdep reported (the report is printed),
 // 2 the scenario itself failed (message on stderr).
@@ -25,6 +28,7 @@
 #include "fdlink/base/thread_start.h"
 #include "fdlink/buffer/packet_buffer.h"
 #include "fdlink/link/fdbased/endpoint.h"
+#include "fdlink/lwip/netif_adapter.h"
 #include "fdlink/sys/syscalls.h"
 #include "testing/packets.h"
 
@@ -60,6 +64,34 @@ class CallingDispatcher : public NetworkDispatcher {
   fdbased::Endpoint** ep_;
 };
 
+// RunLwip drives NetifAdapter::Detach after a delivery (M4 moves its
+// endpoint detach under the lwIP core lock).
+int RunLwip(UniqueFd& peer, Result<std::unique_ptr<fdbased::Endpoint>>& ep) {
+  lwip::AdapterConfig c;
+  c.nat.local4 = header::Ipv4Address({198, 19, 0, 1});
+  c.nat.local6 = header::Ipv6Address::Parse("2001:db8:ff::1").value();
+  c.nat.pool4 = header::Ipv4Address({198, 19, 1, 0});
+  c.nat.pool6 = header::Ipv6Address::Parse("2001:db8:ff::1:0").value();
+  c.nat.listen_port = 7000;
+  c.netmask4 = header::Ipv4Address({255, 255, 0, 0});
+  Result<std::unique_ptr<lwip::NetifAdapter>> a =
+      lwip::NetifAdapter::Create(ep->get(), c);
+  if (!a) return Fail("NetifAdapter::Create");
+  (*a)->Attach();
+  const std::vector<uint8_t> pkt =
+      testing::Ipv4Udp("198.18.0.1", "198.19.0.1", 1000, 7, 64);
+  if (!sys::Write(peer.get(), pkt)) return Fail("send");
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while ((*a)->Counters().rx_packets < 1) {
+    if (std::chrono::steady_clock::now() > deadline) return Fail("no delivery");
+    std::this_thread::sleep_for(1ms);
+  }
+  // lockdep has seen fdbased.threads -> lwip.core; the loop is idle.
+  (*a)->Detach();
+  a->reset();
+  return lockdep::ReportCount() == 0 ? 0 : 3;
+}
+
 int Run(const std::string& scenario) {
   UniqueFd ours, peer;
   if (!sys::SocketPair(SOCK_SEQPACKET, &ours, &peer)) return Fail("socketpair");
@@ -68,6 +100,7 @@ int Run(const std::string& scenario) {
   Result<std::unique_ptr<fdbased::Endpoint>> made =
       fdbased::Endpoint::Create(std::move(o));
   if (!made) return Fail("Create");
+  if (scenario == "lwip_detach") return RunLwip(peer, made);
   fdbased::Endpoint* ep = made->get();
   CallingDispatcher d(&ep);
   if (!ep->TryAttach(&d)) return Fail("first attach");
@@ -86,7 +119,7 @@ int Run(const std::string& scenario) {
     if (r) return Fail("attach with a failing thread start succeeded");
     if (ep->IsAttached()) return Fail("attached after a failed attach");
   } else if (scenario != "detach") {
-    return Fail("unknown scenario (detach | start_failure)");
+    return Fail("unknown scenario (detach | start_failure | lwip_detach)");
   }
   made->reset();
   return lockdep::ReportCount() == 0 ? 0 : 3;
@@ -95,7 +128,8 @@ int Run(const std::string& scenario) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) return Fail("usage: lockdep_probe detach|start_failure");
+  if (argc != 2)
+    return Fail("usage: lockdep_probe detach|start_failure|lwip_detach");
   if (!lockdep::Enabled()) return Fail("built without lockdep");
   lockdep::SetReportHandler([](const std::string& report) {
     std::fprintf(stderr, "lockdep report:\n%s\n", report.c_str());

@@ -9,7 +9,8 @@
 # CHECK is one of
 #   tsa            clang -fsyntax-only -Wthread-safety -Werror on each .cc
 #                  the patch touches: must fail with "cannot call function
-#                  'WaitForThreads' while mutex 'mu_' is held".
+#                  'WaitForThreads' while mutex 'mu_' is held" (or the
+#                  diagnostic in MUTATION.diag, when that file exists).
 #   lockdep SCEN   builds lockdep_probe against the mutated .cc files and
 #                  the rest of BUILD_DIR's libfdlink.a (only the touched
 #                  files are compiled) and runs `lockdep_probe SCEN` under a
@@ -37,8 +38,12 @@ if [[ $mutation != none ]]; then
   mapfile -t touched < <(sed -n 's#^+++ b/\([^[:space:]]*\).*#\1#p' \
     "$here/$mutation.patch")
 else
-  touched=(src/link/fdbased/endpoint.cc src/link/fdbased/attachment.cc)
+  touched=(src/link/fdbased/endpoint.cc src/link/fdbased/attachment.cc
+           src/lwip/netif_adapter.cc)
 fi
+expect_diag="cannot call function 'WaitForThreads' while mutex 'mu_' is held"
+if [[ -f $here/$mutation.diag ]]; then expect_diag=$(cat "$here/$mutation.diag"); fi
+lwip_cflags=$(pkg-config --cflags lwip)
 cc_files=()
 for f in "${touched[@]}"; do [[ $f == *.cc ]] && cc_files+=("$f"); done
 # A header change needs every .cc of the library that includes it.
@@ -100,12 +105,13 @@ case $check in
     rc=0; out=""
     for f in "${cc_files[@]}"; do
       if ! o=$(clang++ -std=c++20 -fsyntax-only -Wall -Wextra -Wthread-safety \
-                 -Werror -I"$work/include" -I"$work/src" "$work/$f" 2>&1); then
+                 -Werror -I"$work/include" -I"$work/src" $lwip_cflags \
+                 "$work/$f" 2>&1); then
         rc=1; out+=$o$'\n'
       fi
     done
     if [[ $mutation != none ]]; then
-      grep -q "cannot call function 'WaitForThreads' while mutex 'mu_' is held" \
+      grep -qF "$expect_diag" \
         <<<"$out" || { echo "FAIL: not the expected diagnostic:"; echo "$out"; exit 1; }
       grep -m1 "error:" <<<"$out"
     fi
@@ -118,7 +124,7 @@ case $check in
       -o "$work/obj/lockdep_probe.o"
     clang++ -fsanitize=address,undefined -o "$work/lockdep_probe" \
       "$work/obj/"*.o "$work/libfdlink.a" "$build/tests/libfdlink_test_main.a" \
-      "$work/libfdlink.a" -lmnl -pthread
+      "$work/libfdlink.a" -lmnl $(pkg-config --libs lwip) -pthread
     set +e
     timeout 60 "$work/lockdep_probe" "$arg" 2>"$work/stderr"
     rc=$?

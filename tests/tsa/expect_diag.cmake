@@ -1,7 +1,8 @@
 # Compiles one file for the thread-safety analysis and checks the outcome.
 #   cmake -DCXX=<clang++> -DINCLUDE_DIR=<dir> [-DSRC_DIR=<dir>]
 #         -DSOURCE=<file.cc> -DEXPECT=<text> -P expect_diag.cmake
-# SRC_DIR (optional) is added to the include path, for files of src/.
+# SRC_DIR (optional) is added to the include path, for files of src/;
+# SYSTEM_INCLUDE (optional) as a system include path (lwIP's headers).
 # EXPECT empty: the file must compile with no diagnostic at all.
 # Otherwise: the compiler must fail; every error must come from
 # -Wthread-safety; and an error on the line marked "expected-tsa-error" must
@@ -15,6 +16,9 @@ endforeach()
 set(extra "")
 if(DEFINED SRC_DIR)
   set(extra -I${SRC_DIR})
+endif()
+if(DEFINED SYSTEM_INCLUDE)
+  list(APPEND extra -isystem ${SYSTEM_INCLUDE})
 endif()
 execute_process(
   COMMAND ${CXX} -std=c++20 -fsyntax-only -Wall -Wextra -Wthread-safety

@@ -1,0 +1,171 @@
+// NatTable: the address translation that lets an unmodified lwIP terminate
+// connections to any destination. Pure bookkeeping, no lwIP and no I/O.
+#ifndef FDLINK_LWIP_NAT_TABLE_H_
+#define FDLINK_LWIP_NAT_TABLE_H_
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "fdlink/base/result.h"
+#include "fdlink/header/ip_address.h"
+
+namespace fdlink::lwip {
+
+// FlowAddr is one side of a flow: an IPv4 (first 4 bytes of ip) or IPv6
+// address and a port.
+struct FlowAddr {
+  std::array<uint8_t, 16> ip{};
+  uint16_t port = 0;
+  bool v6 = false;
+
+  // FromV4 and FromV6 build one.
+  static FlowAddr FromV4(const header::Ipv4Address& a, uint16_t port);
+  static FlowAddr FromV6(const header::Ipv6Address& a, uint16_t port);
+  // ToString is "198.18.0.1:80" or "[2001:db8::1]:80".
+  std::string ToString() const;
+  bool operator==(const FlowAddr&) const = default;
+};
+
+// FlowKey names a flow as one direction of it looks: protocol (TCP 6 or
+// UDP 17), source and destination.
+struct FlowKey {
+  uint8_t proto = 0;
+  FlowAddr src;
+  FlowAddr dst;
+  bool operator==(const FlowKey&) const = default;
+};
+
+// FlowKeyHash hashes a FlowKey.
+struct FlowKeyHash {
+  size_t operator()(const FlowKey& k) const;
+};
+
+// NatConfig configures a NatTable.
+struct NatConfig {
+  // local4/local6 are the stack's own addresses: the translated
+  // destination of every IPv4/IPv6 flow, at port listen_port.
+  header::Ipv4Address local4;
+  header::Ipv6Address local6;
+  uint16_t listen_port = 0;
+  // pool4/pool6 are the first address of the source pools and
+  // pool_addresses their size (the same for both families: address i is
+  // the first plus i, in the low 32 bits). Sources use ports
+  // [first_port, last_port] of each pool address. The pool must hold more
+  // (address, port) pairs than max_entries.
+  header::Ipv4Address pool4;
+  header::Ipv6Address pool6;
+  uint32_t pool_addresses = 1;
+  uint16_t first_port = 1024;
+  uint16_t last_port = 65535;
+  // max_entries caps the entries open at once.
+  size_t max_entries = 4096;
+  // tcp_linger is how long a TCP entry stays after both sides sent FIN
+  // (an RST removes it at once); udp_idle how long a UDP entry lives
+  // without a packet.
+  std::chrono::milliseconds tcp_linger{2000};
+  std::chrono::milliseconds udp_idle{30000};
+};
+
+// NatCounters are a NatTable's counters.
+struct NatCounters {
+  uint64_t open = 0;     // Entries that exist now.
+  uint64_t created = 0;  // Entries ever made.
+  uint64_t expired = 0;  // Entries removed (closed, reset or idle).
+  uint64_t refused = 0;  // New flows refused: table full.
+};
+
+// NatEntry is one translated flow. `original` is the flow as the client
+// sent it (client -> original destination); inside the stack it appears
+// as translated_src -> translated_dst.
+struct NatEntry {
+  FlowKey original;
+  FlowAddr translated_src;  // A pool address and port, unique.
+  FlowAddr translated_dst;  // The local address and listen_port.
+  bool fin_in = false;      // The client sent FIN.
+  bool fin_out = false;     // The stack sent FIN.
+  bool closing = false;     // Deadline is the linger's end, not idle.
+  std::chrono::steady_clock::time_point deadline{};
+};
+
+// NatTable maps flows to translated ones and back. Both directions are
+// looked up in O(1); a new entry takes one pool (address, port) that no
+// open entry uses, so translated flows never collide.
+//
+// Threading: not thread-safe; the owner serialises every call (the
+// adapter calls it under the lwIP core lock). Allocation: the slots are
+// reserved up front; the two hash maps allocate a node per new entry (per
+// flow, never per packet).
+class NatTable {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // Create checks `config` (a pool at least max_entries + 1 pairs large,
+  // first_port <= last_port, max_entries > 0) and returns a table, or
+  // Errc::kInvalidArgument naming the problem.
+  [[nodiscard]] static Result<NatTable> Create(const NatConfig& config);
+
+  // Open makes an entry for a new flow `original` (its src/dst families
+  // must match; TCP or UDP) at time `now`. Returns the entry (owned by the
+  // table; valid until it is removed), or nullptr when the table is full
+  // (counted as refused). An existing entry for the same flow is returned
+  // as is.
+  NatEntry* Open(const FlowKey& original, Clock::time_point now);
+  // FindOriginal returns the entry of a flow as the client sends it, or
+  // nullptr.
+  NatEntry* FindOriginal(const FlowKey& original);
+  // FindTranslated returns the entry whose translated source (the pool
+  // side) is `pool_side` for protocol `proto`, or nullptr.
+  NatEntry* FindTranslated(uint8_t proto, const FlowAddr& pool_side);
+
+  // OnTcpInbound / OnTcpOutbound update a TCP entry's state for a segment
+  // with `tcp_flags` seen client-to-stack / stack-to-client: after both
+  // FINs the entry lingers for tcp_linger; an RST removes it (the pointer
+  // is then invalid: they return false).
+  bool OnTcpInbound(NatEntry* e, uint8_t tcp_flags, Clock::time_point now) {
+    return OnTcp(e, tcp_flags, /*inbound=*/true, now);
+  }
+  bool OnTcpOutbound(NatEntry* e, uint8_t tcp_flags, Clock::time_point now) {
+    return OnTcp(e, tcp_flags, /*inbound=*/false, now);
+  }
+  // TouchUdp restarts a UDP entry's idle timer.
+  void TouchUdp(NatEntry* e, Clock::time_point now);
+  // Remove removes an entry (the pointer is invalid afterwards).
+  void Remove(NatEntry* e);
+  // Expire removes every entry whose deadline is at or before `now`
+  // (closed TCP past linger, idle UDP; open TCP entries have no deadline)
+  // and returns how many.
+  size_t Expire(Clock::time_point now);
+
+  NatCounters counters() const;
+  const NatConfig& config() const { return config_; }
+
+  NatTable(NatTable&&) = default;
+  NatTable& operator=(NatTable&&) = default;
+
+ private:
+  explicit NatTable(const NatConfig& config);
+  // PoolAddr returns pool pair number `i`.
+  FlowAddr PoolAddr(bool v6, uint64_t i) const;
+  void Erase(uint32_t slot);
+  // OnTcp is OnTcpInbound / OnTcpOutbound.
+  bool OnTcp(NatEntry* e, uint8_t tcp_flags, bool inbound,
+             Clock::time_point now);
+
+  NatConfig config_;
+  uint64_t pool_size_ = 0;
+  uint64_t cursor_ = 0;  // Next pool pair to try.
+  std::vector<NatEntry> slots_;
+  std::vector<uint32_t> free_;
+  std::unordered_map<FlowKey, uint32_t, FlowKeyHash> by_original_;
+  std::unordered_map<FlowKey, uint32_t, FlowKeyHash> by_translated_;
+  NatCounters counters_;
+};
+
+}  // namespace fdlink::lwip
+
+#endif  // FDLINK_LWIP_NAT_TABLE_H_

@@ -1,0 +1,164 @@
+// NetifAdapter: lwIP as the network stack of one LinkEndpoint, terminating
+// TCP connections to any destination through address translation.
+#ifndef FDLINK_LWIP_NETIF_ADAPTER_H_
+#define FDLINK_LWIP_NETIF_ADAPTER_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "fdlink/base/result.h"
+#include "fdlink/lwip/connection.h"
+#include "fdlink/lwip/core_lock.h"
+#include "fdlink/lwip/nat_table.h"
+#include "fdlink/stack/link_endpoint.h"
+
+struct netif;
+struct pbuf;
+struct tcp_pcb;
+
+namespace fdlink::lwip {
+
+// AdapterConfig configures a NetifAdapter. nat.local4/local6 become the
+// lwIP netif's addresses and nat.listen_port its one TCP listener; the
+// source pools must be routable to the netif (inside netmask4's subnet of
+// local4, and the /64 of local6), or the netif must be lwIP's default.
+struct AdapterConfig {
+  NatConfig nat;
+  header::Ipv4Address netmask4;
+  // tick is how often expired translation entries and ended connections
+  // are cleaned up (on lwIP's tcpip thread).
+  std::chrono::milliseconds tick{250};
+};
+
+// AdapterCounters are a NetifAdapter's packet counters.
+struct AdapterCounters {
+  uint64_t rx_packets = 0;     // Delivered by the endpoint.
+  uint64_t rx_translated = 0;  // Rewritten and passed to lwIP.
+  uint64_t rx_local = 0;       // For the netif's own address, passed as is.
+  uint64_t rx_unmapped = 0;    // TCP/UDP of no flow, not a SYN: dropped.
+  uint64_t rx_refused = 0;     // A SYN over the translation cap: dropped.
+  uint64_t rx_other = 0;       // Neither translatable nor local: dropped.
+  uint64_t rx_no_memory = 0;   // lwIP could not allocate a pbuf: dropped.
+  uint64_t tx_packets = 0;     // Written to the endpoint.
+  uint64_t tx_translated = 0;  // Of those, rewritten back.
+  uint64_t tx_unmapped = 0;    // lwIP's TCP/UDP of no entry: dropped.
+  uint64_t tx_dropped = 0;     // The endpoint would block or failed.
+  uint64_t accepted = 0;       // Connections handed to OnAccept.
+};
+
+// NetifAdapter is the NetworkDispatcher of one LinkEndpoint with an IP
+// link (no link header: a TUN, or a socketpair carrying IP): packets the
+// endpoint's threads deliver go straight into lwIP (its netif input,
+// called under core_lock on the delivering thread, not through tcpip's
+// mailbox), and lwIP's output goes out through the endpoint's
+// WritePackets, never waiting for the endpoint (a would-block is a
+// counted drop; TCP retransmits).
+//
+// Translation: a TCP SYN from (src, sport) to any (dst, dport) opens a
+// NatTable entry; inside lwIP the flow becomes (pool address, pool port)
+// -> (local address, listen_port), and lwIP's replies are translated
+// back, with exact checksum updates. Each accepted connection is handed
+// to OnAccept with its original addresses. Super-packets: it takes wire
+// packets only (TakesSuperPackets() is false).
+//
+// Threading and locks: see core_lock.h. DeliverNetworkPacket takes
+// core_lock; lwIP's callbacks (accept, the Connection callbacks, the
+// netif output) run with it held. Attach and Detach must be called
+// without it (Detach waits for the endpoint's threads, which may be
+// blocked on it): they are EXCLUDES(core_lock).
+class NetifAdapter : public NetworkDispatcher {
+ public:
+  // AcceptFn gets each accepted connection, under core_lock; it sets the
+  // Connection's callbacks (or closes it). Without one, connections are
+  // closed on accept.
+  using AcceptFn = std::function<void(Connection&)>;
+
+  // Create starts lwIP (Stack::Get), adds a netif for `endpoint` (borrowed:
+  // it must outlive the adapter) with the configured addresses and MTU
+  // endpoint->MTU(), and listens on nat.listen_port. It does not attach.
+  // Errors: Errc::kInvalidArgument for a bad NatConfig or an endpoint with
+  // a link header (Ethernet is not supported yet), Errc::kNoBufferSpace if
+  // lwIP fails to add the netif or listener.
+  [[nodiscard]] static Result<std::unique_ptr<NetifAdapter>> Create(
+      LinkEndpoint* endpoint, const AdapterConfig& config) EXCLUDES(core_lock);
+  // The destructor detaches (see Detach) and removes the netif and
+  // listener from lwIP.
+  ~NetifAdapter() override EXCLUDES(core_lock);
+  NetifAdapter(const NetifAdapter&) = delete;
+  NetifAdapter& operator=(const NetifAdapter&) = delete;
+
+  // OnAccept sets the accept callback; call it before Attach.
+  void OnAccept(AcceptFn fn) EXCLUDES(core_lock);
+  // Attach attaches this adapter to the endpoint (endpoint->Attach(this)).
+  void Attach() EXCLUDES(core_lock);
+  // Detach detaches from the endpoint (waiting for its threads to leave
+  // the adapter), then, under core_lock, aborts every open connection and
+  // stops the tick. When it returns no callback of the user's runs again
+  // and nothing reaches lwIP through this adapter. Final (the netif and
+  // listener are gone: the adapter cannot be attached again) and
+  // idempotent. Calling it with core_lock held would deadlock, which the
+  // analysis rejects.
+  void Detach() EXCLUDES(core_lock);
+
+  // DeliverNetworkPacket (NetworkDispatcher) translates one inbound packet
+  // and hands it to lwIP, under core_lock. Called by endpoint threads.
+  void DeliverNetworkPacket(NetworkProtocolNumber protocol,
+                            PacketBufferPtr pkt) override EXCLUDES(core_lock);
+  bool TakesSuperPackets() const override { return false; }
+
+  // Counters, NatCounters and OpenConnections read the counters, the
+  // translation table's counters and the number of live Connections.
+  AdapterCounters Counters() const EXCLUDES(core_lock);
+  NatCounters TranslationCounters() const EXCLUDES(core_lock);
+  size_t OpenConnections() const EXCLUDES(core_lock);
+  // ExpireNow runs the tick's cleanup at once (for tests).
+  void ExpireNow() EXCLUDES(core_lock);
+
+ private:
+  friend struct AdapterCallbacks;
+  NetifAdapter(LinkEndpoint* endpoint, const AdapterConfig& config,
+               NatTable nat);
+  // DetachEndpoint is the one place that detaches the endpoint
+  // (endpoint->Attach(nullptr), which waits for its threads): never under
+  // core_lock.
+  void DetachEndpoint() EXCLUDES(core_lock);
+  // Start adds the netif and the listener.
+  [[nodiscard]] Result<void> Start() REQUIRES(core_lock);
+  // Stop aborts the connections, removes the listener, the netif and the
+  // tick.
+  void Stop() REQUIRES(core_lock);
+  // Translate rewrites an inbound packet for lwIP; false: drop it (counted).
+  bool TranslateInbound(std::span<uint8_t> ip) REQUIRES(core_lock);
+  // Output sends one of lwIP's packets (lwIP holds core_lock).
+  void Output(pbuf* p) REQUIRES(core_lock);
+  // AcceptOutcome says what became of a new pcb.
+  enum class AcceptOutcome { kKept, kRefused, kAborted };
+  // Accept takes a new pcb from the listener: kRefused (the caller aborts
+  // it) when it matches no translation entry, kAborted when the user
+  // aborted it in OnAccept.
+  AcceptOutcome Accept(tcp_pcb* pcb) REQUIRES(core_lock);
+  // Tick expires translation entries and frees ended Connections.
+  void Tick() REQUIRES(core_lock);
+  bool IsLocal(const FlowAddr& a) const;
+
+  LinkEndpoint* const endpoint_;
+  const AdapterConfig config_;
+  bool attached_ = false;  // Touched only by Attach/Detach (one caller).
+  std::unique_ptr<netif> netif_ GUARDED_BY(core_lock);
+  bool started_ GUARDED_BY(core_lock) = false;
+  tcp_pcb* listener_ GUARDED_BY(core_lock) = nullptr;
+  NatTable nat_ GUARDED_BY(core_lock);
+  AcceptFn on_accept_ GUARDED_BY(core_lock);
+  std::vector<std::unique_ptr<Connection>> conns_ GUARDED_BY(core_lock);
+  AdapterCounters counters_ GUARDED_BY(core_lock);
+  // scratch_ holds a chained pbuf's bytes while it is copied out.
+  std::array<uint8_t, 65536> scratch_ GUARDED_BY(core_lock);
+};
+
+}  // namespace fdlink::lwip
+
+#endif  // FDLINK_LWIP_NETIF_ADAPTER_H_

@@ -1,0 +1,139 @@
+#include "fdlink/lwip/connection.h"
+
+#include <algorithm>
+
+#include "lwip/connection_callbacks.h"
+#include "lwip/lwip_headers.h"
+
+namespace fdlink::lwip {
+
+Connection::Connection(tcp_pcb* pcb, const FlowAddr& src, const FlowAddr& dst)
+    : pcb_(pcb), original_src_(src), original_dst_(dst) {}
+
+Connection::~Connection() = default;
+
+void Connection::Unhook() {
+  if (pcb_ == nullptr) return;
+  tcp_arg(pcb_, nullptr);
+  tcp_recv(pcb_, nullptr);
+  tcp_sent(pcb_, nullptr);
+  tcp_err(pcb_, nullptr);
+  pcb_ = nullptr;
+}
+
+Result<size_t> Connection::Write(std::span<const uint8_t> data) {
+  if (pcb_ == nullptr || write_shut_) {
+    return Error{Errc::kClosed, 0, "lwip: write on a closed connection"};
+  }
+  const size_t n = std::min<size_t>(data.size(), tcp_sndbuf(pcb_));
+  if (n == 0) return size_t{0};
+  // TCP_SND_BUF is 0xFFFF, so n fits the u16_t length.
+  const err_t e =
+      tcp_write(pcb_, data.data(), static_cast<u16_t>(n), TCP_WRITE_FLAG_COPY);
+  if (e == ERR_MEM) return size_t{0};  // Out of queue slots: like full.
+  if (e != ERR_OK) return Error{Errc::kNoBufferSpace, 0, "lwip: tcp_write"};
+  tcp_output(pcb_);
+  return n;
+}
+
+size_t Connection::SendSpace() const {
+  if (pcb_ == nullptr || write_shut_) return 0;
+  return tcp_sndbuf(pcb_);
+}
+
+void Connection::Consumed(size_t n) {
+  if (pcb_ == nullptr) return;
+  while (n > 0) {
+    const u16_t chunk = static_cast<u16_t>(std::min<size_t>(n, 0xffff));
+    tcp_recved(pcb_, chunk);
+    n -= chunk;
+  }
+}
+
+Result<void> Connection::ShutdownWrite() {
+  if (pcb_ == nullptr) return Error{Errc::kClosed, 0, "lwip: shutdown"};
+  if (write_shut_) return {};
+  if (tcp_shutdown(pcb_, 0, 1) != ERR_OK) {
+    return Error{Errc::kNoBufferSpace, 0, "lwip: tcp_shutdown"};
+  }
+  write_shut_ = true;
+  return {};
+}
+
+void Connection::Close() {
+  if (pcb_ == nullptr) return;
+  tcp_pcb* pcb = pcb_;
+  Unhook();
+  if (tcp_close(pcb) != ERR_OK) {
+    tcp_abort(pcb);  // Out of memory for the FIN: reset instead.
+    aborted_in_callback_ = true;
+  }
+}
+
+void Connection::Abort() {
+  if (pcb_ == nullptr) return;
+  tcp_pcb* pcb = pcb_;
+  Unhook();
+  tcp_abort(pcb);
+  aborted_in_callback_ = true;
+}
+
+err_t ConnectionCallbacks::Recv(void* arg, tcp_pcb* pcb, pbuf* p, err_t err) {
+  core_lock.AssertHeld();
+  auto* c = static_cast<Connection*>(arg);
+  if (c == nullptr) {  // Unhooked: behave like lwIP's tcp_recv_null.
+    if (p != nullptr) {
+      tcp_recved(pcb, p->tot_len);
+      pbuf_free(p);
+    } else if (err == ERR_OK) {
+      tcp_close(pcb);
+    }
+    return ERR_OK;
+  }
+  c->aborted_in_callback_ = false;
+  if (p == nullptr) {
+    if (c->on_recv_) c->on_recv_(*c, {});
+    return c->aborted_in_callback_ ? ERR_ABRT : ERR_OK;
+  }
+  if (!c->on_recv_) {
+    tcp_recved(pcb, p->tot_len);
+    pbuf_free(p);
+    return ERR_OK;
+  }
+  for (pbuf* q = p; q != nullptr && c->pcb_ != nullptr; q = q->next) {
+    c->on_recv_(*c, std::span<const uint8_t>(
+                        static_cast<const uint8_t*>(q->payload), q->len));
+  }
+  pbuf_free(p);
+  return c->aborted_in_callback_ ? ERR_ABRT : ERR_OK;
+}
+
+err_t ConnectionCallbacks::Sent(void* arg, tcp_pcb*, u16_t len) {
+  core_lock.AssertHeld();
+  auto* c = static_cast<Connection*>(arg);
+  if (c == nullptr) return ERR_OK;
+  c->aborted_in_callback_ = false;
+  if (c->on_sent_) c->on_sent_(*c, len);
+  return c->aborted_in_callback_ ? ERR_ABRT : ERR_OK;
+}
+
+void ConnectionCallbacks::Err(void* arg, err_t) {
+  core_lock.AssertHeld();
+  auto* c = static_cast<Connection*>(arg);
+  if (c == nullptr) return;
+  c->pcb_ = nullptr;  // lwIP has freed it already.
+  Connection::ErrorFn fn = std::move(c->on_error_);
+  c->on_recv_ = nullptr;
+  c->on_sent_ = nullptr;
+  if (fn) fn(*c);
+}
+
+void ConnectionCallbacks::Hook(Connection* c) {
+  core_lock.AssertHeld();
+  tcp_arg(c->pcb_, c);
+  tcp_recv(c->pcb_, &ConnectionCallbacks::Recv);
+  tcp_sent(c->pcb_, &ConnectionCallbacks::Sent);
+  tcp_err(c->pcb_, &ConnectionCallbacks::Err);
+}
+
+}  // namespace fdlink::lwip

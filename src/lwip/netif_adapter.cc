@@ -1,0 +1,366 @@
+#include "fdlink/lwip/netif_adapter.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "fdlink/buffer/packet_buffer.h"
+#include "fdlink/header/ip_protocols.h"
+#include "fdlink/lwip/nat_rewrite.h"
+#include "fdlink/lwip/stack.h"
+#include "lwip/connection_callbacks.h"
+#include "lwip/lwip_headers.h"
+
+namespace fdlink::lwip {
+
+namespace {
+
+constexpr uint8_t kTcpSyn = 0x02;
+constexpr uint8_t kTcpRst = 0x04;
+constexpr uint8_t kTcpAck = 0x10;
+
+FlowAddr FromLwip(const ip_addr_t& a, uint16_t port) {
+  FlowAddr f;
+  f.port = port;
+  if (IP_IS_V6_VAL(a)) {
+    std::memcpy(f.ip.data(), ip_2_ip6(&a)->addr, 16);
+    f.v6 = true;
+  } else {
+    std::memcpy(f.ip.data(), &ip_2_ip4(&a)->addr, 4);
+  }
+  return f;
+}
+
+// DstOf reads the destination address of an IP packet too short or odd
+// for ParseFlow; false if it has none.
+bool DstOf(std::span<const uint8_t> ip, FlowAddr* out) {
+  if (ip.empty()) return false;
+  if ((ip[0] >> 4) == 4 && ip.size() >= 20) {
+    std::memcpy(out->ip.data(), ip.data() + 16, 4);
+    out->v6 = false;
+    return true;
+  }
+  if ((ip[0] >> 4) == 6 && ip.size() >= 40) {
+    std::memcpy(out->ip.data(), ip.data() + 24, 16);
+    out->v6 = true;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+// AdapterCallbacks holds the functions lwIP calls for an adapter's netif,
+// listener and tick, with core_lock held; `state`/arg is the adapter.
+struct AdapterCallbacks {
+  static err_t Init(netif* n) {
+    auto* a = static_cast<NetifAdapter*>(n->state);
+    n->name[0] = 'f';
+    n->name[1] = 'd';
+    n->output = &Output4;
+    n->output_ip6 = &Output6;
+    n->mtu = static_cast<u16_t>(std::min<uint32_t>(a->endpoint_->MTU(), 65535));
+#if LWIP_ND6_ALLOW_RA_UPDATES
+    n->mtu6 = n->mtu;
+#endif
+    return ERR_OK;
+  }
+  static err_t Output4(netif* n, pbuf* p, const ip4_addr_t*) {
+    core_lock.AssertHeld();
+    static_cast<NetifAdapter*>(n->state)->Output(p);
+    return ERR_OK;
+  }
+  static err_t Output6(netif* n, pbuf* p, const ip6_addr_t*) {
+    core_lock.AssertHeld();
+    static_cast<NetifAdapter*>(n->state)->Output(p);
+    return ERR_OK;
+  }
+  static err_t Accept(void* arg, tcp_pcb* pcb, err_t err) {
+    core_lock.AssertHeld();
+    if (err != ERR_OK || pcb == nullptr) return ERR_VAL;
+    auto* a = static_cast<NetifAdapter*>(arg);
+    switch (a->Accept(pcb)) {
+      case NetifAdapter::AcceptOutcome::kKept:
+        return ERR_OK;
+      case NetifAdapter::AcceptOutcome::kRefused:
+        tcp_abort(pcb);
+        return ERR_ABRT;
+      case NetifAdapter::AcceptOutcome::kAborted:
+        return ERR_ABRT;  // The user aborted it in OnAccept.
+    }
+    return ERR_OK;
+  }
+  static void Tick(void* arg) {
+    core_lock.AssertHeld();
+    auto* a = static_cast<NetifAdapter*>(arg);
+    a->Tick();
+    if (a->started_) {
+      sys_timeout(static_cast<u32_t>(a->config_.tick.count()), &Tick, a);
+    }
+  }
+};
+
+NetifAdapter::NetifAdapter(LinkEndpoint* endpoint, const AdapterConfig& config,
+                           NatTable nat)
+    : endpoint_(endpoint),
+      config_(config),
+      netif_(std::make_unique<netif>()),
+      nat_(std::move(nat)) {}
+
+Result<std::unique_ptr<NetifAdapter>> NetifAdapter::Create(
+    LinkEndpoint* endpoint, const AdapterConfig& config) {
+  if (endpoint == nullptr || endpoint->MaxHeaderLength() != 0) {
+    return Error{Errc::kInvalidArgument, 0,
+                 "lwip: the endpoint must carry IP without a link header"};
+  }
+  Result<NatTable> nat = NatTable::Create(config.nat);
+  if (!nat) return nat.error();
+  Stack::Get();
+  std::unique_ptr<NetifAdapter> a(
+      new NetifAdapter(endpoint, config, std::move(*nat)));
+  CoreLockGuard g;
+  if (Result<void> r = a->Start(); !r) return r.error();
+  return a;
+}
+
+Result<void> NetifAdapter::Start() {
+  std::memset(netif_.get(), 0, sizeof(netif));
+  ip4_addr_t addr, mask, gw;
+  std::memcpy(&addr.addr, config_.nat.local4.bytes().data(), 4);
+  std::memcpy(&mask.addr, config_.netmask4.bytes().data(), 4);
+  gw.addr = 0;
+  if (netif_add(netif_.get(), &addr, &mask, &gw, this, &AdapterCallbacks::Init,
+                &ip_input) == nullptr) {
+    return Error{Errc::kNoBufferSpace, 0, "lwip: netif_add"};
+  }
+  ip6_addr_t a6;
+  std::memset(&a6, 0, sizeof(a6));
+  std::memcpy(a6.addr, config_.nat.local6.bytes().data(), 16);
+  s8_t index = -1;
+  if (netif_add_ip6_address(netif_.get(), &a6, &index) != ERR_OK) {
+    netif_remove(netif_.get());
+    return Error{Errc::kNoBufferSpace, 0, "lwip: netif_add_ip6_address"};
+  }
+  netif_ip6_addr_set_state(netif_.get(), index, IP6_ADDR_PREFERRED);
+  netif_set_up(netif_.get());
+  netif_set_link_up(netif_.get());
+  if (netif_default == nullptr) netif_set_default(netif_.get());
+
+  tcp_pcb* pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
+  if (pcb == nullptr ||
+      tcp_bind(pcb, IP_ANY_TYPE, config_.nat.listen_port) != ERR_OK) {
+    if (pcb != nullptr) tcp_close(pcb);
+    netif_remove(netif_.get());
+    return Error{Errc::kNoBufferSpace, 0, "lwip: listener bind"};
+  }
+  listener_ = tcp_listen_with_backlog(pcb, TCP_DEFAULT_LISTEN_BACKLOG);
+  if (listener_ == nullptr) {
+    tcp_close(pcb);
+    netif_remove(netif_.get());
+    return Error{Errc::kNoBufferSpace, 0, "lwip: tcp_listen"};
+  }
+  tcp_arg(listener_, this);
+  tcp_accept(listener_, &AdapterCallbacks::Accept);
+  started_ = true;
+  sys_timeout(static_cast<u32_t>(config_.tick.count()), &AdapterCallbacks::Tick,
+              this);
+  return {};
+}
+
+void NetifAdapter::Stop() {
+  if (!started_) return;
+  started_ = false;
+  sys_untimeout(&AdapterCallbacks::Tick, this);
+  for (std::unique_ptr<Connection>& c : conns_) c->Abort();
+  conns_.clear();
+  tcp_arg(listener_, nullptr);
+  tcp_accept(listener_, nullptr);
+  tcp_close(listener_);
+  listener_ = nullptr;
+  netif_remove(netif_.get());
+  on_accept_ = nullptr;
+}
+
+NetifAdapter::~NetifAdapter() { Detach(); }
+
+void NetifAdapter::OnAccept(AcceptFn fn) {
+  CoreLockGuard g;
+  on_accept_ = std::move(fn);
+}
+
+void NetifAdapter::Attach() {
+  endpoint_->Attach(this);
+  attached_ = true;
+}
+
+void NetifAdapter::DetachEndpoint() {
+  if (attached_) {
+    endpoint_->Attach(nullptr);
+    attached_ = false;
+  }
+}
+
+void NetifAdapter::Detach() {
+  // Without core_lock: an endpoint thread may be blocked on it inside
+  // DeliverNetworkPacket, and Attach(nullptr) waits for it to leave.
+  DetachEndpoint();
+  CoreLockGuard g;
+  Stop();
+}
+
+bool NetifAdapter::IsLocal(const FlowAddr& a) const {
+  if (a.v6) {
+    return std::memcmp(a.ip.data(), config_.nat.local6.bytes().data(), 16) == 0;
+  }
+  return std::memcmp(a.ip.data(), config_.nat.local4.bytes().data(), 4) == 0;
+}
+
+bool NetifAdapter::TranslateInbound(std::span<uint8_t> ip) {
+  std::optional<ParsedFlow> f = ParseFlow(ip);
+  if (f && !IsLocal(f->key.dst)) {
+    if (f->key.proto != header::ip_proto::kTcp) {
+      ++counters_.rx_other;  // UDP is not terminated (yet).
+      return false;
+    }
+    const NatTable::Clock::time_point now = NatTable::Clock::now();
+    NatEntry* e = nat_.FindOriginal(f->key);
+    if (e == nullptr) {
+      if ((f->tcp_flags & (kTcpSyn | kTcpAck | kTcpRst)) != kTcpSyn) {
+        ++counters_.rx_unmapped;
+        return false;
+      }
+      e = nat_.Open(f->key, now);
+      if (e == nullptr) {
+        ++counters_.rx_refused;
+        return false;
+      }
+    }
+    const FlowAddr src = e->translated_src;
+    const FlowAddr dst = e->translated_dst;
+    (void)nat_.OnTcpInbound(e, f->tcp_flags, now);  // May remove e.
+    RewriteFlow(ip, *f, src, dst);
+    ++counters_.rx_translated;
+    return true;
+  }
+  FlowAddr dst;
+  if (f) dst = f->key.dst;
+  if ((f || DstOf(ip, &dst)) && IsLocal(dst)) {
+    ++counters_.rx_local;
+    return true;
+  }
+  ++counters_.rx_other;
+  return false;
+}
+
+void NetifAdapter::DeliverNetworkPacket(NetworkProtocolNumber,
+                                        PacketBufferPtr pkt) {
+  std::span<uint8_t> ip = pkt->NetworkPacket();
+  CoreLockGuard g;
+  ++counters_.rx_packets;
+  if (!started_ || ip.empty() || ip.size() > 0xffff) {
+    ++counters_.rx_other;
+    return;
+  }
+  if (!TranslateInbound(ip)) return;
+  // lwIP copies: its pbufs are malloc'd (Debian builds MEM_LIBC_MALLOC).
+  pbuf* p = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(ip.size()), PBUF_RAM);
+  if (p == nullptr) {
+    ++counters_.rx_no_memory;
+    return;
+  }
+  pbuf_take(p, ip.data(), static_cast<u16_t>(ip.size()));
+  if (netif_->input(p, netif_.get()) != ERR_OK) pbuf_free(p);
+}
+
+void NetifAdapter::Output(pbuf* p) {
+  const size_t len = p->tot_len;
+  std::span<const uint8_t> bytes;
+  if (p->next == nullptr) {
+    bytes = std::span<const uint8_t>(static_cast<const uint8_t*>(p->payload),
+                                     p->len);
+  } else {
+    pbuf_copy_partial(p, scratch_.data(), static_cast<u16_t>(len), 0);
+    bytes = std::span<const uint8_t>(scratch_.data(), len);
+  }
+  PacketBufferOptions opts;
+  opts.reserve_header_bytes = endpoint_->MaxHeaderLength();
+  opts.payload = bytes;
+  PacketBufferPtr pkt = PacketBuffer::Create(opts);
+  std::span<uint8_t> ip = pkt->Contiguous();
+  std::optional<ParsedFlow> f = ParseFlow(ip);
+  if (f) {
+    NatEntry* e = nat_.FindTranslated(f->key.proto, f->key.dst);
+    if (e == nullptr || !(f->key.src == e->translated_dst)) {
+      ++counters_.tx_unmapped;
+      return;
+    }
+    const FlowAddr src = e->original.dst;
+    const FlowAddr dst = e->original.src;
+    if (f->key.proto == header::ip_proto::kTcp) {
+      (void)nat_.OnTcpOutbound(e, f->tcp_flags, NatTable::Clock::now());
+    }
+    RewriteFlow(ip, *f, src, dst);
+    ++counters_.tx_translated;
+  }
+  pkt->set_network_protocol((ip[0] >> 4) == 6 ? kIPv6ProtocolNumber
+                                              : kIPv4ProtocolNumber);
+  Result<size_t> n =
+      endpoint_->WritePackets(std::span<const PacketBufferPtr>(&pkt, 1));
+  if (n && *n == 1) {
+    ++counters_.tx_packets;
+  } else {
+    ++counters_.tx_dropped;
+  }
+}
+
+NetifAdapter::AcceptOutcome NetifAdapter::Accept(tcp_pcb* pcb) {
+  const FlowAddr remote = FromLwip(pcb->remote_ip, pcb->remote_port);
+  NatEntry* e = nat_.FindTranslated(header::ip_proto::kTcp, remote);
+  if (e == nullptr || !started_) return AcceptOutcome::kRefused;
+  std::unique_ptr<Connection> c(
+      new Connection(pcb, e->original.src, e->original.dst));
+  ConnectionCallbacks::Hook(c.get());
+  Connection* raw = c.get();
+  conns_.push_back(std::move(c));
+  ++counters_.accepted;
+  if (on_accept_) {
+    on_accept_(*raw);
+  } else {
+    raw->Close();
+  }
+  return raw->aborted_in_callback_ ? AcceptOutcome::kAborted
+                                   : AcceptOutcome::kKept;
+}
+
+void NetifAdapter::Tick() {
+  nat_.Expire(NatTable::Clock::now());
+  size_t kept = 0;
+  for (size_t i = 0; i < conns_.size(); ++i) {
+    if (conns_[i]->open()) conns_[kept++] = std::move(conns_[i]);
+  }
+  conns_.resize(kept);
+}
+
+AdapterCounters NetifAdapter::Counters() const {
+  CoreLockGuard g;
+  return counters_;
+}
+
+NatCounters NetifAdapter::TranslationCounters() const {
+  CoreLockGuard g;
+  return nat_.counters();
+}
+
+size_t NetifAdapter::OpenConnections() const {
+  CoreLockGuard g;
+  size_t n = 0;
+  for (const std::unique_ptr<Connection>& c : conns_) n += c->open() ? 1 : 0;
+  return n;
+}
+
+void NetifAdapter::ExpireNow() {
+  CoreLockGuard g;
+  Tick();
+}
+
+}  // namespace fdlink::lwip
