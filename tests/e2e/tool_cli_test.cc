@@ -113,7 +113,7 @@ TEST_F(E2eTest, ToolExitStatusesVersionAndHelp) {
       {{"bench", "--kind", "pigeon"}, "fdlink bench: --kind"},
       {{"demo", "--cycles", "-1"}, "fdlink demo: --cycles"},
       {{"serve", "--no-gso=maybe", "--tun", "x", "--addr", kOurs4},
-       "fdlink serve: --no-gso"},
+       "fdlink serve: Could not convert: --no-gso = maybe"},
       {{"serve", "--tun", "x", "--addr", kOurs4, "--no-offload", "--no-gso"},
        "fdlink serve: --no-offload already turns every offload off; drop "
        "--no-gso"},
