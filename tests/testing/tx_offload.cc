@@ -1,9 +1,13 @@
 #include "testing/tx_offload.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <chrono>
 
 #include "fdlink/header/virtio_net.h"
 #include "fdlink/offload/gso_split.h"
+#include "testing/socketpairs.h"
 
 namespace fdlink::testing {
 
@@ -75,6 +79,25 @@ PacketBufferPtr FromFrame(std::span<const uint8_t> read, uint16_t link_header) {
 
 std::vector<uint8_t> Bytes(const PacketBufferPtr& pkt) {
   return pkt->ToBytes();
+}
+
+std::vector<std::vector<uint8_t>> RecvAll(int fd) {
+  std::vector<std::vector<uint8_t>> all;
+  std::chrono::milliseconds wait = std::chrono::seconds(1);
+  while (true) {
+    std::vector<uint8_t> d = RecvOne(fd, wait);
+    if (d.empty()) return all;
+    all.push_back(std::move(d));
+    wait = std::chrono::milliseconds(100);
+  }
+}
+
+int SetSmallSendBuffer(int fd) {
+  int v = 1;
+  EXPECT_EQ(::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)), 0);
+  socklen_t len = sizeof(v);
+  EXPECT_EQ(::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len), 0);
+  return v;
 }
 
 }  // namespace fdlink::testing

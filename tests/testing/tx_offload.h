@@ -43,6 +43,16 @@ PacketBufferPtr FromFrame(std::span<const uint8_t> read,
 // Bytes is pkt's bytes.
 std::vector<uint8_t> Bytes(const PacketBufferPtr& pkt);
 
+// RecvAll reads every datagram waiting on fd (the first within a second,
+// then until 100 ms pass without one).
+std::vector<std::vector<uint8_t>> RecvAll(int fd);
+
+// SetSmallSendBuffer shrinks fd's SO_SNDBUF to the kernel's minimum and
+// returns the size in effect: a datagram longer than that (less 32 bytes
+// on AF_UNIX) fails with EMSGSIZE, a natural "kernel rejects large
+// writes".
+int SetSmallSendBuffer(int fd);
+
 }  // namespace fdlink::testing
 
 #endif  // FDLINK_TESTS_TESTING_TX_OFFLOAD_H_

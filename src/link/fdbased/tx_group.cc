@@ -196,8 +196,11 @@ class Writer {
     PacketBuffer& p = *ctx_.pkts[members[member_]];
     const GSOOptions& g0 = p.gso_options();
     const bool vnet = ctx_.link.vnet_header_size > 0;
-    if (g0.type != GSOType::kNone && !ctx_.Allowed(g0.type, false) &&
-        offload::SegmentCount(p) > 1) {
+    const bool passes_csum = vnet && ctx_.link.tx.checksum_offload;
+    const bool super =
+        g0.type != GSOType::kNone && offload::SegmentCount(p) > 1;
+    const bool whole = super && ctx_.Allowed(g0.type, false);
+    if (super && !whole) {
       if (FlushBatch() != Flush::kOk) return !stopped_;
       if (!WriteSplit(p)) return false;
       Advance(members.size());
@@ -205,16 +208,16 @@ class Writer {
     }
     Result<bool> added = false;
     bool offloaded = false;
-    if (g0.needs_csum && !(vnet && ctx_.link.tx.checksum_offload) &&
-        !(g0.type != GSOType::kNone && ctx_.Allowed(g0.type, false))) {
+    if (!whole && g0.needs_csum && !passes_csum) {
       Result<void> r = AddChecksummedFrame(b_, ctx_.link, p);
       if (!r) added = r.error();
     } else {
+      // A super-packet goes out as it is; anything else as one packet,
+      // its partial checksum left to the kernel where it completes them.
       GSOOptions enc = g0;
-      if (!ctx_.Allowed(g0.type, false)) enc.type = GSOType::kNone;
-      if (!(vnet && ctx_.link.tx.checksum_offload) &&
-          enc.type == GSOType::kNone) {
-        enc.needs_csum = false;
+      if (!whole) {
+        enc.type = GSOType::kNone;
+        enc.needs_csum = g0.needs_csum && passes_csum;
       }
       added = AddPacketFrame(b_, ctx_.link, p, enc);
       offloaded = added && *added;
