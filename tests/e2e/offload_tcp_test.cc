@@ -21,7 +21,6 @@
 #include "fdlink/header/ipv4.h"
 #include "fdlink/header/tcp.h"
 #include "fdlink/offload/offload_bits.h"
-#include "testing/dispatcher.h"
 #include "testing/tcp_peer.h"
 
 namespace fdlink::e2e {
@@ -87,20 +86,15 @@ TEST_P(OffloadTcpOutTest, KernelSocketReadsEveryByteInOrder) {
   TcpPeer peer(tun_->fds()[0].get(), true, Ip(kOurs4), kOurPort, Ip(kKernelIp),
                kKernelPort);
   ASSERT_TRUE(peer.Connect(kMss, 5s));
-  const UniqueFd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  const UniqueFd conn(
+      ::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
   ASSERT_TRUE(conn.valid()) << std::strerror(errno);
 
   // From here the endpoint owns the fd's reads (the kernel's ACKs go to a
   // dispatcher that just counts them).
   fdbased::Options o = VnetEndpointOptions();
   o.offload.gso = gso;
-  Result<std::unique_ptr<fdbased::Endpoint>> ep =
-      fdbased::Endpoint::Create(std::move(o));
-  ASSERT_TRUE(ep) << ep.error().ToString();
-  ep_ = std::move(*ep);
-  fdlink::testing::RecordingDispatcher acks;
-  acks.record_bytes = false;
-  ep_->Attach(&acks);
+  ASSERT_TRUE(StartRecorder(false, std::move(o)));
 
   // Two super-packets, 14 and 9.5 segments' worth (a short tail).
   const std::vector<uint8_t> data = Payload(kMss * 14 + kMss * 19 / 2, 21);
@@ -121,9 +115,9 @@ TEST_P(OffloadTcpOutTest, KernelSocketReadsEveryByteInOrder) {
   const std::vector<uint8_t> run = Payload(kMss * 16, 22);
   std::vector<PacketBufferPtr> wire;
   for (int i = 0; i < 16; ++i) {
-    wire.push_back(testing::OutboundPacket(peer.Data(
-        std::span<const uint8_t>(run).subspan(i * kMss, kMss),
-        i == 15 ? flag::kPsh : 0)));
+    wire.push_back(testing::OutboundPacket(
+        peer.Data(std::span<const uint8_t>(run).subspan(i * kMss, kMss),
+                  i == 15 ? flag::kPsh : 0)));
   }
   wrote = ep_->WritePackets(wire);
   ASSERT_TRUE(wrote) << wrote.error().ToString();
@@ -134,6 +128,16 @@ TEST_P(OffloadTcpOutTest, KernelSocketReadsEveryByteInOrder) {
   const fdbased::FdCounters c = ep_->TotalCounters();
   EXPECT_EQ(c.tx_errors, 0u);
   EXPECT_EQ(c.tx_oversized, 0u);
+  EXPECT_EQ(c.tx_gso_fallbacks, 0u);
+  EXPECT_EQ(c.tx_coalesce_fallbacks, 0u);
+  if (gso) {
+    // The super-packets went whole; the run was coalesced.
+    EXPECT_EQ(c.tx_split, 0u);
+    EXPECT_GT(c.tx_coalesced, 1u);
+  } else {
+    EXPECT_EQ(c.tx_split, 2u);
+    EXPECT_EQ(c.tx_coalesced, 0u);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernel, OffloadTcpOutTest, ::testing::Bool(),
@@ -153,8 +157,8 @@ TEST_P(OffloadTcpInTest, KernelTsoArrivesAsTcpSuperPackets) {
   ASSERT_NE(tun_->offloads() & offload::kTunFTso4, 0u);
   UniqueFd client;
   Result<void> ran = ns_->Run([&] {
-    client.reset(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                          0));
+    client.reset(
+        ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   });
   ASSERT_TRUE(ran && client.valid());
   const SockAddr to = MakeSockAddr(kOurs4, kOurPort);
@@ -165,12 +169,8 @@ TEST_P(OffloadTcpInTest, KernelTsoArrivesAsTcpSuperPackets) {
   ASSERT_TRUE(peer.Accept(kMss, 5s));
   const uint32_t isn = peer.rcv_nxt();
 
-  GsoRecorder rec(super);
-  Result<std::unique_ptr<fdbased::Endpoint>> ep =
-      fdbased::Endpoint::Create(VnetEndpointOptions());
-  ASSERT_TRUE(ep) << ep.error().ToString();
-  ep_ = std::move(*ep);
-  ep_->Attach(&rec);
+  ASSERT_TRUE(StartRecorder(super, VnetEndpointOptions()));
+  GsoRecorder& rec = *rec_;
 
   const std::vector<uint8_t> data = Payload(200000, 31);
   size_t sent = 0;
@@ -189,7 +189,8 @@ TEST_P(OffloadTcpInTest, KernelTsoArrivesAsTcpSuperPackets) {
     if (ack != acked) {
       acked = ack;
       PacketBufferPtr a = testing::OutboundPacket(peer.Ack(ack));
-      Result<size_t> w = ep_->WritePackets(std::span<const PacketBufferPtr>(&a, 1));
+      Result<size_t> w =
+          ep_->WritePackets(std::span<const PacketBufferPtr>(&a, 1));
       ASSERT_TRUE(w) << w.error().ToString();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));

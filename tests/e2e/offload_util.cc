@@ -68,6 +68,17 @@ fdbased::Options OffloadE2eTest::VnetEndpointOptions() const {
   return o;
 }
 
+bool OffloadE2eTest::StartRecorder(bool super, fdbased::Options o) {
+  Result<std::unique_ptr<fdbased::Endpoint>> ep =
+      fdbased::Endpoint::Create(std::move(o));
+  EXPECT_TRUE(ep) << ep.error().ToString();
+  if (!ep) return false;
+  ep_ = std::move(*ep);
+  rec_.emplace(super);
+  ep_->Attach(&*rec_);
+  return true;
+}
+
 bool SendSegmentedUdp(int fd, const SockAddr& to,
                       std::span<const uint8_t> payload, uint16_t segment) {
   int size = segment;
@@ -115,8 +126,7 @@ std::vector<uint8_t> TcpStream(const std::vector<GsoPacket>& packets,
     if (offset > out.size()) break;  // A hole.
     const size_t skip = out.size() - offset;
     if (skip >= bytes.size()) continue;  // A retransmission.
-    out.insert(out.end(), bytes.begin() + static_cast<long>(skip),
-               bytes.end());
+    out.insert(out.end(), bytes.begin() + static_cast<long>(skip), bytes.end());
   }
   return out;
 }

@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -57,6 +59,13 @@ class OffloadE2eTest : public E2eTest {
   // VnetEndpointOptions are endpoint options for tun_: virtio-net header,
   // the negotiated offloads, one processor.
   fdbased::Options VnetEndpointOptions() const;
+  // StartRecorder creates the endpoint (ep_) from `o` and attaches a
+  // GsoRecorder taking super-packets or not, kept in rec_; false (after a
+  // test failure) if Create fails.
+  bool StartRecorder(bool super, fdbased::Options o);
+
+  // rec_ outlives TearDown's detach (a member of the derived fixture).
+  std::optional<GsoRecorder> rec_;
 };
 
 // kUdpSegmentOption is UDP_SEGMENT (SOL_UDP option 103).

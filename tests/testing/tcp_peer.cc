@@ -10,6 +10,7 @@
 #include "fdlink/header/mac_address.h"
 #include "fdlink/header/tcp.h"
 #include "fdlink/header/virtio_net.h"
+#include "fdlink/sys/process.h"
 #include "fdlink/sys/syscalls.h"
 
 namespace fdlink::testing {
@@ -62,9 +63,8 @@ std::optional<TcpSegment> ParseTcpSegment(std::span<const uint8_t> packet) {
   if (!ip || ip->protocol() != kTcpProtocol) return std::nullopt;
   const size_t end = std::min<size_t>(ip->total_length(), packet.size());
   if (end < ip->header_length() + kTcpHeader) return std::nullopt;
-  Result<header::Tcp> tcp =
-      header::Tcp::Parse(packet.subspan(ip->header_length(),
-                                        end - ip->header_length()));
+  Result<header::Tcp> tcp = header::Tcp::Parse(
+      packet.subspan(ip->header_length(), end - ip->header_length()));
   if (!tcp) return std::nullopt;
   TcpSegment seg;
   seg.packet.assign(packet.begin(), packet.begin() + end);
@@ -118,10 +118,10 @@ std::vector<uint8_t> TcpPeer::Build(uint8_t flags, uint32_t ack,
   tcp.SetWindow(0xffff);
   std::copy(options.begin(), options.end(), l4.begin() + kTcpHeader);
   std::copy(payload.begin(), payload.end(), l4.begin() + tcp_len);
-  tcp.SetChecksum(partial ? header::PseudoHeaderChecksum(
-                                kTcpProtocol, local_, remote_,
-                                static_cast<uint16_t>(l4.size()))
-                          : header::TcpChecksum(local_, remote_, l4));
+  tcp.SetChecksum(
+      partial ? header::PseudoHeaderChecksum(kTcpProtocol, local_, remote_,
+                                             static_cast<uint16_t>(l4.size()))
+              : header::TcpChecksum(local_, remote_, l4));
   return p;
 }
 
@@ -142,8 +142,8 @@ std::optional<TcpSegment> TcpPeer::Next(std::chrono::milliseconds timeout) {
     if (!ready || !*ready) continue;
     Result<size_t> n = sys::Read(fd_, buf);
     if (!n || *n < skip) continue;
-    std::optional<TcpSegment> seg = ParseTcpSegment(
-        std::span<const uint8_t>(buf).subspan(skip, *n - skip));
+    std::optional<TcpSegment> seg =
+        ParseTcpSegment(std::span<const uint8_t>(buf).subspan(skip, *n - skip));
     if (!seg || seg->dst_port != local_port_) continue;
     if (remote_port_ != 0 && seg->src_port != remote_port_) continue;
     if (skip > 0) {
@@ -163,8 +163,7 @@ bool TcpPeer::Connect(uint16_t mss, std::chrono::milliseconds timeout) {
   while (Clock::now() < deadline) {
     std::optional<TcpSegment> seg = Next(timeout);
     if (!seg) break;
-    if ((seg->flags & (flag::kSyn | flag::kAck)) !=
-            (flag::kSyn | flag::kAck) ||
+    if ((seg->flags & (flag::kSyn | flag::kAck)) != (flag::kSyn | flag::kAck) ||
         seg->ack != snd_nxt_ + 1)
       continue;
     ++snd_nxt_;
