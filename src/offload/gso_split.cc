@@ -57,25 +57,22 @@ size_t Segments(size_t payload, size_t mss) {
   return payload <= mss ? 1 : (payload + mss - 1) / mss;
 }
 
-// Inspect checks pkt's GSO options against its headers (copied into
-// `hdr`, which must hold kMaxHeaderBytes) and returns the layout.
-Result<Layout> Inspect(const PacketBuffer& pkt, std::span<uint8_t> hdr) {
-  const GSOOptions& g = pkt.gso_options();
+// InspectHeaders checks GSO options `g` against the IP and L4 headers at
+// the front of `ip` (which holds at least l3 + l4 header bytes) of an IP
+// packet of `net_size` bytes, and returns the layout (link left 0).
+Result<Layout> InspectHeaders(std::span<const uint8_t> ip, size_t net_size,
+                              const GSOOptions& g) {
   Layout l;
-  l.link = pkt.LinkHeaderSize();
   l.l3 = g.l3_header_len;
   l.l4 = g.l4_header_len;
   l.mss = g.mss;
   l.tcp = g.type == GSOType::kTCPv4 || g.type == GSOType::kTCPv6;
+  if (g.type == GSOType::kNone) return Malformed("gso: no GSO type");
   if (l.mss == 0) return Malformed("gso: mss is 0");
-  const size_t headers = l.link + l.l3 + l.l4;
-  if (headers > kMaxHeaderBytes) return Malformed("gso: headers too long");
-  if (pkt.Size() < headers)
-    return Malformed("gso: packet shorter than headers");
   if (l.l3 + l.l4 + l.mss > kMaxIpPacket) return Malformed("gso: mss too big");
-  const size_t net_size = pkt.Size() - l.link;
-  CopyOut(pkt, 0, hdr.first(headers));
-  std::span<const uint8_t> ip = hdr.subspan(l.link, l.l3 + l.l4);
+  if (net_size < l.l3 + l.l4 || ip.size() < l.l3 + l.l4)
+    return Malformed("gso: packet shorter than headers");
+  ip = ip.first(l.l3 + l.l4);
   if (ip.empty()) return Malformed("gso: no IP header");
   const uint8_t version = ip[0] >> 4;
   uint8_t protocol = 0;
@@ -125,6 +122,22 @@ Result<Layout> Inspect(const PacketBuffer& pkt, std::span<uint8_t> hdr) {
   }
   l.payload = net_size - l.l3 - l.l4;
   l.segments = Segments(l.payload, l.mss);
+  return l;
+}
+
+// Inspect is InspectHeaders for pkt (whose headers it copies into `hdr`,
+// which must hold kMaxHeaderBytes).
+Result<Layout> Inspect(const PacketBuffer& pkt, std::span<uint8_t> hdr) {
+  const GSOOptions& g = pkt.gso_options();
+  const size_t link = pkt.LinkHeaderSize();
+  const size_t headers = link + g.l3_header_len + g.l4_header_len;
+  if (headers > kMaxHeaderBytes) return Malformed("gso: headers too long");
+  if (pkt.Size() < headers)
+    return Malformed("gso: packet shorter than headers");
+  CopyOut(pkt, 0, hdr.first(headers));
+  Result<Layout> l =
+      InspectHeaders(hdr.subspan(link, headers - link), pkt.Size() - link, g);
+  if (l) l->link = link;
   return l;
 }
 
@@ -187,6 +200,13 @@ size_t SegmentCount(const PacketBuffer& pkt) {
       pkt.LinkHeaderSize() + size_t{g.l3_header_len} + g.l4_header_len;
   if (pkt.Size() <= headers) return 1;
   return Segments(pkt.Size() - headers, g.mss);
+}
+
+Result<void> CheckSuperPacketHeaders(std::span<const uint8_t> network_packet,
+                                     const GSOOptions& g) {
+  Result<Layout> l = InspectHeaders(network_packet, network_packet.size(), g);
+  if (!l) return l.error();
+  return {};
 }
 
 Result<size_t> SplitSuperPacket(PacketBuffer& pkt, size_t headroom,
