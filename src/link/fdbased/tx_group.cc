@@ -8,7 +8,6 @@
 
 #include "fdlink/offload/coalesce.h"
 #include "fdlink/offload/gso_split.h"
-#include "fdlink/offload/offload_bits.h"
 #include "link/fdbased/tx_batch.h"
 #include "link/fdbased/tx_frames.h"
 
@@ -20,18 +19,17 @@ bool IsCoalesce(TxOffload o) {
   return o == TxOffload::kTcpCoalesce || o == TxOffload::kUdpCoalesce;
 }
 
-// KernelTakes says whether the fd's kernel side accepts super-packets of
-// type t in writes (the TSO/USO bit of that type was negotiated).
+// KernelTakes says whether super-packets of type t may be written whole
+// (or coalesced) on these fds: the GSO switch, a virtio-net header and the
+// kernel's TSO/USO bit for that type (LinkConfig::offload).
 bool KernelTakes(const LinkConfig& link, GSOType t) {
-  const uint32_t k = link.tx.kernel_offloads;
-  if ((k & offload::kTunFCsum) == 0) return false;
   switch (t) {
     case GSOType::kTCPv4:
-      return (k & offload::kTunFTso4) != 0;
+      return link.offload.tx_gso_tcp4;
     case GSOType::kTCPv6:
-      return (k & offload::kTunFTso6) != 0;
+      return link.offload.tx_gso_tcp6;
     case GSOType::kUDPL4:
-      return (k & offload::kTunFUso4) != 0 && (k & offload::kTunFUso6) != 0;
+      return link.offload.tx_gso_udp;
     case GSOType::kNone:
       break;
   }
@@ -51,8 +49,8 @@ struct Ctx {
     return switches == nullptr || switches->On(o);
   }
   bool Allowed(GSOType t, bool coalesced) const {
-    return link.vnet_header_size > 0 && link.tx.gso_writes &&
-           KernelTakes(link, t) && On(TxOffloadFor(t, coalesced));
+    return link.vnet_header_size > 0 && KernelTakes(link, t) &&
+           On(TxOffloadFor(t, coalesced));
   }
   // TurnOff turns `o` off after the kernel rejected a write through it,
   // counts the fallback and says so once per endpoint and switch.
@@ -196,7 +194,7 @@ class Writer {
     PacketBuffer& p = *ctx_.pkts[members[member_]];
     const GSOOptions& g0 = p.gso_options();
     const bool vnet = ctx_.link.vnet_header_size > 0;
-    const bool passes_csum = vnet && ctx_.link.tx.checksum_offload;
+    const bool passes_csum = vnet && ctx_.link.offload.checksum_offload;
     const bool super =
         g0.type != GSOType::kNone && offload::SegmentCount(p) > 1;
     const bool whole = super && ctx_.Allowed(g0.type, false);

@@ -93,7 +93,8 @@ Result<VnetRx> DecodeVnetHeader(std::span<const uint8_t> vnet,
 
 namespace {
 
-Error BadArgument(const char* what) {
+// BadOptions is the encoder's error: GSO options that cannot be written.
+Error BadOptions(const char* what) {
   return Error{Errc::kInvalidArgument, 0, what};
 }
 
@@ -123,12 +124,12 @@ Result<void> EncodeVnetHeader(
   // frame before it is stored.
   const size_t csum_start = size_t{frame.link_header_size} + g.l3_header_len;
   if (csum_start > 0xffff || csum_start > frame.frame_size) {
-    return BadArgument(
+    return BadOptions(
         "fdbased: GSO options: csum_start (link + l3_header_len) "
         "does not fit the frame");
   }
   if (g.needs_csum && csum_start + g.csum_offset + 2 > frame.frame_size) {
-    return BadArgument(
+    return BadOptions(
         "fdbased: GSO options: the checksum field (l3_header_len + "
         "csum_offset) lies past the frame");
   }
@@ -141,14 +142,14 @@ Result<void> EncodeVnetHeader(
   if (!gso) return Ok();
   if (g.mss == 0) {
     std::fill(out.begin(), out.end(), 0);
-    return BadArgument("fdbased: GSO options: a GSO type needs a non-zero mss");
+    return BadOptions("fdbased: GSO options: a GSO type needs a non-zero mss");
   }
   const size_t hdr_len = g.l4_header_len > 0
                              ? csum_start + g.l4_header_len
                              : std::max(frame.pushed_header_size, csum_start);
   if (hdr_len > 0xffff || hdr_len > frame.frame_size) {
     std::fill(out.begin(), out.end(), 0);
-    return BadArgument(
+    return BadOptions(
         "fdbased: GSO options: hdr_len (link + l3 + l4 headers) "
         "does not fit the frame");
   }

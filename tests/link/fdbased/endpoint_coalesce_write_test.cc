@@ -25,8 +25,9 @@ using testing::VnetBytes;
 
 // Resplit splits a super-packet read from a virtio-net fd into the wire
 // packets it stands for.
-std::vector<std::vector<uint8_t>> Resplit(std::span<const uint8_t> read) {
-  PacketBufferPtr p = testing::FromFrame(read);
+std::vector<std::vector<uint8_t>> Resplit(std::span<const uint8_t> read,
+                                          uint16_t link = 0) {
+  PacketBufferPtr p = testing::FromFrame(read, link);
   EXPECT_TRUE(p);
   if (!p) return {};
   std::vector<PacketBufferPtr> segs;
@@ -53,38 +54,45 @@ TEST(EndpointCoalesceWrite, RunOfOneFlowIsOneSuperPacket) {
   for (const Kind& k :
        {Kind{"tcp4", false, true, 1}, Kind{"tcp6", true, true, 4},
         Kind{"udp4", false, false, 5}, Kind{"udp6", true, false, 5}}) {
-    SCOPED_TRACE(k.name);
-    SocketPairs sp(1);
-    auto ep = testing::MustCreateEndpoint(
-        testing::VnetOptions(sp.ours(), testing::kAllTunOffloads));
-    // Five wire packets: four of 1200 bytes of payload and a short one.
-    const testing::SuperPacket s = testing::BuildSuperPacket(
-        {.ipv6 = k.ipv6, .tcp = k.tcp, .payload = 5500, .mss = 1200});
-    std::vector<PacketBufferPtr> run = testing::WireRun(s);
-    ASSERT_EQ(run.size(), 5u);
-    const std::vector<std::vector<uint8_t>> want = BytesOf(run);
-    Result<size_t> n = ep->WritePackets(run);
-    ASSERT_TRUE(n.has_value()) << n.error().ToString();
-    EXPECT_EQ(*n, 5u);
-    EXPECT_EQ(BytesOf(run), want) << "the caller's packets are unchanged";
-    std::vector<std::vector<uint8_t>> got = testing::RecvAll(sp.peers[0].get());
-    ASSERT_EQ(got.size(), 1u);
-    const size_t l3 = k.ipv6 ? 40 : 20;
-    const size_t l4 = k.tcp ? 20 : 8;
-    EXPECT_EQ(testing::VnetHead(got[0]),
-              (VnetBytes{1, k.type, static_cast<uint8_t>(l3 + l4), 0, 0xb0,
-                         0x04,  // gso_size 1200
-                         static_cast<uint8_t>(l3), 0,
-                         static_cast<uint8_t>(k.tcp ? 16 : 6), 0}));
-    EXPECT_EQ(got[0].size(), 10 + l3 + l4 + 5500);
-    // The payload is every member's, in order.
-    EXPECT_EQ(std::vector<uint8_t>(got[0].begin() + 10 + l3 + l4, got[0].end()),
-              testing::Pattern(5500, 3));
-    // Segmented again, it is the very wire packets that were written.
-    EXPECT_EQ(Resplit(got[0]), want);
-    const FdCounters c = ep->Counters(0);
-    EXPECT_EQ(c.tx_packets, 5u);
-    EXPECT_EQ(c.tx_coalesced, 5u);
+    for (uint16_t link : {0, 14}) {
+      SCOPED_TRACE(::testing::Message() << k.name << " link " << link);
+      SocketPairs sp(1);
+      auto ep = testing::MustCreateEndpoint(
+          testing::VnetOptions(sp.ours(), testing::kAllTunOffloads, link > 0));
+      // Five wire packets: four of 1200 bytes of payload and a short one.
+      const testing::SuperPacket s = testing::BuildSuperPacket(
+          {.ipv6 = k.ipv6, .tcp = k.tcp, .payload = 5500, .mss = 1200});
+      std::vector<PacketBufferPtr> run = testing::WireRun(s, link);
+      ASSERT_EQ(run.size(), 5u);
+      const std::vector<std::vector<uint8_t>> want = BytesOf(run);
+      Result<size_t> n = ep->WritePackets(run);
+      ASSERT_TRUE(n.has_value()) << n.error().ToString();
+      EXPECT_EQ(*n, 5u);
+      EXPECT_EQ(BytesOf(run), want) << "the caller's packets are unchanged";
+      std::vector<std::vector<uint8_t>> got =
+          testing::RecvAll(sp.peers[0].get());
+      ASSERT_EQ(got.size(), 1u);
+      const size_t l3 = k.ipv6 ? 40 : 20;
+      const size_t l4 = k.tcp ? 20 : 8;
+      EXPECT_EQ(testing::VnetHead(got[0]),
+                (VnetBytes{1, k.type, static_cast<uint8_t>(link + l3 + l4), 0,
+                           0xb0, 0x04,  // gso_size 1200
+                           static_cast<uint8_t>(link + l3), 0,
+                           static_cast<uint8_t>(k.tcp ? 16 : 6), 0}));
+      const size_t hdr = 10 + link + l3 + l4;
+      EXPECT_EQ(got[0].size(), hdr + 5500);
+      // The head's link header, then the payload of every member, in order.
+      EXPECT_EQ(
+          std::vector<uint8_t>(got[0].begin() + 10, got[0].begin() + 10 + link),
+          std::vector<uint8_t>(want[0].begin(), want[0].begin() + link));
+      EXPECT_EQ(std::vector<uint8_t>(got[0].begin() + hdr, got[0].end()),
+                testing::Pattern(5500, 3));
+      // Segmented again, it is the very wire packets that were written.
+      EXPECT_EQ(Resplit(got[0], link), want);
+      const FdCounters c = ep->Counters(0);
+      EXPECT_EQ(c.tx_packets, 5u);
+      EXPECT_EQ(c.tx_coalesced, 5u);
+    }
   }
 }
 
