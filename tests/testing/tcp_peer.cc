@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstring>
 
 #include "fdlink/header/checksum.h"
 #include "fdlink/header/ip_protocols.h"
@@ -126,8 +127,10 @@ std::vector<uint8_t> TcpPeer::Build(uint8_t flags, uint32_t ack,
 }
 
 bool TcpPeer::Send(std::span<const uint8_t> packet) {
-  std::vector<uint8_t> frame(vnet_header_ ? header::kVirtioNetHeaderSize : 0);
-  frame.insert(frame.end(), packet.begin(), packet.end());
+  const size_t skip = vnet_header_ ? header::kVirtioNetHeaderSize : 0;
+  std::vector<uint8_t> frame(skip + packet.size(), 0);
+  if (!packet.empty())
+    std::memcpy(frame.data() + skip, packet.data(), packet.size());
   Result<size_t> n = sys::Write(fd_, frame);
   EXPECT_TRUE(n) << n.error().ToString();
   return n && *n == frame.size();
