@@ -162,7 +162,10 @@ TEST_F(E2eTest, ServeOnTapAnswersArpAndPrintsJsonOnSigint) {
   ASSERT_TRUE(serve);
   ASSERT_TRUE(serve->WaitForOutput(
       "{\"event\":\"ready\",\"kind\":\"tap\",\"name\":\"fdsrvtap0\","
-      "\"addrs\":[\"198.18.0.2\"],\"udp_echo\":[7,9]}\n",
+      "\"addrs\":[\"198.18.0.2\"],\"udp_echo\":[7,9],"
+      "\"offload\":{\"vnet_header\":false,\"kernel\":\"none\","
+      "\"kernel_bits\":0,\"gso\":true,\"tcp_gro\":true,\"udp_gro\":true,"
+      "\"checksum_offload\":true}}\n",
       30s))
       << serve->output();
   EXPECT_THAT(serve->output(), HasSubstr("MTU 9000, 2 fds"));
