@@ -326,7 +326,8 @@ class TunOffloadTest
       public ::testing::WithParamInterface<std::tuple<OffloadCase, int>> {};
 
 TEST_P(TunOffloadTest, NegotiatesTheLargestSetTheMaskAllows) {
-  const auto [c, queues] = GetParam();
+  const OffloadCase c = std::get<0>(GetParam());
+  const int queues = std::get<1>(GetParam());
   RunInside(*ns_, [this, c, queues] {
     Result<TunDevice> tun = OpenTun({.name = "fdloff%d",
                                      .vnet_hdr = true,
