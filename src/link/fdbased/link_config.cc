@@ -61,7 +61,6 @@ LinkConfig ResolveLinkConfig(const Options& opts, bool all_sockets,
   c.rx.checksum_offload = opts.rx_checksum_offload;
 
   c.tx.max_syscall_header_bytes = opts.max_syscall_header_bytes;
-  c.tx.gso = c.supported_gso != GSOKind::kNone;
   return c;
 }
 

@@ -24,8 +24,8 @@ struct ReceiveConfig {
 // TransmitConfig is the transmit part: what the writer adds and allows.
 struct TransmitConfig {
   int max_syscall_header_bytes = 0;  // 0: no cap beyond kBatchSize.
-  // Gso lets packets with GSO options exceed MTU + link header.
-  bool gso = false;
+  // The writer's offloads are in LinkConfig::offload (tx_gso_*,
+  // checksum_offload).
 };
 
 // LinkConfig is one endpoint's resolved configuration. Readers and the
