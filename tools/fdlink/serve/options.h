@@ -23,8 +23,10 @@ struct ServeOptions {
   int mtu = 0;              // 0: keep the device's MTU (1500 for --fd).
   std::vector<uint16_t> udp_echo_ports;  // Empty: port 7.
   bool ethernet = false;                 // --fd frames carry Ethernet.
-  bool join = false;  // Serve a link that another process serves too.
-  bool json = false;  // stdout is JSON Lines: ready, stopped or error.
+  bool join = false;        // Serve a link that another process serves too.
+  bool json = false;        // stdout is JSON Lines: ready, stopped or error.
+  std::string pcap;         // Capture every packet to this pcap file.
+  std::string pcap_filter;  // Capture only what this tcpdump filter takes.
 };
 
 }  // namespace fdlink::tool
