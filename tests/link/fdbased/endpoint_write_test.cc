@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <utility>
+
 #include "fdlink/header/ethernet.h"
 #include "fdlink/header/virtio_net.h"
 #include "fdlink/link/fdbased/endpoint.h"
@@ -20,13 +23,21 @@ const MacAddress kOurs({0x02, 0x03, 0x03, 0x04, 0x05, 0x06});
 const MacAddress kPeer({0x02, 0x03, 0x03, 0x04, 0x05, 0x07});
 const MacAddress kBridged({0x02, 0x99, 0x99, 0x99, 0x99, 0x99});
 
+// Make builds the endpoint under test; `vnet` gives it virtio-net headers
+// with every TUN offload, so that the plain write path is checked through
+// the offload writer too (ordinary packets go out behind zero headers).
 std::unique_ptr<Endpoint> Make(const SocketPairs& sp, bool eth,
-                               uint32_t gso = 0, int max_hdr_bytes = 0) {
+                               uint32_t gso = 0, int max_hdr_bytes = 0,
+                               bool vnet = false) {
   Options o;
   o.fds = sp.ours();
   o.ethernet_header = eth;
   o.address = kOurs;
   o.gso_max_size = gso;
+  o.offload.vnet_header = gso > 0 || vnet;  // Host GSO writes one.
+  // A packet socket's kernel side takes TCP super-packets.
+  if (gso > 0) o.offload.kernel_offloads = kPacketSocketOffloads;
+  if (vnet) o.offload.kernel_offloads = 0x01 | 0x02 | 0x04 | 0x20 | 0x40;
   o.max_syscall_header_bytes = max_hdr_bytes;
   return testing::MustCreateEndpoint(std::move(o));
 }
@@ -51,30 +62,39 @@ PacketBufferPtr OutboundPacket(Endpoint& ep, size_t payload, uint32_t hash,
 
 TEST(EndpointWrite, BytesOnTheWireAreExact) {
   for (bool eth : {true, false}) {
-    for (size_t payload : {0, 100, 1000}) {
-      SCOPED_TRACE(::testing::Message()
-                   << "eth=" << eth << " payload=" << payload);
-      SocketPairs sp(1);
-      auto ep = Make(sp, eth);
-      PacketBufferPtr p = OutboundPacket(*ep, payload, 0);
-      const std::vector<uint8_t> want = p->ToBytes();
-      Result<size_t> n = ep->WritePackets(std::span(&p, 1));
-      ASSERT_TRUE(n.has_value());
-      EXPECT_EQ(*n, 1u);
-      std::vector<uint8_t> got = testing::RecvOne(sp.peers[0].get());
-      ASSERT_EQ(got, want) << "eth=" << eth << " payload=" << payload;
-      size_t off = 0;
-      if (eth) {
-        header::Ethernet e{std::span<const uint8_t>(got)};
-        EXPECT_EQ(MacAddress(e.dst()), kPeer);
-        EXPECT_EQ(MacAddress(e.src()), kOurs);
-        EXPECT_EQ(e.ether_type(), kIPv6ProtocolNumber);
-        off = 14;
+    for (bool vnet : {false, true}) {
+      for (size_t payload : {0, 100, 1000}) {
+        SCOPED_TRACE(::testing::Message() << "eth=" << eth << " vnet=" << vnet
+                                          << " payload=" << payload);
+        SocketPairs sp(1);
+        auto ep = Make(sp, eth, 0, 0, vnet);
+        PacketBufferPtr p = OutboundPacket(*ep, payload, 0);
+        const std::vector<uint8_t> want = p->ToBytes();
+        Result<size_t> n = ep->WritePackets(std::span(&p, 1));
+        ASSERT_TRUE(n.has_value());
+        EXPECT_EQ(*n, 1u);
+        std::vector<uint8_t> got = testing::RecvOne(sp.peers[0].get());
+        if (vnet) {
+          // An ordinary packet: an all-zero virtio-net header first.
+          ASSERT_GE(got.size(), 10u);
+          EXPECT_TRUE(std::all_of(got.begin(), got.begin() + 10,
+                                  [](uint8_t b) { return b == 0; }));
+          got.erase(got.begin(), got.begin() + 10);
+        }
+        ASSERT_EQ(got, want);
+        size_t off = 0;
+        if (eth) {
+          header::Ethernet e{std::span<const uint8_t>(got)};
+          EXPECT_EQ(MacAddress(e.dst()), kPeer);
+          EXPECT_EQ(MacAddress(e.src()), kOurs);
+          EXPECT_EQ(e.ether_type(), kIPv6ProtocolNumber);
+          off = 14;
+        }
+        EXPECT_EQ(got.size(), off + 40 + payload);
+        EXPECT_EQ(got[off], 0x60);
+        EXPECT_EQ(ep->Counters(0).tx_packets, 1u);
+        EXPECT_EQ(ep->Counters(0).tx_bytes, got.size());
       }
-      EXPECT_EQ(got.size(), off + 40 + payload);
-      EXPECT_EQ(got[off], 0x60);
-      EXPECT_EQ(ep->Counters(0).tx_packets, 1u);
-      EXPECT_EQ(ep->Counters(0).tx_bytes, got.size());
     }
   }
 }
@@ -142,10 +162,11 @@ TEST(EndpointWrite, BridgedSourceAddressIsPreserved) {
 TEST(EndpointWrite, ManyPacketsGroupedAndInOrder) {
   // 200 packets alternating runs over 2 fds: each fd receives its packets
   // in order, in several sendmmsg batches of at most 47.
-  for (int cap : {0, 300}) {
-    SCOPED_TRACE(::testing::Message() << "cap=" << cap);
+  for (auto [cap, vnet] : {std::pair{0, false}, std::pair{300, false},
+                           std::pair{0, true}, std::pair{300, true}}) {
+    SCOPED_TRACE(::testing::Message() << "cap=" << cap << " vnet=" << vnet);
     SocketPairs sp(2);
-    auto ep = Make(sp, false, 0, cap);
+    auto ep = Make(sp, false, 0, cap, vnet);
     std::vector<PacketBufferPtr> pkts;
     for (uint32_t i = 0; i < 200; ++i) {
       PacketBufferPtr p = OutboundPacket(*ep, 20, (i / 10) % 2);
@@ -159,25 +180,32 @@ TEST(EndpointWrite, ManyPacketsGroupedAndInOrder) {
       for (uint32_t i = 0; i < 200; ++i) {
         if ((i / 10) % 2 != fd) continue;
         std::vector<uint8_t> got = testing::RecvOne(sp.peers[fd].get());
-        ASSERT_EQ(got.size(), 60u);
-        EXPECT_EQ(got[1], static_cast<uint8_t>(i)) << "cap " << cap;
+        const size_t off = vnet ? 10 : 0;
+        ASSERT_EQ(got.size(), off + 60u);
+        EXPECT_EQ(got[off + 1], static_cast<uint8_t>(i)) << "cap " << cap;
       }
     }
   }
 }
 
 TEST(EndpointWrite, WouldBlockReturnsCountWritten) {
-  SocketPairs sp(1, SOCK_DGRAM);
-  ASSERT_TRUE(sys::SetSocketBuffers(sp.ends[0].get(), 4096).has_value());
-  auto ep = Make(sp, false);
-  std::vector<PacketBufferPtr> pkts;
-  for (int i = 0; i < 2000; ++i) pkts.push_back(OutboundPacket(*ep, 1000, 0));
-  Result<size_t> n = ep->WritePackets(pkts);
-  ASSERT_TRUE(n.has_value());
-  EXPECT_GT(*n, 0u);
-  EXPECT_LT(*n, 2000u);
-  EXPECT_GE(ep->Counters(0).tx_would_block, 1u);
-  EXPECT_EQ(ep->Counters(0).tx_errors, 0u);
+  for (bool vnet : {false, true}) {
+    SCOPED_TRACE(::testing::Message() << "vnet=" << vnet);
+    SocketPairs sp(1, SOCK_DGRAM);
+    ASSERT_TRUE(sys::SetSocketBuffers(sp.ends[0].get(), 4096).has_value());
+    auto ep = Make(sp, false, 0, 0, vnet);
+    std::vector<PacketBufferPtr> pkts;
+    for (int i = 0; i < 2000; ++i) {
+      pkts.push_back(OutboundPacket(*ep, 1000, 0));
+    }
+    Result<size_t> n = ep->WritePackets(pkts);
+    ASSERT_TRUE(n.has_value());
+    EXPECT_GT(*n, 0u);
+    EXPECT_LT(*n, 2000u);
+    EXPECT_EQ(ep->Counters(0).tx_packets, *n);
+    EXPECT_GE(ep->Counters(0).tx_would_block, 1u);
+    EXPECT_EQ(ep->Counters(0).tx_errors, 0u);
+  }
 }
 
 TEST(EndpointWrite, NonSocketUsesWritev) {

@@ -75,6 +75,7 @@ void AddServe(CLI::App& app, int* exit_code) {
   sub->add_option("--pcap-filter", opts->pcap_filter,
                   "With --pcap: capture only packets this tcpdump-syntax "
                   "filter takes (e.g. 'udp port 7')");
+  AddOffloadFlags(sub, &opts->offload);
   sub->callback([opts, mode, exit_code] {
     opts->mode = *fdbased::ParseDispatchMode(*mode);
     *exit_code = RunServe(*opts);

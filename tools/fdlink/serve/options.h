@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/offload_flags.h"
 #include "fdlink/link/fdbased/options.h"
 
 namespace fdlink::tool {
@@ -27,6 +28,7 @@ struct ServeOptions {
   bool json = false;        // stdout is JSON Lines: ready, stopped or error.
   std::string pcap;         // Capture every packet to this pcap file.
   std::string pcap_filter;  // Capture only what this tcpdump filter takes.
+  OffloadSwitches offload;  // --no-offload, --no-gso, ...: all on by default.
 };
 
 }  // namespace fdlink::tool

@@ -25,6 +25,7 @@ class Attachment;
 struct AttachmentConfig;
 struct FdState;
 struct LinkConfig;
+class TxSwitches;
 
 // Endpoint moves packets between its fds and an attached NetworkDispatcher.
 //
@@ -116,6 +117,12 @@ class Endpoint final : public LinkEndpoint {
   // is a socket, else 0 (GSO off). SupportedGSO is the matching kind.
   uint32_t GSOMaxSize() const;
   GSOKind SupportedGSO() const;
+  // Offloads is what Options.offload resolved to on this endpoint (see
+  // OffloadsInEffect); VnetHeader and KernelOffloads are two of its fields.
+  // Fixed at Create; any thread.
+  OffloadsInEffect Offloads() const;
+  bool VnetHeader() const { return Offloads().vnet_header; }
+  uint32_t KernelOffloads() const { return Offloads().kernel_offloads; }
   // DispatchModeInUse is the receive mode the loops really use: kRecvMMsg
   // only when it was asked for and every fd is a socket, else kReadv.
   PacketDispatchMode DispatchModeInUse() const;
@@ -164,6 +171,8 @@ class Endpoint final : public LinkEndpoint {
 
   // Set once Close() begins; WritePackets reads it without a lock.
   std::atomic<bool> tx_closed_{false};
+  // The transmit offloads a rejected write turns off (atomics inside).
+  const std::unique_ptr<TxSwitches> tx_switches_;
 
   // Read on the hot path without a lock.
   std::atomic<uint32_t> mtu_;
