@@ -11,7 +11,8 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ clang-14 clang libclang-rt-14-dev clang-format
   pkg-config libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
-  libmnl-dev liblwip-dev nlohmann-json3-dev spin util-linux
+  libmnl-dev liblwip-dev libpcap-dev nlohmann-json3-dev spin util-linux
+  tcpdump tshark
   iproute2 iputils-ping ethtool kmod
   "$@"
 )

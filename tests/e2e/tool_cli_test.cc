@@ -161,6 +161,11 @@ TEST_F(E2eTest, ServeArgumentMessagesSpeakCli) {
       {{"--tun", "fdbad0", "--addr", "198.18.0.2/x"}, "bad prefix length 'x'"},
       {{"--fd", "0", "--addr", kOurs4, "--join"},
        "--join needs --tun, --tap or --packet-socket"},
+      {{"--tun", "fdbad0", "--addr", kOurs4, "--pcap-filter", "udp"},
+       "--pcap-filter needs --pcap FILE"},
+      {{"--tun", "fdbad0", "--addr", kOurs4, "--pcap", "/tmp/fdlink_bad.pcap",
+        "--pcap-filter", "udp port"},
+       "--pcap-filter 'udp port' is not a capture filter ("},
   };
   for (const auto& [args, message] : cases) {
     std::vector<std::string> argv{"serve"};

@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 #include "e2e/e2e_util.h"
@@ -73,6 +74,56 @@ TEST_F(E2eTest, ServeOnTunIsPingedThenStopsOnSigterm) {
       << serve->output();
   EXPECT_THAT(serve->output(), HasSubstr("tx_failed 0"));
   EXPECT_THAT(serve->output(), HasSubstr("  endpoint  rx_packets "));
+}
+
+// PcapText is `tcpdump -nn -r path` (empty when it fails).
+std::string PcapText(const std::string& path) {
+  std::string out;
+  FILE* p = ::popen(("tcpdump -nn -r " + path + " 2>/dev/null").c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  return ::pclose(p) == 0 ? out : std::string();
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos;
+       at = text.find(what, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST_F(E2eTest, ServeWithPcapWritesWhatTcpdumpReads) {
+  const std::string path =
+      "/tmp/fdlink_serve_" + std::to_string(::getpid()) + ".pcap";
+  std::unique_ptr<ToolProcess> serve = ToolProcess::Start(
+      *ns_, kTool,
+      {"serve", "--tun", "fdsrvcap0", "--addr", kOurs4, "--device-addr",
+       kKernel4, "--pcap", path, "--pcap-filter", "icmp"});
+  ASSERT_TRUE(serve);
+  ASSERT_TRUE(serve->WaitForOutput("ready tun fdsrvcap0", 30s))
+      << serve->output();
+  ASSERT_TRUE(WaitUdp(*ns_, kOurs4)) << serve->output();
+  const PingResult p = Ping(*ns_, kOurs4, 3);
+  EXPECT_EQ(p.received, 3) << p.output;
+  serve->Signal(SIGTERM);
+  const std::optional<int> status = serve->WaitExit(1s);
+  ASSERT_TRUE(status) << serve->output();
+  EXPECT_EQ(*status, 0) << serve->output();
+  EXPECT_THAT(serve->output(), HasSubstr("fdlink serve: captured "));
+
+  const std::string text = PcapText(path);
+  std::remove(path.c_str());
+  // ping sends a request more if a reply is late; the filter kept no UDP.
+  EXPECT_GE(Count(text, "ICMP echo request"), 3u) << text;
+  EXPECT_GE(Count(text, "ICMP echo reply"), 3u) << text;
+  EXPECT_EQ(Count(text, "UDP"), 0u) << text;
+  EXPECT_NE(text.find("198.18.0.2 > 198.18.0.1: ICMP echo reply"),
+            std::string::npos)
+      << text;
 }
 
 // ServeOffloadCase is a set of offload switches for `fdlink serve --tun`,

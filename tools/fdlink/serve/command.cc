@@ -69,6 +69,12 @@ void AddServe(CLI::App& app, int* exit_code) {
   sub->add_flag("--json", opts->json,
                 "stdout is JSON Lines: a ready event, then a stopped event "
                 "with the counters; an error is a JSON object too");
+  sub->add_option("--pcap", opts->pcap,
+                  "Write every packet in and out to this pcap file (tcpdump "
+                  "-r and tshark -r read it)");
+  sub->add_option("--pcap-filter", opts->pcap_filter,
+                  "With --pcap: capture only packets this tcpdump-syntax "
+                  "filter takes (e.g. 'udp port 7')");
   AddOffloadFlags(sub, &opts->offload);
   sub->callback([opts, mode, exit_code] {
     opts->mode = *fdbased::ParseDispatchMode(*mode);

@@ -26,6 +26,8 @@ struct ServeOptions {
   bool ethernet = false;                 // --fd frames carry Ethernet.
   bool join = false;        // Serve a link that another process serves too.
   bool json = false;        // stdout is JSON Lines: ready, stopped or error.
+  std::string pcap;         // Capture every packet to this pcap file.
+  std::string pcap_filter;  // Capture only what this tcpdump filter takes.
   OffloadSwitches offload;  // --no-offload, --no-gso, ...: all on by default.
 };
 

@@ -20,6 +20,7 @@
 #include "fdlink/base/mutex.h"
 #include "fdlink/device/link_config.h"
 #include "fdlink/link/fdbased/endpoint.h"
+#include "fdlink/link/sniffer/sniffer.h"
 #include "fdlink/responder/responder.h"
 #include "serve/args.h"
 #include "serve/holder.h"
@@ -291,6 +292,8 @@ int Plan(const ServeOptions& opts, ServePlan* plan) {
   if (std::string err = AddResponderAddresses(opts.addrs, &plan->rc);
       !err.empty())
     return Fail(opts, kExitUsage, err);
+  if (!opts.pcap_filter.empty() && opts.pcap.empty())
+    return Fail(opts, kExitUsage, "--pcap-filter needs --pcap FILE");
   plan->rc.udp_echo_ports = opts.udp_echo_ports;
   if (plan->rc.udp_echo_ports.empty()) plan->rc.udp_echo_ports = {7};
   if (!opts.join) {
@@ -308,6 +311,7 @@ struct ServeRig {
   fdbased::OffloadOptions offload;  // What the endpoint was created with.
   std::optional<LinkWatch> watch;
   std::unique_ptr<fdbased::Endpoint> ep;
+  std::unique_ptr<sniffer::Endpoint> sniff;  // With --pcap: wraps ep.
   std::optional<responder::Responder> resp;
 };
 
@@ -341,10 +345,28 @@ int Open(const ServeOptions& opts, const ServePlan& plan, ServeRig* rig) {
       fdbased::Endpoint::Create(std::move(o));
   if (!ep) return Fail(opts, kExitFailure, ep.error().ToString());
   rig->ep = std::move(*ep);
-  rig->resp.emplace(rig->ep.get(), plan.rc);
+  LinkEndpoint* link_ep = rig->ep.get();
+  if (!opts.pcap.empty()) {
+    rig->sniff = std::make_unique<sniffer::Endpoint>(rig->ep.get());
+    sniffer::CaptureOptions co;
+    co.filter = opts.pcap_filter;
+    std::string reason;
+    if (Result<void> c = rig->sniff->StartCapture(opts.pcap, co, &reason); !c) {
+      const bool usage = c.error().code == Errc::kInvalidArgument;
+      return Fail(opts, usage ? kExitUsage : kExitFailure,
+                  usage ? "--pcap-filter '" + opts.pcap_filter +
+                              "' is not a capture filter (" + reason +
+                              "); use tcpdump syntax, e.g. 'udp port 7'"
+                        : "--pcap " + opts.pcap + ": " + reason);
+    }
+    link_ep = rig->sniff.get();
+  }
+  rig->resp.emplace(link_ep, plan.rc);
+  NetworkDispatcher* d = &*rig->resp;
+  if (rig->sniff) d = rig->sniff->PrepareAttach(d);
   // A thread that cannot start fails the run here, before anything is
   // announced.
-  if (Result<void> a = rig->ep->TryAttach(&*rig->resp); !a) {
+  if (Result<void> a = rig->ep->TryAttach(d); !a) {
     return Fail(opts, kExitFailure,
                 "cannot start the endpoint's threads: " + a.error().ToString());
   }
@@ -366,6 +388,15 @@ Ending Serve(const ServeOptions& opts, const ServePlan& plan, ServeRig& rig,
 
   bool deleted = WaitForStop(*rig.stop, link);
   rig.ep->Attach(nullptr);
+  if (rig.sniff) {
+    const sniffer::CaptureStats cs = rig.sniff->StopCapture();
+    std::fprintf(stderr,
+                 "fdlink serve: captured %llu packets to %s (%llu filtered "
+                 "out, %llu write errors)\n",
+                 static_cast<unsigned long long>(cs.written), opts.pcap.c_str(),
+                 static_cast<unsigned long long>(cs.filtered),
+                 static_cast<unsigned long long>(cs.write_errors));
+  }
   *seconds = std::chrono::duration<double>(Clock::now() - start).count();
 
   // A deleted interface also ends the loops (POLLERR) before we look.
