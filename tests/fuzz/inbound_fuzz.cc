@@ -101,9 +101,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         frame.subspan(cfg.vnet_header_size, cfg.link_header_size);
     const std::span<const uint8_t> network =
         std::span(decoded).subspan(cfg.vnet_header_size + cfg.link_header_size);
-    const uint16_t proto = cfg.link_header_size > 0
-                               ? fdlink::header::LoadBe16(link, 12)
-                               : ((network[0] >> 4) == 4 ? 0x0800 : 0x86dd);
+    const uint16_t proto =
+        cfg.link_header_size > 0
+            ? fdlink::header::LoadBe16(link, 12)
+            : ((frame[cfg.vnet_header_size] >> 4) == 4 ? 0x0800 : 0x86dd);
     FUZZ_CHECK(c.protocol == proto);
     FUZZ_CHECK(c.pkt->network_protocol() == proto);
     FUZZ_CHECK(c.pkt->rx_checksum_validated() ==
