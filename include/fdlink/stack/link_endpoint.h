@@ -80,6 +80,10 @@ class NetworkDispatcher {
   // the stack's to compute, or it splits with offload::SplitSuperPacket).
   // Every wire packet (type kNone), to any dispatcher, has a complete
   // checksum: the endpoint completes partial ones.
+  // A super-packet built by the endpoint's GRO is the same (needs_csum,
+  // pseudo-header sum) and spans several views (its headers, then each
+  // merged packet's payload, shared): NetworkPacket() is empty for it, so
+  // read it with ForEachSlice.
   virtual bool TakesSuperPackets() const { return false; }
 };
 
