@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "fdlink/base/result.h"
+#include "fdlink/offload/gso_split.h"
 
 namespace fdlink::responder {
 
@@ -54,19 +55,20 @@ void PushIpHeader(PacketBuffer& pkt, const header::Ipv6Address& src,
 
 void Transmit(const Context& ctx, PacketBufferPtr pkt, MacAddress remote,
               ResponderReply kind) {
+  const uint64_t n = offload::SegmentCount(*pkt);  // A super-packet: many.
   if (ctx.HasLinkHeader()) {
     pkt->set_egress_route(EgressRoute{ctx.ep.LinkAddress(), remote});
     if (!ctx.ep.AddHeader(*pkt)) {
-      ctx.counters.CountTxFailed();
+      ctx.counters.CountTxFailed(n);
       return;
     }
   }
   Result<size_t> written =
       ctx.ep.WritePackets(std::span<const PacketBufferPtr>(&pkt, 1));
   if (written.has_value() && *written == 1) {
-    ctx.counters.CountReply(kind);
+    ctx.counters.CountReply(kind, n);
   } else {
-    ctx.counters.CountTxFailed();
+    ctx.counters.CountTxFailed(n);
   }
 }
 

@@ -62,7 +62,8 @@ void PushIpHeader(PacketBuffer& pkt, const header::Ipv6Address& src,
 
 // Transmit adds the link header (on Ethernet: from the endpoint's MAC to
 // `remote`) and writes the packet, counting it as a `kind` reply when the
-// endpoint takes it and as tx_failed otherwise. The packet's network
+// endpoint takes it and as tx_failed otherwise (a super-packet as the
+// datagrams it stands for). The packet's network
 // protocol must be set.
 void Transmit(const Context& ctx, PacketBufferPtr pkt, MacAddress remote,
               ResponderReply kind);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fdlink/header/ethernet.h"
+#include "fdlink/offload/gso_split.h"
 #include "responder/context.h"
 #include "responder/handlers.h"
 
@@ -81,11 +82,14 @@ Responder::Responder(LinkEndpoint* ep, ResponderConfig config)
 
 void Responder::DeliverNetworkPacket(NetworkProtocolNumber protocol,
                                      PacketBufferPtr pkt) {
-  counters_.CountReceived();
+  // A super-packet counts as the wire packets it stands for, so the
+  // counters mean the same with and without GRO.
+  const uint64_t n = offload::SegmentCount(*pkt);
+  counters_.CountReceived(n);
   const Context ctx{*ep_, config_, counters_};
   if (const Outcome outcome = Dispatch(ctx, protocol, *pkt);
       outcome.dropped()) {
-    counters_.CountDrop(outcome.reason);
+    counters_.CountDrop(outcome.reason, n);
   }
 }
 

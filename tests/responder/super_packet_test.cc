@@ -117,7 +117,9 @@ TEST(ResponderSuperPacket, UdpSuperPacketIsEchoedAsOneOverALiveEndpoint) {
         fdlink::testing::RecvOne(sp.peers[0].get());
     ep->Attach(nullptr);
     ExpectSuperEcho(req, got);
-    EXPECT_EQ(r.Counters().udp_echoes, 1u);
+    // Counted as the five datagrams it stands for.
+    EXPECT_EQ(r.Counters().udp_echoes, 5u);
+    EXPECT_EQ(r.Counters().received, 5u);
     EXPECT_TRUE(fdlink::testing::RecvOne(sp.peers[0].get(),
                                          std::chrono::milliseconds(50))
                     .empty());
@@ -153,7 +155,7 @@ TEST(ResponderSuperPacket, MultiViewSuperPacketIsEchoedWithoutCopying) {
   ASSERT_TRUE(p->NetworkPacket().empty()) << "the test needs several views";
   r.DeliverNetworkPacket(kIPv4ProtocolNumber, std::move(p));
   ExpectSuperEcho(req, fdlink::testing::RecvOne(sp.peers[0].get()));
-  EXPECT_EQ(r.Counters().udp_echoes, 1u);
+  EXPECT_EQ(r.Counters().udp_echoes, 5u);
 }
 
 TEST(ResponderSuperPacket, WithoutVnetHeadersTheEchoIsSplitIntoDatagrams) {
@@ -185,7 +187,7 @@ TEST(ResponderSuperPacket, TcpSuperPacketIsDroppedAsAnUnknownProtocol) {
   const fdlink::testing::SuperPacket req = fdlink::testing::BuildSuperPacket(
       {.payload = 5000, .mss = 1200, .dport = 7});
   r.DeliverNetworkPacket(kIPv4ProtocolNumber, fdlink::testing::Outbound(req));
-  EXPECT_EQ(r.Counters().drops_of(ResponderDrop::kUnknownProtocol), 1u);
+  EXPECT_EQ(r.Counters().drops_of(ResponderDrop::kUnknownProtocol), 5u);
   EXPECT_TRUE(
       fdlink::testing::RecvOne(sp.peers[0].get(), std::chrono::milliseconds(50))
           .empty());

@@ -93,18 +93,23 @@ struct ResponderCounters {
 // updates from any number of threads at once.
 class ResponderCounterSet {
  public:
-  // Count* add one to a counter; thread-safe and wait-free.
-  void CountReceived() { Add(received_); }
-  void CountReply(ResponderReply r) { Add(replies_[static_cast<size_t>(r)]); }
-  void CountTxFailed() { Add(tx_failed_); }
-  void CountDrop(ResponderDrop d) { Add(drops_[static_cast<size_t>(d)]); }
+  // Count* add `n` (one unless a super-packet stands for n wire packets)
+  // to a counter; thread-safe and wait-free.
+  void CountReceived(uint64_t n = 1) { Add(received_, n); }
+  void CountReply(ResponderReply r, uint64_t n = 1) {
+    Add(replies_[static_cast<size_t>(r)], n);
+  }
+  void CountTxFailed(uint64_t n = 1) { Add(tx_failed_, n); }
+  void CountDrop(ResponderDrop d, uint64_t n = 1) {
+    Add(drops_[static_cast<size_t>(d)], n);
+  }
 
   // Snapshot reads every counter (each one atomically, not all at once).
   ResponderCounters Snapshot() const;
 
  private:
-  static void Add(std::atomic<uint64_t>& c) {
-    c.fetch_add(1, std::memory_order_relaxed);
+  static void Add(std::atomic<uint64_t>& c, uint64_t n) {
+    c.fetch_add(n, std::memory_order_relaxed);
   }
 
   std::atomic<uint64_t> received_{0};
