@@ -26,8 +26,10 @@ class SocketpairLink final : public BenchLink {
 
 }  // namespace
 
-Result<std::unique_ptr<BenchLink>> OpenBenchLink(BenchKind kind, size_t size) {
-  if (kind == BenchKind::kTun) return OpenTunLink(size);
+Result<std::unique_ptr<BenchLink>> OpenBenchLink(BenchKind kind, size_t size,
+                                                 bool offload) {
+  if (kind == BenchKind::kTun || kind == BenchKind::kTunOffload)
+    return OpenTunLink(size, offload);
   UniqueFd rx, tx;
   const int type = kind == BenchKind::kSeqpacket ? SOCK_SEQPACKET : SOCK_DGRAM;
   if (Result<void> r = sys::SocketPair(type, &rx, &tx); !r) return r.error();
