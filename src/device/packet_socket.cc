@@ -30,14 +30,24 @@ struct FanoutGroup {
   uint16_t type_flags = 0;
 };
 
-// OpenBound opens one socket, sizes its buffers, asks it to skip outgoing
-// frames (reported through `ignores_outgoing`) and binds it to `ifindex`.
-Result<UniqueFd> OpenBound(int ifindex, int buffer_bytes,
+// OpenBound opens one socket, sizes its buffers, turns virtio-net headers
+// on when asked, asks it to skip outgoing frames (reported through
+// `ignores_outgoing`) and binds it to `ifindex`.
+Result<UniqueFd> OpenBound(int ifindex, const PacketSocketOptions& options,
                            bool* ignores_outgoing) {
   Result<UniqueFd> fd = sys::OpenPacketSocket();
   if (!fd) return fd.error();
-  if (Result<void> ok = sys::SetSocketBuffers(fd->get(), buffer_bytes); !ok)
+  if (Result<void> ok = sys::SetSocketBuffers(fd->get(), options.buffer_bytes);
+      !ok)
     return ok.error();
+  if (options.vnet_hdr) {
+    if (Result<void> ok = sys::SetPacketVnetHdr(fd->get()); !ok) {
+      if (ok.error().sys_errno == ENOPROTOOPT)
+        return Error{Errc::kNotSupported, ENOPROTOOPT,
+                     "setsockopt(PACKET_VNET_HDR)"};
+      return ok.error();
+    }
+  }
   Result<void> ignore = sys::SetPacketIgnoreOutgoing(fd->get());
   if (!ignore && ignore.error().sys_errno != ENOPROTOOPT) return ignore.error();
   *ignores_outgoing = ignore.has_value();
@@ -117,11 +127,11 @@ Result<PacketSockets> OpenPacketSockets(std::string_view ifname, int count,
 
   PacketSockets out;
   out.ifindex = *ifindex;
+  out.vnet_hdr = options.vnet_hdr;
   bool socket_ignores = false;
   FanoutGroup group;
   for (int i = 0; i < count; ++i) {
-    Result<UniqueFd> fd =
-        OpenBound(out.ifindex, options.buffer_bytes, &socket_ignores);
+    Result<UniqueFd> fd = OpenBound(out.ifindex, options, &socket_ignores);
     if (!fd) return fd.error();
     if (count > 1) {
       if (i == 0) {

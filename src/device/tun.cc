@@ -4,6 +4,8 @@
 #include <linux/if_tun.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <string>
 
 #include "fdlink/device/link_config.h"
 #include "fdlink/sys/tun_sys.h"
@@ -55,7 +57,57 @@ Result<void> CheckOptions(const TunOptions& options) {
   if (options.queues < 1)
     return Error{Errc::kInvalidArgument, EINVAL,
                  "TunOptions.queues must be at least 1"};
+  if ((options.offloads & ~kTunAllOffloads) != 0)
+    return Error{Errc::kInvalidArgument, EINVAL,
+                 "TunOptions.offloads has bits fdlink does not know"};
   return Ok();
+}
+
+// Takeable trims `bits` to what the kernel can accept together: TSO and
+// USO only with CSUM, USO only as both halves.
+uint32_t Takeable(uint32_t bits) {
+  constexpr uint32_t kUso = offload::kTunFUso4 | offload::kTunFUso6;
+  if ((bits & offload::kTunFCsum) == 0) return 0;
+  if ((bits & kUso) != kUso) bits &= ~kUso;
+  return bits;
+}
+
+// Negotiate tries offload::kTunOffloadTries on `fd`, each limited to
+// `mask`, largest first, and returns the first set the kernel accepts.
+Result<uint32_t> Negotiate(int fd, uint32_t mask) {
+  for (uint32_t wanted : offload::kTunOffloadTries) {
+    const uint32_t bits = Takeable(wanted & mask);
+    Result<void> set = sys::TunSetOffload(fd, bits);
+    if (set) return bits;
+    if (set.error().sys_errno != EINVAL || bits == 0) return set.error();
+  }
+  // Unreachable while kTunOffloadTries ends with 0, which always takes.
+  return Error{Errc::kNotSupported, EINVAL, "TUNSETOFFLOAD"};
+}
+
+// CheckVnetHdr makes sure IFF_VNET_HDR is among the flags fd's interface
+// was attached with.
+Result<void> CheckVnetHdr(int fd) {
+  Result<uint16_t> flags = sys::TunGetIff(fd);
+  if (!flags) return flags.error();
+  if ((*flags & IFF_VNET_HDR) == 0)
+    return Error{Errc::kNotSupported, EINVAL,
+                 "TUNGETIFF: IFF_VNET_HDR did not take"};
+  return Ok();
+}
+
+// SetOffloads negotiates on the first queue and gives every later queue
+// the same set; any disagreement fails the whole device.
+Result<uint32_t> SetOffloads(const std::vector<UniqueFd>& fds, uint32_t mask) {
+  Result<uint32_t> bits = Negotiate(fds.front().get(), mask);
+  if (!bits) return bits.error();
+  for (size_t i = 1; i < fds.size(); ++i) {
+    if (Result<void> set = sys::TunSetOffload(fds[i].get(), *bits); !set)
+      return Error{set.error().code, set.error().sys_errno,
+                   "TUNSETOFFLOAD: a later queue refused the offloads the "
+                   "first took"};
+  }
+  return bits;
 }
 
 uint16_t TunFlags(const TunOptions& options) {
@@ -96,6 +148,7 @@ Result<TunDevice> OpenTunAt(const char* device_path,
     Result<std::string> name = sys::TunSetIff(fd->get(), device.name_, flags);
     if (!name) return SetIffError(name.error());
     if (options.vnet_hdr) {
+      if (Result<void> ok = CheckVnetHdr(fd->get()); !ok) return ok.error();
       if (Result<void> ok = sys::TunSetVnetHdrSize(
               fd->get(), static_cast<int>(header::kVirtioNetHeaderSize));
           !ok)
@@ -104,10 +157,41 @@ Result<TunDevice> OpenTunAt(const char* device_path,
     device.name_ = std::move(*name);
     device.fds_.push_back(std::move(*fd));
   }
+  if (options.vnet_hdr) {
+    Result<uint32_t> offloads = SetOffloads(device.fds_, options.offloads);
+    if (!offloads) return offloads.error();
+    device.offloads_ = *offloads;
+  }
   Result<int> ifindex = InterfaceIndex(device.name_);
   if (!ifindex) return ifindex.error();
   device.ifindex_ = *ifindex;
   return device;
+}
+
+std::string DescribeTunOffloads(uint32_t bits) {
+  static constexpr struct {
+    uint32_t bit;
+    const char* name;
+  } kNames[] = {{offload::kTunFCsum, "csum"},
+                {offload::kTunFTso4, "tso4"},
+                {offload::kTunFTso6, "tso6"},
+                {offload::kTunFUso4, "uso4"},
+                {offload::kTunFUso6, "uso6"}};
+  if (bits == 0) return "none";
+  std::string out;
+  for (const auto& [bit, name] : kNames) {
+    if ((bits & bit) == 0) continue;
+    if (!out.empty()) out += ',';
+    out += name;
+    bits &= ~bit;
+  }
+  if (bits != 0) {
+    char rest[16];
+    std::snprintf(rest, sizeof(rest), "0x%x", bits);
+    if (!out.empty()) out += ',';
+    out += rest;
+  }
+  return out;
 }
 
 }  // namespace fdlink::device

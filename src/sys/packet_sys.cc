@@ -59,6 +59,13 @@ Result<void> SetPacketIgnoreOutgoing(int fd) {
 #endif
 }
 
+Result<void> SetPacketVnetHdr(int fd) {
+  int one = 1;
+  if (::setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0)
+    return Error::FromErrno(errno, "setsockopt(PACKET_VNET_HDR)");
+  return Ok();
+}
+
 Result<void> SetPacketAuxdata(int fd) {
   int one = 1;
   if (::setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0)

@@ -38,4 +38,18 @@ Result<void> TunSetVnetHdrSize(int fd, int size) {
   return Ok();
 }
 
+Result<uint16_t> TunGetIff(int fd) {
+  ifreq ifr;
+  std::memset(&ifr, 0, sizeof(ifr));
+  if (::ioctl(fd, TUNGETIFF, &ifr) < 0)
+    return Error::FromErrno(errno, "TUNGETIFF");
+  return static_cast<uint16_t>(ifr.ifr_flags);
+}
+
+Result<void> TunSetOffload(int fd, uint32_t bits) {
+  if (::ioctl(fd, TUNSETOFFLOAD, static_cast<unsigned long>(bits)) < 0)
+    return Error::FromErrno(errno, "TUNSETOFFLOAD");
+  return Ok();
+}
+
 }  // namespace fdlink::sys

@@ -1,7 +1,9 @@
 #include "fdlink/device/packet_socket.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include "device_test_util.h"
 #include "fdlink/device/link_config.h"
 #include "fdlink/device/netns.h"
+#include "fdlink/header/virtio_net.h"
 #include "fdlink/sys/process.h"
 #include "fdlink/sys/syscalls.h"
 #include "testing/netns_fixture.h"
@@ -243,6 +246,109 @@ TEST_F(PacketSocketTest, PidDerivedIdsStepPastTakenOnes) {
     EXPECT_EQ(Sum(CountMarked(rx->borrowed_fds(), "fdlink-pid", kFrames,
                               std::chrono::seconds(2))),
               kFrames);
+  });
+}
+
+// kUdpSegment is UDP_SEGMENT (SOL_UDP option 103; older libc headers lack
+// it) and kGsoUdpL4 the virtio-net gso_type of a USO super-packet.
+constexpr int kUdpSegment = 103;
+constexpr uint8_t kGsoUdpL4 = 5;
+constexpr uint16_t kSegment = 1200;
+constexpr int kSegments = 20;
+
+// SendUdp sends `len` bytes from a kernel UDP socket to 198.18.1.2:7777,
+// as one UDP_SEGMENT buffer of kSegment-byte datagrams when `segment`.
+void SendUdp(size_t len, bool segment) {
+  UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  ASSERT_TRUE(sock.valid()) << std::strerror(errno);
+  if (segment) {
+    int size = kSegment;
+    ASSERT_EQ(
+        ::setsockopt(sock.get(), IPPROTO_UDP, kUdpSegment, &size, sizeof(size)),
+        0)
+        << std::strerror(errno);
+  }
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(7777);
+  ASSERT_EQ(::inet_pton(AF_INET, "198.18.1.2", &to.sin_addr), 1);
+  std::vector<uint8_t> payload(len, 0x5a);
+  ASSERT_EQ(::sendto(sock.get(), payload.data(), payload.size(), 0,
+                     reinterpret_cast<const sockaddr*>(&to), sizeof(to)),
+            static_cast<ssize_t>(len))
+      << std::strerror(errno);
+}
+
+// ReadUdpFrame reads frames (each after a virtio-net header) from fd for
+// up to two seconds until an IPv4/UDP one to port 7777 arrives; returns it
+// with its header, or empty.
+std::vector<uint8_t> ReadUdpFrame(int fd) {
+  constexpr size_t kHdr = header::kVirtioNetHeaderSize;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  std::vector<uint8_t> buf(kHdr + 65535 + 14);
+  while (std::chrono::steady_clock::now() < deadline) {
+    Result<bool> ready = sys::WaitReadable(fd, 50);
+    if (!ready || !*ready) continue;
+    Result<size_t> n = sys::Read(fd, buf);
+    if (!n || *n < kHdr + 14 + 20 + 8) continue;
+    const uint8_t* f = buf.data() + kHdr;
+    if (f[12] != 0x08 || f[13] != 0x00 || f[14 + 9] != 17) continue;
+    const size_t ihl = (f[14] & 0x0f) * 4u;
+    if (f[14 + ihl + 2] != (7777 >> 8) || f[14 + ihl + 3] != (7777 & 0xff))
+      continue;
+    return std::vector<uint8_t>(buf.begin(), buf.begin() + *n);
+  }
+  return {};
+}
+
+TEST_F(PacketSocketTest, VnetHdrFramesCarryTheHeaderAndGsoFramesArriveWhole) {
+  RunInside(*ns_, [this] {
+    Veth veth;
+    MakeVeth(&veth);
+    if (::testing::Test::HasFatalFailure()) return;
+    // The kernel sends from fdlpa0 to a neighbour it believes is behind
+    // it (fdlpb0's address), so fdlpb0 receives the UDP_SEGMENT buffer as
+    // one GSO frame.
+    ASSERT_TRUE(AddAddress(veth.a, testing::MustParse("198.18.1.1/24")));
+    char mac[32];
+    const auto& m = veth.mac_b.bytes();
+    std::snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+                  m[2], m[3], m[4], m[5]);
+    std::string output;
+    Result<int> status =
+        RunCommandIn(*ns_,
+                     {"ip", "neigh", "replace", "198.18.1.2", "lladdr", mac,
+                      "dev", "fdlpa0", "nud", "permanent"},
+                     &output, 5000);
+    ASSERT_TRUE(status) << status.error().ToString();
+    ASSERT_EQ(*status, 0) << output;
+
+    Result<PacketSockets> rx =
+        OpenPacketSockets("fdlpb0", 1, {.vnet_hdr = true});
+    ASSERT_TRUE(rx) << rx.error().ToString();
+    EXPECT_TRUE(rx->vnet_hdr);
+    const int fd = rx->fds[0].get();
+
+    // An ordinary datagram: a header saying "no GSO" in front of it.
+    SendUdp(100, false);
+    if (::testing::Test::HasFatalFailure()) return;
+    std::vector<uint8_t> small = ReadUdpFrame(fd);
+    ASSERT_EQ(small.size(), header::kVirtioNetHeaderSize + 14 + 20 + 8 + 100);
+    header::VirtioNetHeader small_hdr{std::span<const uint8_t>(small)};
+    EXPECT_EQ(small_hdr.gso_type(), header::virtio_net::kGsoNone);
+
+    // A UDP_SEGMENT buffer: one frame far past the MTU, the GSO fields set.
+    const size_t len = size_t{kSegment} * kSegments;
+    SendUdp(len, true);
+    if (::testing::Test::HasFatalFailure()) return;
+    std::vector<uint8_t> big = ReadUdpFrame(fd);
+    ASSERT_EQ(big.size(), header::kVirtioNetHeaderSize + 14 + 20 + 8 + len);
+    header::VirtioNetHeader hdr{std::span<const uint8_t>(big)};
+    EXPECT_EQ(hdr.gso_type(), kGsoUdpL4);
+    EXPECT_EQ(hdr.gso_size(), kSegment);
+    EXPECT_NE(hdr.flags() & header::virtio_net::kFlagNeedsCsum, 0);
+    EXPECT_EQ(hdr.csum_start(), 14 + 20);
+    EXPECT_EQ(hdr.csum_offset(), 6);
   });
 }
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/capability.h>
+#include <linux/if_tun.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -14,13 +15,16 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "device_test_util.h"
 #include "fdlink/device/link_config.h"
 #include "fdlink/device/netns.h"
+#include "fdlink/offload/offload_bits.h"
 #include "fdlink/sys/process.h"
 #include "fdlink/sys/syscalls.h"
+#include "fdlink/sys/tun_sys.h"
 #include "testing/netns_fixture.h"
 
 namespace fdlink::device {
@@ -260,6 +264,166 @@ TEST_F(TunTest, MissingCloneDeviceIsNotFound) {
     EXPECT_EQ(tun.error().code, Errc::kNotFound);
     EXPECT_STREQ(tun.error().what, "/dev/net/tun missing: modprobe tun");
   });
+}
+
+using offload::kTunFCsum;
+using offload::kTunFTso4;
+using offload::kTunFTso6;
+using offload::kTunFUso4;
+using offload::kTunFUso6;
+
+// OffloadCase is one TunOptions::offloads mask and the set this kernel
+// (6.18: it knows every bit fdlink asks for) must accept for it.
+struct OffloadCase {
+  const char* name;
+  uint32_t mask;
+  uint32_t expected;
+};
+
+constexpr OffloadCase kOffloadCases[] = {
+    {"All", kTunAllOffloads,
+     kTunFCsum | kTunFTso4 | kTunFTso6 | kTunFUso4 | kTunFUso6},
+    {"NoUso", kTunFCsum | kTunFTso4 | kTunFTso6,
+     kTunFCsum | kTunFTso4 | kTunFTso6},
+    {"CsumOnly", kTunFCsum, kTunFCsum},
+    {"None", 0, 0},
+    // The kernel's rules: TSO/USO need CSUM, USO needs both halves.
+    {"TsoWithoutCsum", kTunFTso4 | kTunFTso6 | kTunFUso4 | kTunFUso6, 0},
+    {"HalfUso", kTunFCsum | kTunFTso4 | kTunFUso4, kTunFCsum | kTunFTso4},
+};
+
+// EthtoolFeature returns the "on"/"off" state `ethtool -k dev` prints for
+// `feature` (e.g. "tx-tcp-segmentation"), or "" when it prints none.
+std::string EthtoolFeature(const std::string& output,
+                           const std::string& feature) {
+  const std::string key = feature + ": ";
+  size_t start = 0;
+  while (start < output.size()) {
+    size_t end = output.find('\n', start);
+    if (end == std::string::npos) end = output.size();
+    std::string line = output.substr(start, end - start);
+    line.erase(0, line.find_first_not_of(" \t"));
+    if (line.rfind(key, 0) == 0) {
+      const std::string value = line.substr(key.size());
+      return value.substr(0, value.find(' '));
+    }
+    start = end + 1;
+  }
+  return "";
+}
+
+// EthtoolK runs `ethtool -k dev` inside ns and returns what it printed.
+std::string EthtoolK(const NetNs& ns, const std::string& dev) {
+  std::string output;
+  Result<int> status = RunCommandIn(ns, {"ethtool", "-k", dev}, &output, 5000);
+  EXPECT_TRUE(status) << status.error().ToString();
+  EXPECT_EQ(status ? *status : -1, 0) << output;
+  return output;
+}
+
+class TunOffloadTest
+    : public TunTest,
+      public ::testing::WithParamInterface<std::tuple<OffloadCase, int>> {};
+
+TEST_P(TunOffloadTest, NegotiatesTheLargestSetTheMaskAllows) {
+  const auto [c, queues] = GetParam();
+  RunInside(*ns_, [this, c, queues] {
+    Result<TunDevice> tun = OpenTun({.name = "fdloff%d",
+                                     .vnet_hdr = true,
+                                     .queues = queues,
+                                     .offloads = c.mask});
+    ASSERT_TRUE(tun) << tun.error().ToString();
+    EXPECT_EQ(tun->offloads(), c.expected)
+        << DescribeTunOffloads(tun->offloads());
+    ASSERT_EQ(tun->fds().size(), static_cast<size_t>(queues));
+    for (const UniqueFd& fd : tun->fds()) {
+      Result<uint16_t> flags = sys::TunGetIff(fd.get());
+      ASSERT_TRUE(flags) << flags.error().ToString();
+      EXPECT_NE(*flags & IFF_VNET_HDR, 0) << "IFF_VNET_HDR did not take";
+      // Every queue accepts the negotiated set again (TUNSETOFFLOAD on a
+      // queue acts on the device): the queues agree.
+      EXPECT_TRUE(sys::TunSetOffload(fd.get(), tun->offloads()));
+    }
+    // The kernel's own view, through the real ethtool program.
+    const std::string k = EthtoolK(*ns_, tun->name());
+    const auto on = [](bool b) { return std::string(b ? "on" : "off"); };
+    EXPECT_EQ(EthtoolFeature(k, "tx-checksumming"), on(c.expected & kTunFCsum))
+        << k;
+    EXPECT_EQ(EthtoolFeature(k, "tx-tcp-segmentation"),
+              on(c.expected & kTunFTso4))
+        << k;
+    EXPECT_EQ(EthtoolFeature(k, "tx-tcp6-segmentation"),
+              on(c.expected & kTunFTso6))
+        << k;
+    EXPECT_EQ(EthtoolFeature(k, "tx-udp-segmentation"),
+              on(c.expected & kTunFUso4))
+        << k;
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(Masks, TunOffloadTest,
+                         ::testing::Combine(::testing::ValuesIn(kOffloadCases),
+                                            ::testing::Values(1, 2)),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param).name) +
+                                  "_" +
+                                  std::to_string(std::get<1>(info.param)) +
+                                  "Queues";
+                         });
+
+TEST_F(TunTest, WithoutVnetHdrNoOffloadsAreAsked) {
+  RunInside(*ns_, [this] {
+    Result<TunDevice> tun = OpenTun({.name = "fdlnovh0"});
+    ASSERT_TRUE(tun) << tun.error().ToString();
+    EXPECT_FALSE(tun->vnet_hdr());
+    EXPECT_EQ(tun->offloads(), 0u);
+    Result<uint16_t> flags = sys::TunGetIff(tun->fds()[0].get());
+    ASSERT_TRUE(flags) << flags.error().ToString();
+    EXPECT_EQ(*flags & IFF_VNET_HDR, 0);
+    const std::string k = EthtoolK(*ns_, "fdlnovh0");
+    EXPECT_EQ(EthtoolFeature(k, "tx-tcp-segmentation"), "off") << k;
+    EXPECT_EQ(EthtoolFeature(k, "tx-udp-segmentation"), "off") << k;
+  });
+}
+
+TEST_F(TunTest, LaterQueuesOfAnOffloadedDeviceGetTheSameSet) {
+  RunInside(*ns_, [this] {
+    Result<TunDevice> first =
+        OpenTun({.name = "fdlmqo0",
+                 .vnet_hdr = true,
+                 .queues = 2,
+                 .offloads = kTunFCsum | kTunFTso4 | kTunFTso6});
+    ASSERT_TRUE(first) << first.error().ToString();
+    // Two more queues attached later renegotiate the device (offloads are
+    // per device): the later set is what the device and all four queues
+    // have.
+    Result<TunDevice> more =
+        OpenTun({.name = "fdlmqo0", .vnet_hdr = true, .queues = 2});
+    ASSERT_TRUE(more) << more.error().ToString();
+    EXPECT_EQ(more->ifindex(), first->ifindex());
+    EXPECT_EQ(more->offloads(), kTunAllOffloads);
+    const std::string k = EthtoolK(*ns_, "fdlmqo0");
+    EXPECT_EQ(EthtoolFeature(k, "tx-udp-segmentation"), "on") << k;
+  });
+}
+
+TEST_F(TunTest, UnknownOffloadBitsAreRejected) {
+  RunInside(*ns_, [] {
+    Result<TunDevice> tun = OpenTun(
+        {.name = "fdlbad0", .vnet_hdr = true, .offloads = 0x10 /*TUN_F_UFO*/});
+    ASSERT_FALSE(tun);
+    EXPECT_EQ(tun.error().code, Errc::kInvalidArgument);
+    EXPECT_STREQ(tun.error().what,
+                 "TunOptions.offloads has bits fdlink does not know");
+    EXPECT_FALSE(InterfaceIndex("fdlbad0")) << "nothing is left behind";
+  });
+}
+
+TEST(DescribeTunOffloadsTest, NamesEveryBit) {
+  EXPECT_EQ(DescribeTunOffloads(0), "none");
+  EXPECT_EQ(DescribeTunOffloads(kTunAllOffloads), "csum,tso4,tso6,uso4,uso6");
+  EXPECT_EQ(DescribeTunOffloads(kTunFCsum | kTunFTso6), "csum,tso6");
+  EXPECT_EQ(DescribeTunOffloads(kTunFCsum | 0x100), "csum,0x100");
 }
 
 // DropNetAdminForThisThread clears CAP_NET_ADMIN from the calling thread's

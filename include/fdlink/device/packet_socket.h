@@ -25,6 +25,12 @@ struct PacketSocketOptions {
   // (PACKET_FANOUT_FLAG_UNIQUEID). When false, or when the kernel rejects
   // that flag, the id is derived from the process id instead.
   bool kernel_fanout_id = true;
+  // vnet_hdr sets PACKET_VNET_HDR on every socket before it is bound:
+  // each frame read or written then starts with a 10-byte virtio-net
+  // header, and the kernel hands over GRO'd/GSO frames up to 64 KB whole
+  // (for the endpoint: fdbased::OffloadOptions{.vnet_header = true,
+  // .kernel_offloads = fdbased::kPacketSocketOffloads}).
+  bool vnet_hdr = false;
 };
 
 // PacketSockets owns the sockets OpenPacketSockets opened. Move-only by
@@ -42,6 +48,9 @@ struct PacketSockets {
   // this host sends on the interface (PACKET_IGNORE_OUTGOING, or the
   // fanout flag of the same name); false on kernels without either.
   bool ignores_outgoing = false;
+  // vnet_hdr is true when every socket carries virtio-net headers
+  // (PacketSocketOptions::vnet_hdr took; OpenPacketSockets fails otherwise).
+  bool vnet_hdr = false;
 
   // borrowed_fds returns the descriptors for an endpoint; they are valid
   // only while this object lives and keeps them.
@@ -54,7 +63,8 @@ struct PacketSockets {
 // group, so each flow is read by a single socket. Errors: kInvalidArgument
 // for count < 1; kNotFound ("unknown interface") for a missing interface;
 // kPermissionDenied without CAP_NET_RAW; otherwise the failing call's
-// errno. On error every socket opened is closed.
+// errno (kNotSupported, "setsockopt(PACKET_VNET_HDR)", when vnet_hdr was
+// asked of a kernel without it). On error every socket opened is closed.
 Result<PacketSockets> OpenPacketSockets(std::string_view ifname, int count);
 Result<PacketSockets> OpenPacketSockets(std::string_view ifname, int count,
                                         const PacketSocketOptions& options);

@@ -40,6 +40,13 @@ Result<uint16_t> PacketFanoutId(int fd);
 // kernel is too old.
 Result<void> SetPacketIgnoreOutgoing(int fd);
 
+// SetPacketVnetHdr turns PACKET_VNET_HDR on: every frame read from or
+// written to the socket is then preceded by a 10-byte virtio-net header
+// (the kernel hands over GSO frames whole, with partial checksums). It must
+// be set before the socket has a ring; set it before bind so no frame is
+// queued without the header.
+Result<void> SetPacketVnetHdr(int fd);
+
 // SetPacketAuxdata turns PACKET_AUXDATA on: every message received on the
 // socket then carries a tpacket_auxdata control message with the frame's
 // checksum state (read with PacketChecksumTrusted).

@@ -32,6 +32,17 @@ Result<std::string> TunSetIff(int fd, std::string_view name, uint16_t flags);
 // precedes every packet read from or written to a IFF_VNET_HDR device.
 Result<void> TunSetVnetHdrSize(int fd, int size);
 
+// TunGetIff reads back the IFF_* flags of the interface fd is attached to
+// (TUNGETIFF), e.g. to check that IFF_VNET_HDR took. Errors: the ioctl
+// errno, what = "TUNGETIFF".
+Result<uint16_t> TunGetIff(int fd);
+
+// TunSetOffload asks the device fd is attached to for the TUN_F_* offload
+// `bits` (TUNSETOFFLOAD; offloads are per device, not per queue). EINVAL
+// means the kernel does not know or refuses one of the bits (the whole set
+// is refused then). Errors: the ioctl errno, what = "TUNSETOFFLOAD".
+Result<void> TunSetOffload(int fd, uint32_t bits);
+
 }  // namespace fdlink::sys
 
 #endif  // FDLINK_SYS_TUN_SYS_H_
