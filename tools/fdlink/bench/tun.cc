@@ -20,6 +20,7 @@
 #include "fdlink/device/cidr.h"
 #include "fdlink/device/link_config.h"
 #include "fdlink/device/netns.h"
+#include "fdlink/offload/offload_bits.h"
 #include "fdlink/sys/syscalls.h"
 #include "fdlink/sys/unique_fd.h"
 
@@ -63,11 +64,11 @@ Result<void> SetUpInside(bool offload, std::optional<device::TunDevice>* tun,
   to.vnet_hdr = offload;
   Result<device::TunDevice> t = device::OpenTun(to);
   if (!t) return t.error();
-  *offloads = 0;
-  if (offload) {
+  *offloads = t->offloads();
+  if (offload && (*offloads & offload::kTunFUso4) == 0) {
     return Error{Errc::kNotSupported, 0,
-                 "bench: TUN offload negotiation is not in the device layer "
-                 "yet"};
+                 "bench: the kernel refused TUN_F_USO4|USO6 (Linux >= 6.2): "
+                 "UDP super-packets cannot reach the reader"};
   }
   const int ifindex = t->ifindex();
   tun->emplace(std::move(*t));
