@@ -1,13 +1,15 @@
 // Fuzz target vnet_header: the virtio-net header the endpoint writes for
 // host GSO (EncodeVnetHeader, src/link/fdbased/vnet_header.h), decoded
 // again with VirtioNetHeaderView, for arbitrary GSO options and packet
-// layouts: NEEDS_CSUM and csum_start/csum_offset exactly when a checksum is
-// asked for, a TCP gso_type with gso_size = MSS and hdr_len = the headers
-// exactly when the payload exceeds the MSS, and nothing else set.
+// layouts: either an error and an all-zero header, or NEEDS_CSUM and
+// csum_start/csum_offset exactly when a checksum is asked for, the GSO
+// type's gso_type with gso_size = MSS and hdr_len = the headers exactly when
+// the payload exceeds the MSS, and nothing else set.
 //
 // Input: a virtio-net header (decoded into the GSO options), a layout byte
 // (bit 0: Ethernet link header), network and transport header lengths
 // (one byte each), then the packet's bytes.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -29,6 +31,7 @@ fdlink::GSOOptions DecodeOptions(std::span<const uint8_t> hdr) {
   const uint8_t type = v->gso_type() & ~vnet::kGsoEcn;
   g.type = type == vnet::kGsoTcpV4   ? fdlink::GSOType::kTCPv4
            : type == vnet::kGsoTcpV6 ? fdlink::GSOType::kTCPv6
+           : type == vnet::kGsoUdpL4 ? fdlink::GSOType::kUDPL4
                                      : fdlink::GSOType::kNone;
   g.needs_csum = (v->flags() & vnet::kFlagNeedsCsum) != 0;
   g.csum_offset = v->csum_offset();
@@ -61,31 +64,34 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::array<uint8_t, fdlink::header::kVirtioNetHeaderSize> out;
   out.fill(0xa5);
-  fdlink::fdbased::EncodeVnetHeader(*pkt, link, out);
+  const fdlink::Result<void> r =
+      fdlink::fdbased::EncodeVnetHeader(*pkt, link, out);
   const header::VirtioNetHeader v{std::span<const uint8_t>(out)};
-
-  FUZZ_CHECK(v.flags() == (g.needs_csum ? vnet::kFlagNeedsCsum : 0));
-  if (g.needs_csum) {
-    // csum_start is 16 bits: it is exact whenever it can be.
-    if (link + g.l3_header_len <= 0xffff) {
+  if (!r) {
+    for (uint8_t b : out) FUZZ_CHECK(b == 0);
+  } else {
+    FUZZ_CHECK(v.flags() == (g.needs_csum ? vnet::kFlagNeedsCsum : 0));
+    if (g.needs_csum) {
       FUZZ_CHECK(v.csum_start() == link + g.l3_header_len);
+      FUZZ_CHECK(v.csum_offset() == g.csum_offset);
+      FUZZ_CHECK(v.csum_start() + v.csum_offset() + 2u <= pkt->Size());
+    } else {
+      FUZZ_CHECK(v.csum_start() == 0 && v.csum_offset() == 0);
     }
-    FUZZ_CHECK(v.csum_offset() == g.csum_offset);
-  } else {
-    FUZZ_CHECK(v.csum_start() == 0 && v.csum_offset() == 0);
-  }
-  const bool segment =
-      g.type != fdlink::GSOType::kNone && pkt->DataSize() > g.mss;
-  if (segment) {
-    FUZZ_CHECK(v.gso_type() == (g.type == fdlink::GSOType::kTCPv4
-                                    ? vnet::kGsoTcpV4
-                                    : vnet::kGsoTcpV6));
-    FUZZ_CHECK(v.gso_size() == g.mss);
-    FUZZ_CHECK(v.hdr_len() == pkt->HeaderSize());
-    FUZZ_CHECK(pkt->HeaderSize() == link + l3 + l4);
-  } else {
-    FUZZ_CHECK(v.gso_type() == vnet::kGsoNone);
-    FUZZ_CHECK(v.gso_size() == 0 && v.hdr_len() == 0);
+    const size_t hdr =
+        std::max<size_t>(pkt->HeaderSize(), size_t{link} + g.l3_header_len);
+    const bool segment =
+        g.type != fdlink::GSOType::kNone && pkt->Size() - hdr > g.mss;
+    if (segment) {
+      FUZZ_CHECK(v.gso_type() == fdlink::fdbased::VnetGsoType(g.type));
+      FUZZ_CHECK(v.gso_type() != vnet::kGsoNone);
+      FUZZ_CHECK(v.gso_size() == g.mss && g.mss > 0);
+      FUZZ_CHECK(v.hdr_len() == hdr);
+      FUZZ_CHECK(pkt->HeaderSize() == link + l3 + l4);
+    } else {
+      FUZZ_CHECK(v.gso_type() == vnet::kGsoNone);
+      FUZZ_CHECK(v.gso_size() == 0 && v.hdr_len() == 0);
+    }
   }
   pkt.reset();
   FUZZ_CHECK(fdlink::PacketBuffer::LiveCount() == 0);

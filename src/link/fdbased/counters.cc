@@ -42,6 +42,12 @@ FdCounters FdState::Snapshot() const {
   c.tx_would_block = tx_would_block.load(std::memory_order_relaxed);
   c.tx_oversized = tx_oversized.load(std::memory_order_relaxed);
   c.tx_invalid = tx_invalid.load(std::memory_order_relaxed);
+  c.tx_coalesced = tx_coalesced.load(std::memory_order_relaxed);
+  c.tx_split = tx_split.load(std::memory_order_relaxed);
+  c.tx_split_dropped = tx_split_dropped.load(std::memory_order_relaxed);
+  c.tx_gso_fallbacks = tx_gso_fallbacks.load(std::memory_order_relaxed);
+  c.tx_coalesce_fallbacks =
+      tx_coalesce_fallbacks.load(std::memory_order_relaxed);
   return c;
 }
 

@@ -10,6 +10,7 @@
 #include "link/fdbased/fd_probe.h"
 #include "link/fdbased/fd_state.h"
 #include "link/fdbased/link_config.h"
+#include "link/fdbased/tx_switches.h"
 #include "link/fdbased/tx_writer.h"
 
 namespace fdlink::fdbased {
@@ -45,6 +46,7 @@ Endpoint::Endpoint(Options opts, std::unique_ptr<const LinkConfig> link,
     : closed_func_(std::move(opts.closed_func)),
       link_(std::move(link)),
       fds_(std::move(fds)),
+      tx_switches_(std::make_unique<TxSwitches>()),
       mtu_(opts.mtu),
       addr_(opts.address.ToU64()) {
   for (auto& f : fds_) fd_ptrs_.push_back(f.get());
@@ -249,7 +251,8 @@ bool Endpoint::ParseHeader(PacketBuffer& pkt) const {
 
 Result<size_t> Endpoint::WritePackets(std::span<const PacketBufferPtr> pkts) {
   const TxLive live{.max_packet_size = size_t{MTU()} + link_->link_header_size,
-                    .closed = &tx_closed_};
+                    .closed = &tx_closed_,
+                    .switches = tx_switches_.get()};
   return WritePacketsTo(*link_, live, fd_ptrs_, pkts);
 }
 
@@ -270,6 +273,11 @@ FdCounters Endpoint::TotalCounters() const {
     t.tx_would_block += c.tx_would_block;
     t.tx_oversized += c.tx_oversized;
     t.tx_invalid += c.tx_invalid;
+    t.tx_coalesced += c.tx_coalesced;
+    t.tx_split += c.tx_split;
+    t.tx_split_dropped += c.tx_split_dropped;
+    t.tx_gso_fallbacks += c.tx_gso_fallbacks;
+    t.tx_coalesce_fallbacks += c.tx_coalesce_fallbacks;
     for (size_t i = 0; i < t.drops.size(); ++i) t.drops[i] += c.drops[i];
   }
   return t;

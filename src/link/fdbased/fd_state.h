@@ -41,6 +41,9 @@ struct FdState {
   // Transmit side: any thread may write.
   std::atomic<uint64_t> tx_packets{0}, tx_bytes{0}, tx_errors{0},
       tx_would_block{0}, tx_oversized{0}, tx_invalid{0};
+  // Transmit offloads (see FdCounters).
+  std::atomic<uint64_t> tx_coalesced{0}, tx_split{0}, tx_split_dropped{0},
+      tx_gso_fallbacks{0}, tx_coalesce_fallbacks{0};
 
   void Drop(DropReason r) { drops[static_cast<size_t>(r)].Add(1); }
   FdCounters Snapshot() const;

@@ -48,6 +48,12 @@ LinkConfig ResolveLinkConfig(const Options& opts, bool all_sockets,
     c.gso_max_size = opts.gso_max_size;
     c.supported_gso = GSOKind::kGVisorGSO;
   }
+  if (opts.offload.vnet_header) {
+    c.vnet_header_size = header::kVirtioNetHeaderSize;
+    c.tx.kernel_offloads = opts.offload.kernel_offloads;
+  } else if (c.vnet_header_size > 0) {
+    c.tx.kernel_offloads = kPacketSocketOffloads;
+  }
   c.flow_seed = std::random_device{}();
 
   if (opts.dispatch_mode == PacketDispatchMode::kRecvMMsg && all_sockets)
@@ -61,7 +67,10 @@ LinkConfig ResolveLinkConfig(const Options& opts, bool all_sockets,
   c.rx.checksum_offload = opts.rx_checksum_offload;
 
   c.tx.max_syscall_header_bytes = opts.max_syscall_header_bytes;
-  c.tx.gso = c.supported_gso != GSOKind::kNone;
+  c.tx.gso_writes = c.vnet_header_size > 0 && opts.offload.gso;
+  c.tx.checksum_offload = c.vnet_header_size > 0 &&
+                          (c.tx.kernel_offloads & offload::kTunFCsum) != 0 &&
+                          opts.offload.checksum_offload;
   return c;
 }
 

@@ -24,8 +24,19 @@ struct ReceiveConfig {
 // TransmitConfig is the transmit part: what the writer adds and allows.
 struct TransmitConfig {
   int max_syscall_header_bytes = 0;  // 0: no cap beyond kBatchSize.
-  // Gso lets packets with GSO options exceed MTU + link header.
-  bool gso = false;
+  // KernelOffloads are the TUN_F_* bits the kernel side of the fds accepts
+  // in writes (Options.offload.kernel_offloads with a virtio-net header;
+  // kPacketSocketOffloads for the legacy host GSO of gso_max_size). 0
+  // without a virtio-net header.
+  uint32_t kernel_offloads = 0;
+  // GsoWrites: super-packets of a type the kernel takes are written whole
+  // and runs of one flow are coalesced (a virtio-net header and
+  // Options.offload.gso). Otherwise super-packets are split in software.
+  bool gso_writes = false;
+  // ChecksumOffload: partial checksums go out as such, NEEDS_CSUM, for the
+  // kernel to complete (a virtio-net header, TUN_F_CSUM and
+  // Options.offload.checksum_offload); otherwise the writer completes them.
+  bool checksum_offload = false;
 };
 
 // LinkConfig is one endpoint's resolved configuration. Readers and the

@@ -17,7 +17,7 @@ std::string_view NameOf(size_t i) {
 }
 
 // Scalars lists the counters of `c` under the names both renderings use.
-std::array<std::pair<const char*, uint64_t>, 9> Scalars(
+std::array<std::pair<const char*, uint64_t>, 14> Scalars(
     const fdbased::FdCounters& c) {
   return {{{"rx_packets", c.rx_packets},
            {"rx_bytes", c.rx_bytes},
@@ -27,7 +27,12 @@ std::array<std::pair<const char*, uint64_t>, 9> Scalars(
            {"tx_errors", c.tx_errors},
            {"tx_would_block", c.tx_would_block},
            {"tx_oversized", c.tx_oversized},
-           {"tx_invalid", c.tx_invalid}}};
+           {"tx_invalid", c.tx_invalid},
+           {"tx_coalesced", c.tx_coalesced},
+           {"tx_split", c.tx_split},
+           {"tx_split_dropped", c.tx_split_dropped},
+           {"tx_gso_fallbacks", c.tx_gso_fallbacks},
+           {"tx_coalesce_fallbacks", c.tx_coalesce_fallbacks}}};
 }
 
 }  // namespace

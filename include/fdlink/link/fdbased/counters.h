@@ -38,6 +38,20 @@ struct FdCounters {
   // without GSO; null or without their link header.
   uint64_t tx_oversized = 0;
   uint64_t tx_invalid = 0;
+  // Transmit offloads. TxCoalesced: packets written inside coalesced
+  // super-packet writes. TxSplit: super-packets split in software (no
+  // virtio-net header, or the kernel does not take that type); a split
+  // super-packet counts as written once its first wire packet is, and
+  // TxSplitDropped counts the wire packets after that which the fd did not
+  // take (full or failed). TxGsoFallbacks / TxCoalesceFallbacks: GSO /
+  // coalesced writes the kernel rejected (EINVAL, EIO, EMSGSIZE), which
+  // turned that offload off for the endpoint and were resent split /
+  // one by one.
+  uint64_t tx_coalesced = 0;
+  uint64_t tx_split = 0;
+  uint64_t tx_split_dropped = 0;
+  uint64_t tx_gso_fallbacks = 0;
+  uint64_t tx_coalesce_fallbacks = 0;
   std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> drops{};
 
   uint64_t drops_of(DropReason r) const {

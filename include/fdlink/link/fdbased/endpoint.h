@@ -25,6 +25,7 @@ class Attachment;
 struct AttachmentConfig;
 struct FdState;
 struct LinkConfig;
+class TxSwitches;
 
 // Endpoint moves packets between its fds and an attached NetworkDispatcher.
 //
@@ -170,6 +171,8 @@ class Endpoint final : public LinkEndpoint {
 
   // Set once Close() begins; WritePackets reads it without a lock.
   std::atomic<bool> tx_closed_{false};
+  // The transmit offloads a rejected write turns off (atomics inside).
+  const std::unique_ptr<TxSwitches> tx_switches_;
 
   // Read on the hot path without a lock.
   std::atomic<uint32_t> mtu_;

@@ -1,0 +1,168 @@
+#include "link/fdbased/tx_batch.h"
+
+#include <algorithm>
+#include <atomic>
+
+#include "fdlink/link/fdbased/options.h"
+#include "fdlink/sys/syscalls.h"
+#include "link/fdbased/tx_writer.h"
+
+namespace fdlink::fdbased {
+
+TxBatch::TxBatch() : vnets_(kBatchSize), headers_(kBatchSize) {
+  frames_.reserve(kBatchSize);
+  iovs_.reserve(kBatchSize * 8);
+  msgs_.reserve(kBatchSize);
+  flat_.reserve(kBatchSize);
+}
+
+namespace {
+
+std::atomic<TxOffloadWriteHook> tx_offload_write_hook{nullptr};
+
+}  // namespace
+
+void SetTxOffloadWriteHookForTest(TxOffloadWriteHook hook) {
+  tx_offload_write_hook.store(hook, std::memory_order_release);
+}
+
+TxBatch& Batch() {
+  thread_local TxBatch batch;
+  return batch;
+}
+
+void TxBatch::Clear() {
+  frames_.clear();
+  iovs_.clear();
+  flat_.clear();
+}
+
+bool TxBatch::Full() const { return frames_.size() >= kBatchSize; }
+
+TxFrame& TxBatch::Begin() {
+  frames_.push_back(TxFrame{});
+  frames_.back().iov_first = static_cast<uint32_t>(iovs_.size());
+  return frames_.back();
+}
+
+void TxBatch::End() {
+  TxFrame& f = frames_.back();
+  f.iov_count = static_cast<uint32_t>(iovs_.size() - f.iov_first);
+}
+
+std::span<uint8_t, header::kVirtioNetHeaderSize> TxBatch::VnetSlot() {
+  return vnets_[frames_.size() - 1];
+}
+
+std::span<uint8_t, kTxHeaderScratch> TxBatch::HeaderSlot() {
+  return headers_[frames_.size() - 1];
+}
+
+void TxBatch::Add(std::span<const uint8_t> b) {
+  if (!b.empty()) iovs_.push_back(sys::MakeIovec(b));
+}
+
+void TxBatch::AddRange(const PacketBuffer& pkt, size_t off, size_t len) {
+  pkt.ForEachSlice([&](std::span<const uint8_t> s) {
+    if (len == 0) return;
+    if (off >= s.size()) {
+      off -= s.size();
+      return;
+    }
+    s = s.subspan(off);
+    off = 0;
+    const size_t n = std::min(len, s.size());
+    Add(s.first(n));
+    if (len != SIZE_MAX) len -= n;
+  });
+}
+
+size_t TxBatch::IovecsSoFar() const {
+  return iovs_.size() - frames_.back().iov_first;
+}
+
+std::span<uint8_t> TxBatch::Flatten(const PacketBuffer& pkt, size_t off) {
+  std::vector<uint8_t> all = pkt.ToBytes();
+  all.erase(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(
+                                           std::min(off, all.size())));
+  flat_.push_back(std::move(all));
+  Add(flat_.back());
+  return flat_.back();
+}
+
+void TxBatch::Drop(size_t from) {
+  if (from >= frames_.size()) return;
+  iovs_.resize(frames_[from].iov_first);
+  frames_.resize(from);
+}
+
+SendOutcome TxBatch::Send(const FdState& fd, size_t from, size_t header_cap) {
+  SendOutcome out;
+  const TxOffloadWriteHook hook =
+      tx_offload_write_hook.load(std::memory_order_acquire);
+  size_t i = from;
+  while (i < frames_.size()) {
+    if (!fd.is_socket || i + 1 == frames_.size() || hook != nullptr) {
+      // One frame: one write (sendmsg on a socket).
+      const TxFrame& f = frames_[i];
+      const std::span<const iovec> iov =
+          std::span(iovs_).subspan(f.iov_first, f.iov_count);
+      if (hook != nullptr && f.offloaded) {
+        if (const int err = hook(iov); err != 0) {
+          out.error = Error::FromErrno(err, "write (test hook)");
+          return out;
+        }
+      }
+      Result<size_t> n =
+          WriteFrame(fd, std::span(iovs_).subspan(f.iov_first, f.iov_count));
+      if (!n) {
+        out.error = n.error();
+        return out;
+      }
+      ++out.sent;
+      ++i;
+      continue;
+    }
+    // Several frames on a socket: as many as the cap allows per sendmmsg.
+    msgs_.clear();
+    size_t cost = 0;
+    for (size_t j = i; j < frames_.size(); ++j) {
+      const TxFrame& f = frames_[j];
+      const size_t c = sizeof(mmsghdr) + f.iov_count * sizeof(iovec);
+      if (header_cap > 0 && !msgs_.empty() && cost + c > header_cap) break;
+      cost += c;
+      mmsghdr m{};
+      m.msg_hdr.msg_iov = &iovs_[f.iov_first];
+      m.msg_hdr.msg_iovlen = f.iov_count;
+      msgs_.push_back(m);
+    }
+    if (header_cap > 0 && msgs_.size() == 1 && cost > header_cap) {
+      // A frame that alone exceeds the cap goes out through sendmsg.
+      const TxFrame& f = frames_[i];
+      Result<size_t> n =
+          WriteFrame(fd, std::span(iovs_).subspan(f.iov_first, f.iov_count));
+      if (!n) {
+        out.error = n.error();
+        return out;
+      }
+      ++out.sent;
+      ++i;
+      continue;
+    }
+    size_t done = 0;
+    while (done < msgs_.size()) {
+      Result<size_t> n = sys::SendMmsg(fd.fd, std::span(msgs_).subspan(done));
+      if (!n) {
+        out.sent += done;
+        out.error = n.error();
+        return out;
+      }
+      done += *n;  // A partial send continues with the rest.
+    }
+    out.sent += done;
+    i += done;
+  }
+  return out;
+}
+
+}  // namespace fdlink::fdbased
