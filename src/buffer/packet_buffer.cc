@@ -210,4 +210,26 @@ void PacketBuffer::AppendView(View v) {
   views_.push_back(std::move(v));
 }
 
+bool PacketBuffer::AppendRangeOf(const PacketBuffer& src, size_t offset,
+                                 size_t length) {
+  if (&src == this || offset > src.Size() || length > src.Size() - offset) {
+    return false;
+  }
+  size_t skip = src.reserved_ + offset;
+  for (const View& v : src.views_) {
+    if (length == 0) break;
+    if (skip >= v.size()) {
+      skip -= v.size();
+      continue;
+    }
+    View piece = v;
+    piece.TrimFront(static_cast<uint32_t>(skip));
+    piece.CapLength(static_cast<uint32_t>(length));
+    skip = 0;
+    length -= piece.size();
+    AppendView(std::move(piece));
+  }
+  return true;
+}
+
 }  // namespace fdlink

@@ -357,5 +357,26 @@ TEST(PacketBufferTest, NetworkPacketStartsAfterTheLinkHeader) {
   EXPECT_TRUE(out->NetworkPacket().empty());  // Two views: not contiguous.
 }
 
+TEST(PacketBufferTest, AppendRangeOfSharesTheSourceBytes) {
+  const Bytes a = testing::Pattern(30, 1);
+  const Bytes b = testing::Pattern(50, 2);
+  PacketBufferPtr src =
+      PacketBuffer::Create({.reserve_header_bytes = 8, .payload = a});
+  src->AppendView(View::CopyOf(b));
+  PacketBufferPtr dst = PacketBuffer::Create({.payload = Bytes{9, 9}});
+  // From inside the first view to inside the second, headroom not counted.
+  ASSERT_TRUE(dst->AppendRangeOf(*src, 20, 30));
+  Bytes want = {9, 9};
+  want.insert(want.end(), a.begin() + 20, a.end());
+  want.insert(want.end(), b.begin(), b.begin() + 20);
+  EXPECT_EQ(dst->ToBytes(), want);
+  EXPECT_EQ(dst->SliceCount(), 3u);
+  EXPECT_FALSE(dst->AppendRangeOf(*src, 70, 11));
+  EXPECT_FALSE(dst->AppendRangeOf(*dst, 0, 1));
+  EXPECT_EQ(dst->Size(), 32u);
+  EXPECT_TRUE(dst->AppendRangeOf(*src, 80, 0));
+  EXPECT_EQ(dst->Size(), 32u);
+}
+
 }  // namespace
 }  // namespace fdlink

@@ -186,6 +186,11 @@ class PacketBuffer {
 
   // AppendView adds `v` to the end of the data (shared, not copied).
   void AppendView(View v);
+  // AppendRangeOf adds bytes [offset, offset + length) of `src`, counted as
+  // in src.ToBytes() (from its first byte after the headroom), to the end
+  // of the data as shared views (no copy). It returns false and appends
+  // nothing when the range runs past src's end. `src` may not be *this.
+  bool AppendRangeOf(const PacketBuffer& src, size_t offset, size_t length);
 
   // Metadata.
   NetworkProtocolNumber network_protocol() const { return network_protocol_; }

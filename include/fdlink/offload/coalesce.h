@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -39,7 +40,13 @@ struct CoalesceGroup {
   GSOType type = GSOType::kNone;  // kNone when count == 1.
   uint16_t gso_size = 0;          // Every segment's payload but the last.
   uint32_t payload_bytes = 0;     // Sum of the members' L4 payloads.
+  // Push: the last member carries TCP PSH, so the merged header does too.
+  bool push = false;
 };
+
+// CoalesceScratch is Coalescer's flow table and per-batch scratch, defined
+// in src/offload.
+struct CoalesceScratch;
 
 // Coalescer plans batches. Each packet is read from its network header (its
 // link header, pushed or consumed, is skipped). Its storage is reused from
@@ -47,6 +54,9 @@ struct CoalesceGroup {
 class Coalescer {
  public:
   explicit Coalescer(CoalesceConfig cfg = {});
+  ~Coalescer();
+  Coalescer(Coalescer&&) noexcept;
+  Coalescer& operator=(Coalescer&&) noexcept;
 
   // Plan groups `pkts` (none null) and returns the groups ordered by their
   // first member's position, so that emitting them in order keeps every
@@ -62,7 +72,8 @@ class Coalescer {
   CoalesceConfig cfg_;
   std::vector<uint32_t> members_;
   std::vector<CoalesceGroup> groups_;
-  // (The flow table and other scratch are the implementation's.)
+  // The flow table and other scratch: allocated once, in the constructor.
+  std::unique_ptr<CoalesceScratch> scratch_;
 };
 
 // MergedHeaderSize is the IP + L4 header length of `head` (the group's
