@@ -19,9 +19,9 @@ void AddBench(CLI::App& app, int* exit_code) {
   auto kinds = std::make_shared<std::vector<std::string>>();
   auto modes = std::make_shared<std::vector<std::string>>();
   sub->add_option("--kind", *kinds,
-                  "Descriptor kinds (default: all; tun and tun-offload need "
-                  "root)")
-      ->check(CLI::IsMember({"seqpacket", "dgram", "tun", "tun-offload"}));
+                  "Descriptor kinds (default: all; the tun kinds need root)")
+      ->check(CLI::IsMember(
+          {"seqpacket", "dgram", "tun", "tun-offload", "tun-tx"}));
   sub->add_option("--mode", *modes, "Receive modes (default: both)")
       ->check(ModeNames());
   sub->add_option("--size", opts->sizes,
@@ -50,6 +50,7 @@ void AddBench(CLI::App& app, int* exit_code) {
     for (const std::string& k : *kinds) {
       opts->kinds.push_back(k == "tun"           ? BenchKind::kTun
                             : k == "tun-offload" ? BenchKind::kTunOffload
+                            : k == "tun-tx"      ? BenchKind::kTunTx
                             : k == "dgram"       ? BenchKind::kDgram
                                                  : BenchKind::kSeqpacket);
     }

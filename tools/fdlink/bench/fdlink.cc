@@ -99,6 +99,10 @@ std::string_view DeliveryKindName(DeliveryKind k) {
       return "super";
     case DeliveryKind::kSplit:
       return "split";
+    case DeliveryKind::kGso:
+      return "gso";
+    case DeliveryKind::kCoalesce:
+      return "coalesce";
   }
   return "?";
 }

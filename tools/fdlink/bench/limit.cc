@@ -29,7 +29,8 @@ class LimitReceiver final : public Receiver {
  public:
   LimitReceiver(fdbased::PacketDispatchMode mode, const RxFormat& format)
       : mode_(mode),
-        vnet_bytes_(format.vnet_header ? header::kVirtioNetHeaderSize : 0) {}
+        vnet_bytes_(format.vnet_header ? header::kVirtioNetHeaderSize : 0),
+        udp_payloads_(format.udp_payloads) {}
   ~LimitReceiver() override { Stop(); }
 
   Result<void> Start(int fd) override {
@@ -82,6 +83,12 @@ class LimitReceiver final : public Receiver {
   // say (ceil(payload / gso_size)), the header's bytes not counted.
   void Frame(const uint8_t* buf, size_t len, Counts* c) const {
     ++c->reads;
+    if (udp_payloads_) {
+      c->packets += 1;
+      c->bytes += len + kBenchHeaders;
+      c->payload += len;
+      return;
+    }
     if (len < vnet_bytes_ + kBenchHeaders) {
       c->packets += 1;
       c->bytes += len > vnet_bytes_ ? len - vnet_bytes_ : 0;
@@ -141,6 +148,7 @@ class LimitReceiver final : public Receiver {
 
   const fdbased::PacketDispatchMode mode_;
   const size_t vnet_bytes_;
+  const bool udp_payloads_;
   UniqueFd stop_fd_;
   std::vector<std::vector<uint8_t>> buffers_;
   std::vector<iovec> iovs_;

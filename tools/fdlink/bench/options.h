@@ -21,14 +21,16 @@ enum class BenchKind {
   // The same TUN with a virtio-net header and the kernel's offloads, next to
   // fdlink on the plain TUN (offload against none, in one run).
   kTunOffload,
+  // Transmit: fdlink writing into a TUN, a kernel UDP socket counting.
+  kTunTx,
 };
 
 // BenchKindName is the flag and JSON name ("seqpacket", "dgram", "tun",
-// "tun-offload").
+// "tun-offload", "tun-tx").
 std::string_view BenchKindName(BenchKind k);
 
 // BenchOptions are the bench's flags. Empty lists mean "all": every kind
-// available (tun and tun-offload only as root), both modes, 64 and 1400 bytes,
+// available (the TUN kinds only as root), both modes, 64 and 1400 bytes,
 // 1 and 2 processors.
 struct BenchOptions {
   std::vector<BenchKind> kinds;

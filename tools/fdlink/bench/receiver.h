@@ -47,16 +47,23 @@ struct RxFormat {
   // the TUN_F_* bits the kernel accepted on the fd.
   bool vnet_header = false;
   uint32_t offloads = 0;
+  // udp_payloads: the fd is a UDP socket, so each frame is one datagram's
+  // payload (the limit then counts kBenchHeaders more IP bytes per frame).
+  bool udp_payloads = false;
 };
 
-// DeliveryKind says what the fdlink receiver's dispatcher takes.
+// DeliveryKind says what the fdlink receiver's dispatcher takes, or (in the
+// transmit case) what the writer hands to WritePackets.
 enum class DeliveryKind {
-  kWire,   // No offload on the fd: wire packets.
-  kSuper,  // TakesSuperPackets(): super-packets whole.
-  kSplit,  // Wire packets only: the endpoint splits super-packets first.
+  kWire,      // No offload on the fd: wire packets.
+  kSuper,     // TakesSuperPackets(): super-packets whole.
+  kSplit,     // Wire packets only: the endpoint splits super-packets first.
+  kGso,       // Transmit: 64 KB super-packets with GSO metadata.
+  kCoalesce,  // Transmit: runs of one flow's wire packets, to coalesce.
 };
 
-// DeliveryKindName is the JSON name ("wire", "super", "split").
+// DeliveryKindName is the JSON name ("wire", "super", "split", "gso",
+// "coalesce").
 std::string_view DeliveryKindName(DeliveryKind k);
 
 // MakeLimitReceiver is one thread doing only the mode's cheapest read:

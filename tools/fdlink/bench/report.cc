@@ -24,6 +24,8 @@ std::string_view BenchKindName(BenchKind k) {
       return "tun";
     case BenchKind::kTunOffload:
       return "tun-offload";
+    case BenchKind::kTunTx:
+      return "tun-tx";
   }
   return "?";
 }
@@ -90,6 +92,8 @@ void BenchReport::Throughput(const BenchCase& c, const RowInfo& row,
     if (ratio_to_limit) j["ratio_to_limit"] = Rounded(*ratio_to_limit, 3);
     if (ratios.to_no_offload)
       j["ratio_to_no_offload"] = Rounded(*ratios.to_no_offload, 3);
+    if (ratios.to_per_packet)
+      j["ratio_to_per_packet_writes"] = Rounded(*ratios.to_per_packet, 3);
     if (detach != nullptr) {
       LatencyStats& d = detach->detach;
       LatencyStats& late = detach->last_delivery;
@@ -109,7 +113,7 @@ void BenchReport::Throughput(const BenchCase& c, const RowInfo& row,
         "%-6s %7s %7s\n",
         "kind", "mode", "size", "impl", "deliv", "offload", "proc", "pkt/s",
         "Gbit/s", "payload", "seg/read", "cpu_s/Mpkt", "allocs/pkt", "lost%",
-        "bound", "x_limit", "x_nooff");
+        "bound", "x_limit", "x_nooff/w");
     throughput_header_ = true;
   }
   if (!allocs_counted_) std::snprintf(allocs, sizeof(allocs), "-");
@@ -118,6 +122,8 @@ void BenchReport::Throughput(const BenchCase& c, const RowInfo& row,
   char rn[16] = "";
   if (ratios.to_no_offload)
     std::snprintf(rn, sizeof(rn), "%.3f", *ratios.to_no_offload);
+  if (ratios.to_per_packet)
+    std::snprintf(rn, sizeof(rn), "%.3fw", *ratios.to_per_packet);
   std::printf(
       "%-11s %-8s %5zu %-6s %-5s %-22s %4u %11.0f %7.3f %7.3f %8.2f %10.3f "
       "%10s %6.2f %-6s %7s %7s\n",

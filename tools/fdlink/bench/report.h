@@ -36,6 +36,7 @@ struct RowInfo {
 struct RowRatios {
   std::optional<double> to_limit;
   std::optional<double> to_no_offload;  // To fdlink without offload.
+  std::optional<double> to_per_packet;  // Transmit: to one write() a packet.
 };
 
 // OffloadName spells the TUN_F_* bits for the `offload` field:

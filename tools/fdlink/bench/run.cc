@@ -15,6 +15,7 @@
 #include "bench/measure.h"
 #include "bench/receiver.h"
 #include "bench/report.h"
+#include "bench/tx.h"
 #include "common/cli_status.h"
 #include "fdlink/sys/self_sys.h"
 
@@ -83,6 +84,7 @@ class BenchRunner {
   // other round so that drift in the machine's load favours none; each
   // ratio is the median of the rounds' paired ratios.
   bool RunCase(const BenchCase& c) {
+    if (c.kind == BenchKind::kTunTx) return RunTxCase(c, opts_, plan_, report_);
     std::vector<Arm> arms = Arms(c, opts_);
     const size_t n = arms.size();
     std::vector<RunSample> sums(n);
@@ -181,6 +183,7 @@ BenchOptions Resolve(const BenchOptions& in, bool root) {
     if (root) {
       o.kinds.push_back(BenchKind::kTun);
       o.kinds.push_back(BenchKind::kTunOffload);
+      o.kinds.push_back(BenchKind::kTunTx);
     }
   }
   if (o.modes.empty())
@@ -204,7 +207,9 @@ int RunBench(const BenchOptions& in) {
   bool ok = true;
   int measured = 0;
   for (BenchKind kind : opts.kinds) {
-    const bool tun = kind == BenchKind::kTun || kind == BenchKind::kTunOffload;
+    const bool tun = kind == BenchKind::kTun ||
+                     kind == BenchKind::kTunOffload ||
+                     kind == BenchKind::kTunTx;
     if (tun && !root) {
       report.Note(std::string("skipping ") + std::string(BenchKindName(kind)) +
                   ": needs root (a TUN device in a namespace)");
