@@ -1,6 +1,7 @@
 #include "link/fdbased/vnet_header.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "fdlink/header/ipv4.h"
 #include "fdlink/header/ipv6.h"
@@ -29,6 +30,22 @@ std::span<uint8_t> IpPacket(std::span<uint8_t> net) {
   return len <= net.size() ? net.first(len) : net;
 }
 
+// IpHeaderLength is the IP header length of `net` (IPv4 IHL x 4, at least
+// 20; IPv6 40), or more than any packet when it is not IP: a checksum to
+// complete must start after it.
+size_t IpHeaderLength(std::span<const uint8_t> net) {
+  if (net.size() >= header::kIpv4MinimumSize &&
+      (net[0] >> 4) == header::kIpv4Version) {
+    return std::max(header::kIpv4MinimumSize,
+                    header::Ipv4(net).header_length());
+  }
+  if (net.size() >= header::kIpv6FixedHeaderSize &&
+      (net[0] >> 4) == header::kIpv6Version) {
+    return header::kIpv6FixedHeaderSize;
+  }
+  return SIZE_MAX;
+}
+
 }  // namespace
 
 Result<VnetRx> DecodeVnetHeader(std::span<const uint8_t> vnet,
@@ -49,6 +66,8 @@ Result<VnetRx> DecodeVnetHeader(std::span<const uint8_t> vnet,
   const uint16_t l3 = static_cast<uint16_t>(h.csum_start() - link_header_size);
   if (type == vn::kGsoNone) {
     if (!needs_csum) return out;
+    if (l3 < IpHeaderLength(net))
+      return Bad("vnet: csum_start inside the IP header");
     Result<void> r =
         offload::CompletePartialChecksum(IpPacket(net), l3, h.csum_offset());
     if (!r) return Bad("vnet: csum_start + csum_offset past the packet");

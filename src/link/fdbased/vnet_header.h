@@ -68,7 +68,8 @@ struct VnetRx {
 // what it can recompute:
 // - gso_type NONE: with NEEDS_CSUM the L4 checksum is completed in place
 //   over [csum_start, end of the IP packet) (csum_start counts from the
-//   link header, as the kernel's does); both offsets must lie in the frame.
+//   link header, as the kernel's does); the packet must be IPv4 or IPv6,
+//   csum_start at or after its IP header and the field inside the packet.
 // - TCPV4, TCPV6, UDP_L4 (the ECN bit is ignored): NEEDS_CSUM is required;
 //   l3_header_len = csum_start - link header; hdr_len is recomputed as
 //   csum_start + TCP data offset x 4 (20..60) or + 8 for UDP (the header's

@@ -283,6 +283,11 @@ TEST(EndpointOffloadReceive, MalformedVnetHeadersAreDroppedAndCounted) {
          h.SetCsumOffset(4100);
        }},
       {"truncated frame", &tcp4, [](H&, B& b) { b.resize(30); }},
+      {"plain csum_start inside the IP header", &tcp4,
+       [](H& h, B&) {
+         h.SetGsoType(vn::kGsoNone);
+         h.SetCsumStart(4);
+       }},
   };
   std::vector<std::vector<uint8_t>> frames;
   for (const Bad& c : cases) {
