@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 
+#include "fdlink/buffer/packet_buffer.h"
 #include "fdlink/header/ip_address.h"
 #include "fdlink/header/mac_address.h"
 #include "fdlink/responder/counters.h"
@@ -69,10 +70,18 @@ struct Context {
 
 // Inbound is one packet as the protocol handlers receive it.
 struct Inbound {
-  std::span<const uint8_t> bytes;   // From the network header to the end.
+  // Bytes is the packet from the network header to the end; for a
+  // super-packet only its IP and L4 headers (a copy), whose length fields
+  // cover network_size bytes.
+  std::span<const uint8_t> bytes;
   MacAddress peer;                  // Link source; zero without link header.
   bool link_group = false;          // Sent to a link broadcast/multicast.
   bool checksum_validated = false;  // The link verified transport checksums.
+  // Super, when not null, is the super-packet (GSO type set; borrowed for
+  // the call, possibly in several views) these are the headers of, and
+  // network_size its length from the network header on.
+  const PacketBuffer* super = nullptr;
+  size_t network_size = 0;
 };
 
 // IpRequest is what the transport handlers know about an IP packet being
@@ -85,6 +94,8 @@ struct IpRequest {
   uint8_t hop_limit = 0;  // TTL or hop limit as received.
   MacAddress peer;        // Link source; zero without a link header.
   bool checksum_validated = false;
+  // Super is Inbound::super: set, the transport bytes are headers only.
+  const PacketBuffer* super = nullptr;
 };
 using Ipv4Request = IpRequest<header::Ipv4Address>;
 using Ipv6Request = IpRequest<header::Ipv6Address>;

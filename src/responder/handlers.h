@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <span>
 
+#include "fdlink/base/result.h"
+#include "fdlink/header/ipv4.h"
+#include "fdlink/header/ipv6.h"
 #include "responder/context.h"
 
 namespace fdlink::responder {
@@ -39,11 +42,29 @@ Outcome ReplyToEcho(const Context& ctx, const Ipv6Request& req,
 
 // HandleUdp echoes a UDP datagram (`segment`: the IP payload from the UDP
 // header on) sent to an echo port back to its sender, payload byte for
-// byte, ports swapped (udp_echo.cc).
+// byte, ports swapped (udp_echo.cc). A UDP super-packet (req.super;
+// `segment` is then its 8-byte header) is answered with a UDP
+// super-packet: the same segment size, the payload shared with the request
+// (no copy), a partial checksum.
 Outcome HandleUdp(const Context& ctx, const Ipv4Request& req,
                   std::span<const uint8_t> segment);
 Outcome HandleUdp(const Context& ctx, const Ipv6Request& req,
                   std::span<const uint8_t> segment);
+
+// ParseSuperIpv4 / ParseSuperIpv6 check a super-packet's copied headers
+// (`headers`: the IP header, extension headers included, and the L4
+// header) like Ipv4::Parse / Ipv6::Parse, but the length fields against
+// `network_size`, the whole packet's (super_packet.cc).
+Result<header::Ipv4> ParseSuperIpv4(std::span<const uint8_t> headers,
+                                    size_t network_size);
+Result<header::Ipv6> ParseSuperIpv6(std::span<const uint8_t> headers,
+                                    size_t network_size);
+
+// SuperHeaders copies super-packet pkt's IP and L4 headers (its GSO
+// metadata says how long) into `out` and fills in.bytes, in.super and
+// in.network_size; false when they do not fit `out` or the packet
+// (super_packet.cc).
+bool SuperHeaders(const PacketBuffer& pkt, std::span<uint8_t> out, Inbound* in);
 
 }  // namespace fdlink::responder
 

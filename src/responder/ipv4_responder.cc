@@ -35,8 +35,11 @@ Outcome HandleIpv4(const Context& ctx, const Inbound& in) {
   if (in.bytes.size() < header::kIpv4MinimumSize) {
     return ResponderDrop::kTruncated;
   }
-  // Parse checks version, IHL and total length against the buffer.
-  Result<header::Ipv4> ip = header::Ipv4::Parse(in.bytes);
+  // Parse checks version, IHL and total length against the buffer (for a
+  // super-packet's headers, against its size).
+  Result<header::Ipv4> ip = in.super != nullptr
+                                ? ParseSuperIpv4(in.bytes, in.network_size)
+                                : header::Ipv4::Parse(in.bytes);
   if (!ip) return ResponderDrop::kBadIpv4Header;
   if (!ip->IsChecksumValid()) return ResponderDrop::kBadIpv4Checksum;
   if (!ctx.IsOurs(ip->dst())) return ResponderDrop::kNotOurs;
@@ -48,8 +51,9 @@ Outcome HandleIpv4(const Context& ctx, const Inbound& in) {
   if (ctx.IsOurs(ip->src())) return ResponderDrop::kOwnSource;
   if (ip->IsFragment()) return ResponderDrop::kFragment;
 
-  const Ipv4Request req{ip->src(), ip->dst(), ip->ttl(), in.peer,
-                        in.checksum_validated};
+  const Ipv4Request req{
+      ip->src(), ip->dst(), ip->ttl(), in.peer, in.checksum_validated,
+      in.super};
   switch (ip->protocol()) {
     case header::ip_proto::kIcmpv4:
       return HandleIcmpv4(ctx, req, ip->payload());

@@ -83,7 +83,9 @@ Outcome HandleIpv6(const Context& ctx, const Inbound& in) {
     return ResponderDrop::kTruncated;
   }
   // Parse checks the version and the payload length against the buffer.
-  Result<header::Ipv6> ip = header::Ipv6::Parse(in.bytes);
+  Result<header::Ipv6> ip = in.super != nullptr
+                                ? ParseSuperIpv6(in.bytes, in.network_size)
+                                : header::Ipv6::Parse(in.bytes);
   if (!ip) return ResponderDrop::kBadIpv6Header;
   if (!ctx.IsOurs(ip->dst()) && !ctx.IsJoinedGroup(ip->dst())) {
     return ResponderDrop::kNotOurs;
@@ -101,8 +103,9 @@ Outcome HandleIpv6(const Context& ctx, const Inbound& in) {
     return walked;
   if (IsFragment(t)) return ResponderDrop::kFragment;
 
-  const Ipv6Request req{ip->src(), ip->dst(), ip->hop_limit(), in.peer,
-                        in.checksum_validated};
+  const Ipv6Request req{
+      ip->src(), ip->dst(), ip->hop_limit(), in.peer, in.checksum_validated,
+      in.super};
   const std::span<const uint8_t> upper = ip->packet().subspan(t.offset);
   switch (t.protocol) {
     case header::ip_proto::kIcmpv6:

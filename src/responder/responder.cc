@@ -2,6 +2,7 @@
 // pick a handler by network protocol, count what became of the packet.
 #include "fdlink/responder/responder.h"
 
+#include <array>
 #include <cassert>
 #include <utility>
 #include <vector>
@@ -37,6 +38,10 @@ std::span<const uint8_t> NetworkBytes(PacketBuffer& pkt,
   return net;
 }
 
+// kMaxSuperHeaders bounds a super-packet's IP + L4 headers (IPv6 with
+// extension headers and a TCP header with options fit).
+constexpr size_t kMaxSuperHeaders = 256;
+
 Outcome Dispatch(const Context& ctx, NetworkProtocolNumber protocol,
                  PacketBuffer& pkt) {
   Inbound in;
@@ -44,7 +49,16 @@ Outcome Dispatch(const Context& ctx, NetworkProtocolNumber protocol,
   // A group address never sends; answering one would be a reflection.
   if (in.peer.IsGroup()) return ResponderDrop::kBadSource;
   std::vector<uint8_t> scratch;
-  in.bytes = NetworkBytes(pkt, &scratch);
+  // A super-packet's headers are read from a copy: it may span views, and
+  // its payload is never copied.
+  std::array<uint8_t, kMaxSuperHeaders> headers;
+  if (pkt.gso_options().type != GSOType::kNone) {
+    if (!SuperHeaders(pkt, headers, &in)) {
+      return ResponderDrop::kTruncated;
+    }
+  } else {
+    in.bytes = NetworkBytes(pkt, &scratch);
+  }
   in.checksum_validated = pkt.rx_checksum_validated();
   switch (protocol) {
     case kARPProtocolNumber:

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "fdlink/header/virtio_net.h"
@@ -75,6 +76,12 @@ PacketBufferPtr FromFrame(std::span<const uint8_t> read, uint16_t link_header) {
   }
   p->set_gso_options(g);
   return p;
+}
+
+VnetBytes VnetHead(std::span<const uint8_t> read) {
+  VnetBytes h{};
+  std::copy_n(read.begin(), std::min(h.size(), read.size()), h.begin());
+  return h;
 }
 
 std::vector<uint8_t> Bytes(const PacketBufferPtr& pkt) {

@@ -4,6 +4,7 @@
 #ifndef FDLINK_TESTS_TESTING_TX_OFFLOAD_H_
 #define FDLINK_TESTS_TESTING_TX_OFFLOAD_H_
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -39,6 +40,11 @@ std::vector<PacketBufferPtr> WireRun(const SuperPacket& sp,
 // bytes, which are marked consumed). Null when the header is malformed.
 PacketBufferPtr FromFrame(std::span<const uint8_t> read,
                           uint16_t link_header = 0);
+
+// VnetBytes is one virtio-net header's bytes; VnetHead the first ten
+// bytes of what a peer read.
+using VnetBytes = std::array<uint8_t, 10>;
+VnetBytes VnetHead(std::span<const uint8_t> read);
 
 // Bytes is pkt's bytes.
 std::vector<uint8_t> Bytes(const PacketBufferPtr& pkt);

@@ -69,6 +69,11 @@ class Responder final : public NetworkDispatcher {
   // Thread-safe; never fails.
   void DeliverNetworkPacket(NetworkProtocolNumber protocol,
                             PacketBufferPtr pkt) override;
+  // TakesSuperPackets is true: a UDP super-packet to an echo port is
+  // answered with a UDP super-packet (payload shared, not copied); any
+  // other super-packet (TCP) is dropped as an unknown protocol. They may
+  // span several views.
+  bool TakesSuperPackets() const override { return true; }
 
   // Counters returns a snapshot of the counters. Thread-safe.
   ResponderCounters Counters() const { return counters_.Snapshot(); }

@@ -100,10 +100,15 @@ SendOutcome TxBatch::Send(const FdState& fd, size_t from, size_t header_cap) {
   SendOutcome out;
   const TxOffloadWriteHook hook =
       tx_offload_write_hook.load(std::memory_order_acquire);
+  auto cost = [this](size_t j) {
+    return sizeof(mmsghdr) + frames_[j].iov_count * sizeof(iovec);
+  };
   size_t i = from;
   while (i < frames_.size()) {
-    if (!fd.is_socket || i + 1 == frames_.size() || hook != nullptr) {
-      // One frame: one write (sendmsg on a socket).
+    // One frame alone (not a socket, the last one, a test hook, or one that
+    // by itself exceeds the cap) is one write: sendmsg on a socket.
+    if (!fd.is_socket || i + 1 == frames_.size() || hook != nullptr ||
+        (header_cap > 0 && cost(i) > header_cap)) {
       const TxFrame& f = frames_[i];
       const std::span<const iovec> iov =
           std::span(iovs_).subspan(f.iov_first, f.iov_count);
@@ -113,8 +118,7 @@ SendOutcome TxBatch::Send(const FdState& fd, size_t from, size_t header_cap) {
           return out;
         }
       }
-      Result<size_t> n =
-          WriteFrame(fd, std::span(iovs_).subspan(f.iov_first, f.iov_count));
+      Result<size_t> n = WriteFrame(fd, iov);
       if (!n) {
         out.error = n.error();
         return out;
@@ -125,29 +129,16 @@ SendOutcome TxBatch::Send(const FdState& fd, size_t from, size_t header_cap) {
     }
     // Several frames on a socket: as many as the cap allows per sendmmsg.
     msgs_.clear();
-    size_t cost = 0;
+    size_t bytes = 0;
     for (size_t j = i; j < frames_.size(); ++j) {
-      const TxFrame& f = frames_[j];
-      const size_t c = sizeof(mmsghdr) + f.iov_count * sizeof(iovec);
-      if (header_cap > 0 && !msgs_.empty() && cost + c > header_cap) break;
-      cost += c;
-      mmsghdr m{};
-      m.msg_hdr.msg_iov = &iovs_[f.iov_first];
-      m.msg_hdr.msg_iovlen = f.iov_count;
-      msgs_.push_back(m);
-    }
-    if (header_cap > 0 && msgs_.size() == 1 && cost > header_cap) {
-      // A frame that alone exceeds the cap goes out through sendmsg.
-      const TxFrame& f = frames_[i];
-      Result<size_t> n =
-          WriteFrame(fd, std::span(iovs_).subspan(f.iov_first, f.iov_count));
-      if (!n) {
-        out.error = n.error();
-        return out;
+      if (header_cap > 0 && !msgs_.empty() && bytes + cost(j) > header_cap) {
+        break;
       }
-      ++out.sent;
-      ++i;
-      continue;
+      bytes += cost(j);
+      mmsghdr m{};
+      m.msg_hdr.msg_iov = &iovs_[frames_[j].iov_first];
+      m.msg_hdr.msg_iovlen = frames_[j].iov_count;
+      msgs_.push_back(m);
     }
     size_t done = 0;
     while (done < msgs_.size()) {

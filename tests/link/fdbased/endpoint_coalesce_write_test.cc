@@ -21,13 +21,7 @@ namespace {
 
 using testing::SocketPairs;
 using testing::SuperPacketSpec;
-using VnetBytes = std::array<uint8_t, header::kVirtioNetHeaderSize>;
-
-VnetBytes Head(std::span<const uint8_t> d) {
-  VnetBytes h{};
-  std::copy_n(d.begin(), h.size(), h.begin());
-  return h;
-}
+using testing::VnetBytes;
 
 // Resplit splits a super-packet read from a virtio-net fd into the wire
 // packets it stands for.
@@ -77,7 +71,7 @@ TEST(EndpointCoalesceWrite, RunOfOneFlowIsOneSuperPacket) {
     ASSERT_EQ(got.size(), 1u);
     const size_t l3 = k.ipv6 ? 40 : 20;
     const size_t l4 = k.tcp ? 20 : 8;
-    EXPECT_EQ(Head(got[0]),
+    EXPECT_EQ(testing::VnetHead(got[0]),
               (VnetBytes{1, k.type, static_cast<uint8_t>(l3 + l4), 0, 0xb0,
                          0x04,  // gso_size 1200
                          static_cast<uint8_t>(l3), 0,
@@ -121,7 +115,8 @@ TEST(EndpointCoalesceWrite, MixedFlowsKeepTheirOrder) {
             (std::vector<std::vector<uint8_t>>{want[0], want[1]}));
   EXPECT_EQ(Resplit(got[1]),
             (std::vector<std::vector<uint8_t>>{want[2], want[3]}));
-  EXPECT_EQ(Head(got[2]), VnetBytes{}) << "alone: an all-zero header";
+  EXPECT_EQ(testing::VnetHead(got[2]), VnetBytes{})
+      << "alone: an all-zero header";
   EXPECT_EQ(std::vector<uint8_t>(got[2].begin() + 10, got[2].end()), want[4]);
   EXPECT_EQ(ep->Counters(0).tx_coalesced, 4u);
   EXPECT_EQ(ep->Counters(0).tx_packets, 5u);
@@ -140,7 +135,7 @@ TEST(EndpointCoalesceWrite, NothingIsCoalescedWithoutTheKernelsType) {
   std::vector<std::vector<uint8_t>> got = testing::RecvAll(sp.peers[0].get());
   ASSERT_EQ(got.size(), 3u);
   for (size_t i = 0; i < got.size(); ++i) {
-    EXPECT_EQ(Head(got[i]), VnetBytes{});
+    EXPECT_EQ(testing::VnetHead(got[i]), VnetBytes{});
     EXPECT_EQ(std::vector<uint8_t>(got[i].begin() + 10, got[i].end()), want[i]);
   }
   EXPECT_EQ(ep->Counters(0).tx_coalesced, 0u);
@@ -169,7 +164,7 @@ TEST(EndpointCoalesceWrite, RejectedCoalescedWriteIsResentOneByOne) {
     std::vector<std::vector<uint8_t>> got = testing::RecvAll(sp.peers[0].get());
     ASSERT_EQ(got.size(), 2u);
     for (size_t i = 0; i < got.size(); ++i) {
-      EXPECT_EQ(Head(got[i]), VnetBytes{});
+      EXPECT_EQ(testing::VnetHead(got[i]), VnetBytes{});
       EXPECT_EQ(std::vector<uint8_t>(got[i].begin() + 10, got[i].end()),
                 want[i]);
     }

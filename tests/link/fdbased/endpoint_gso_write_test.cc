@@ -22,7 +22,7 @@ namespace {
 
 using testing::SocketPairs;
 using testing::SuperPacketSpec;
-using VnetBytes = std::array<uint8_t, header::kVirtioNetHeaderSize>;
+using testing::VnetBytes;
 
 constexpr uint32_t kTsoOnly = 0x01 | 0x02 | 0x04;  // CSUM | TSO4 | TSO6.
 
@@ -41,12 +41,6 @@ SuperPacketSpec Spec(const Kind& k, size_t payload = 4000,
   return {.ipv6 = k.ipv6, .tcp = k.tcp, .payload = payload, .mss = mss};
 }
 
-VnetBytes Head(std::span<const uint8_t> d) {
-  VnetBytes h{};
-  std::copy_n(d.begin(), h.size(), h.begin());
-  return h;
-}
-
 // ExpectSplit checks that `got` are sp's wire packets (each behind `vnet`
 // zero bytes and `link` link header bytes): valid checksums, byte-exact
 // with a software split, payload in order.
@@ -58,7 +52,8 @@ void ExpectSplit(const testing::SuperPacket& sp,
   for (size_t i = 0; i < got.size(); ++i) {
     SCOPED_TRACE(::testing::Message() << "segment " << i);
     ASSERT_GE(got[i].size(), vnet + link);
-    EXPECT_EQ(Head(got[i]), VnetBytes{}) << "an all-zero virtio-net header";
+    EXPECT_EQ(testing::VnetHead(got[i]), VnetBytes{})
+        << "an all-zero virtio-net header";
     const std::span<const uint8_t> frame =
         std::span<const uint8_t>(got[i]).subspan(vnet);
     EXPECT_TRUE(testing::WireChecksumsValid(frame.subspan(link)));
@@ -88,11 +83,12 @@ TEST(EndpointGsoWrite, SuperPacketGoesOutWholeWithItsVnetHeader) {
       const uint8_t type = k.tcp ? (k.ipv6 ? 4 : 1) : 5;
       // NEEDS_CSUM, the type, hdr_len, gso_size 1000 (0x3e8), csum_start,
       // csum_offset 16 (TCP) or 6 (UDP); little-endian.
-      EXPECT_EQ(Head(got[0]),
+      EXPECT_EQ(testing::VnetHead(got[0]),
                 (VnetBytes{1, type, static_cast<uint8_t>(link + l3 + l4), 0,
                            0xe8, 0x03, static_cast<uint8_t>(link + l3), 0,
                            static_cast<uint8_t>(k.tcp ? 16 : 6), 0}));
-      EXPECT_EQ(Head(got[0]), testing::VnetHeaderFor(s, true, link));
+      EXPECT_EQ(testing::VnetHead(got[0]),
+                testing::VnetHeaderFor(s, true, link));
       EXPECT_EQ(std::vector<uint8_t>(got[0].begin() + 10, got[0].end()), frame);
       const FdCounters c = ep->Counters(0);
       EXPECT_EQ(c.tx_packets, 1u);
@@ -202,7 +198,7 @@ TEST(EndpointGsoWrite, PartialChecksumIsCompletedWhereTheKernelDoesNot) {
       if (u.completes) {
         EXPECT_TRUE(testing::WireChecksumsValid(net));
         if (u.vnet) {
-          EXPECT_EQ(Head(got), VnetBytes{});
+          EXPECT_EQ(testing::VnetHead(got), VnetBytes{});
         }
       } else {
         // Left to the kernel: NEEDS_CSUM, the bytes as given.
