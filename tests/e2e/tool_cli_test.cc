@@ -112,6 +112,14 @@ TEST_F(E2eTest, ToolExitStatusesVersionAndHelp) {
       {{"torture", "--seconds", "soon"}, "fdlink torture: --seconds"},
       {{"bench", "--kind", "pigeon"}, "fdlink bench: --kind"},
       {{"demo", "--cycles", "-1"}, "fdlink demo: --cycles"},
+      {{"serve", "--no-gso=maybe", "--tun", "x", "--addr", kOurs4},
+       "fdlink serve: Could not convert: --no-gso = maybe"},
+      {{"serve", "--tun", "x", "--addr", kOurs4, "--no-offload", "--no-gso"},
+       "fdlink serve: --no-offload already turns every offload off; drop "
+       "--no-gso"},
+      {{"demo", "--no-offload", "--no-udp-gro"},
+       "fdlink demo: --no-offload already turns every offload off; drop "
+       "--no-udp-gro"},
   };
   for (const auto& [args, message] : usage) {
     const ToolRun r = RunTool(*ns_, args);
@@ -228,7 +236,10 @@ TEST_F(E2eTest, ServeJsonIsReadyThenStoppedEvents) {
       << serve->output() << err.Read();
   EXPECT_EQ(serve->output(),
             "{\"event\":\"ready\",\"kind\":\"tun\",\"name\":\"fdjson0\","
-            "\"addrs\":[\"198.18.0.2\",\"2001:db8::2\"],\"udp_echo\":[7]}\n");
+            "\"addrs\":[\"198.18.0.2\",\"2001:db8::2\"],\"udp_echo\":[7],"
+            "\"offload\":{\"vnet_header\":true,\"kernel\":\"csum,tso4,tso6,"
+            "uso4,uso6\",\"kernel_bits\":103,\"gso\":true,\"tcp_gro\":true,"
+            "\"udp_gro\":true,\"checksum_offload\":true}}\n");
   const PingResult p = Ping(*ns_, kOurs4, 2);
   EXPECT_EQ(p.received, 2) << p.output;
   serve->Signal(SIGTERM);
@@ -243,7 +254,11 @@ TEST_F(E2eTest, ServeJsonIsReadyThenStoppedEvents) {
         "\"icmpv4_echo_replies\":2"}) {
     EXPECT_THAT(serve->output(), HasSubstr(field));
   }
-  EXPECT_THAT(err.Read(), HasSubstr("fdlink serve: tun fdjson0: MTU"));
+  const std::string stderr_text = err.Read();
+  EXPECT_THAT(stderr_text, HasSubstr("fdlink serve: tun fdjson0: MTU"));
+  EXPECT_THAT(stderr_text,
+              HasSubstr("fdlink serve: tun fdjson0: offloads: vnet header, "
+                        "kernel csum,tso4,tso6,uso4,uso6;"));
 }
 
 // ExpectJoinedServeThenBothStop starts `fdlink join_args...` (with

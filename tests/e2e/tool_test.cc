@@ -75,6 +75,83 @@ TEST_F(E2eTest, ServeOnTunIsPingedThenStopsOnSigterm) {
   EXPECT_THAT(serve->output(), HasSubstr("  endpoint  rx_packets "));
 }
 
+// ServeOffloadCase is a set of offload switches for `fdlink serve --tun`,
+// the offload line it must print, and whether the kernel then has UDP
+// segmentation offload on the device.
+struct ServeOffloadCase {
+  const char* name;
+  std::vector<std::string> flags;
+  std::string line;
+  bool uso_on;
+};
+
+const ServeOffloadCase kServeOffloadCases[] = {
+    {"Default",
+     {},
+     "offloads: vnet header, kernel csum,tso4,tso6,uso4,uso6; gso on, tcp-gro "
+     "on, udp-gro on, csum-offload on",
+     true},
+    {"NoOffload",
+     {"--no-offload"},
+     "offloads: no vnet header; gso off, tcp-gro off, udp-gro off, "
+     "csum-offload off",
+     false},
+    {"NoGso",
+     {"--no-gso"},
+     "offloads: vnet header, kernel csum,tso4,tso6,uso4,uso6; gso off, "
+     "tcp-gro on, udp-gro on, csum-offload on",
+     true},
+    {"NoTcpGro",
+     {"--no-tcp-gro"},
+     "offloads: vnet header, kernel csum,uso4,uso6; gso on, tcp-gro off, "
+     "udp-gro on, csum-offload on",
+     true},
+    {"NoUdpGro",
+     {"--no-udp-gro"},
+     "offloads: vnet header, kernel csum,tso4,tso6; gso on, tcp-gro on, "
+     "udp-gro off, csum-offload on",
+     false},
+    {"NoCsumOffload",
+     {"--no-csum-offload"},
+     "offloads: vnet header, kernel none; gso on, tcp-gro on, udp-gro on, "
+     "csum-offload off",
+     false},
+};
+
+class ServeOffloadTest
+    : public E2eTest,
+      public ::testing::WithParamInterface<ServeOffloadCase> {};
+
+// serve opens its TUN with the offloads the switches leave on, says so,
+// the kernel agrees (ethtool), and it answers pings and UDP either way.
+TEST_P(ServeOffloadTest, NegotiatesWhatTheSwitchesAllowAndServes) {
+  const ServeOffloadCase& c = GetParam();
+  std::vector<std::string> args{"serve", "--tun",         "fdsoff0", "--addr",
+                                kOurs4,  "--device-addr", kKernel4};
+  args.insert(args.end(), c.flags.begin(), c.flags.end());
+  std::unique_ptr<ToolProcess> serve = ToolProcess::Start(*ns_, kTool, args);
+  ASSERT_TRUE(serve);
+  ASSERT_TRUE(serve->WaitForOutput("ready tun fdsoff0", 30s))
+      << serve->output();
+  EXPECT_THAT(serve->output(),
+              HasSubstr("fdlink serve: tun fdsoff0: " + c.line + "\n"));
+  std::string k;
+  Result<int> ethtool =
+      device::RunCommandIn(*ns_, {"ethtool", "-k", "fdsoff0"}, &k, 5000);
+  ASSERT_TRUE(ethtool) << ethtool.error().ToString();
+  EXPECT_THAT(k, HasSubstr(std::string("tx-udp-segmentation: ") +
+                           (c.uso_on ? "on" : "off")));
+  EXPECT_TRUE(WaitUdp(*ns_, kOurs4)) << serve->output();
+  const PingResult p = Ping(*ns_, kOurs4, 2);
+  EXPECT_EQ(p.received, 2) << p.output;
+  serve->Signal(SIGTERM);
+  EXPECT_EQ(serve->WaitExit(5s), 0) << serve->output();
+}
+
+INSTANTIATE_TEST_SUITE_P(Switches, ServeOffloadTest,
+                         ::testing::ValuesIn(kServeOffloadCases),
+                         [](const auto& info) { return info.param.name; });
+
 TEST_F(E2eTest, ServeOnTapAnswersArpAndPrintsJsonOnSigint) {
   std::unique_ptr<ToolProcess> serve = ToolProcess::Start(
       *ns_, kTool, {"serve",    "--tap",         "fdsrvtap0", "--addr",
@@ -173,16 +250,55 @@ TEST_F(E2eTest, ServeArgumentErrorsAreOneLine) {
   EXPECT_THAT(help, HasSubstr("--packet-socket"));
 }
 
-TEST_F(E2eTest, DemoTunModePasses) {
+// DemoCase is a set of demo flags and the offload JSON field it reports.
+struct DemoCase {
+  const char* name;
+  std::vector<std::string> flags;
+  std::string offload;
+};
+
+class DemoTunTest : public E2eTest,
+                    public ::testing::WithParamInterface<DemoCase> {};
+
+TEST_P(DemoTunTest, DemoTunModePasses) {
+  std::vector<std::string> argv{kTool,      "demo", "--seconds", "1",
+                                "--cycles", "2",    "--json"};
+  argv.insert(argv.end(), GetParam().flags.begin(), GetParam().flags.end());
   std::string out;
-  Result<int> status = device::RunCommandIn(
-      *ns_, {kTool, "demo", "--seconds", "1", "--cycles", "2", "--json"}, &out,
-      60000);
+  Result<int> status = device::RunCommandIn(*ns_, argv, &out, 60000);
   ASSERT_TRUE(status) << status.error().ToString() << "\n" << out;
   EXPECT_EQ(*status, 0) << out;
   EXPECT_THAT(out, HasSubstr("\"mode\":\"tun\""));
+  EXPECT_THAT(out, HasSubstr("\"offload\":" + GetParam().offload));
   EXPECT_THAT(out, HasSubstr("\"detach_cycles\":2"));
   EXPECT_THAT(out, HasSubstr("\"ok\":true"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Offload, DemoTunTest,
+    ::testing::Values(
+        DemoCase{"Default",
+                 {},
+                 "{\"vnet_header\":true,\"kernel\":\"csum,tso4,tso6,uso4,"
+                 "uso6\",\"kernel_bits\":103,\"gso\":true,\"tcp_gro\":true,"
+                 "\"udp_gro\":true,\"checksum_offload\":true}"},
+        DemoCase{"NoOffload",
+                 {"--no-offload"},
+                 "{\"vnet_header\":false,\"kernel\":\"none\",\"kernel_bits\":"
+                 "0,\"gso\":false,\"tcp_gro\":false,\"udp_gro\":false,"
+                 "\"checksum_offload\":false}"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST_F(E2eTest, DemoTextModePrintsTheOffloads) {
+  std::string out;
+  Result<int> status = device::RunCommandIn(
+      *ns_, {kTool, "demo", "--seconds", "0.5", "--cycles", "0", "--no-gso"},
+      &out, 60000);
+  ASSERT_TRUE(status) << status.error().ToString() << "\n" << out;
+  EXPECT_EQ(*status, 0) << out;
+  EXPECT_THAT(out, HasSubstr("\n  offload  offloads: vnet header, kernel "
+                             "csum,tso4,tso6,uso4,uso6; gso off, tcp-gro on, "
+                             "udp-gro on, csum-offload on\n"));
 }
 
 }  // namespace

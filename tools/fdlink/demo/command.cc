@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/cli.h"
+#include "common/cli_status.h"
 #include "demo/run.h"
 #include "fdlink/sys/self_sys.h"
 
@@ -29,8 +30,13 @@ void AddDemo(CLI::App& app, int* exit_code) {
   sub->add_flag("--socketpair", opts->socketpair,
                 "Use socketpairs even when running as root");
   sub->add_flag("--json", opts->json, "Print one JSON object instead");
+  AddOffloadFlags(sub, &opts->offload);
   sub->callback([opts, mode, exit_code] {
     opts->mode = *fdbased::ParseDispatchMode(*mode);
+    if (std::string err = CheckOffloadSwitches(opts->offload); !err.empty()) {
+      *exit_code = ReportError("demo", kExitUsage, err, opts->json);
+      return;
+    }
     *exit_code = sys::IsRoot() && !opts->socketpair ? RunTunDemo(*opts)
                                                     : RunSocketpairDemo(*opts);
   });

@@ -2,6 +2,7 @@
 #ifndef FDLINK_TOOLS_FDLINK_DEMO_OPTIONS_H_
 #define FDLINK_TOOLS_FDLINK_DEMO_OPTIONS_H_
 
+#include "common/offload_flags.h"
 #include "fdlink/link/fdbased/options.h"
 
 namespace fdlink::tool {
@@ -13,6 +14,7 @@ struct DemoOptions {
   bool json = false;
   bool socketpair = false;  // Force the socketpair mode even as root.
   fdbased::PacketDispatchMode mode = fdbased::PacketDispatchMode::kReadv;
+  OffloadSwitches offload;  // --no-offload, --no-gso, ...: all on by default.
 };
 
 }  // namespace fdlink::tool

@@ -24,6 +24,7 @@
 #include "common/endpoint_report.h"
 #include "common/json.h"
 #include "common/latency.h"
+#include "common/offload_flags.h"
 #include "common/stop_signals.h"
 #include "demo/run.h"
 #include "demo/tun_kernel.h"
@@ -79,6 +80,7 @@ struct TunRig {
   std::unique_ptr<StopSignals> stop;
   std::optional<device::NetNs> ns;
   KernelSide kernel;
+  fdbased::OffloadOptions offload;  // What the endpoint was created with.
   std::unique_ptr<fdbased::Endpoint> ep;
   std::optional<responder::Responder> resp;
 };
@@ -101,8 +103,10 @@ int SetUp(const DemoOptions& opts, TunRig* rig) {
   if (!ns) return SetupFailed(opts, "create a network namespace", ns.error());
   rig->ns.emplace(std::move(*ns));
   Result<void> inside = Ok();
-  if (Result<void> r =
-          rig->ns->Run([&] { inside = SetUpKernelSide(&rig->kernel); });
+  if (Result<void> r = rig->ns->Run([&] {
+        inside = SetUpKernelSide(&rig->kernel, TunVnetHeader(opts.offload),
+                                 TunOffloadMask(opts.offload));
+      });
       !r)
     return SetupFailed(opts, "enter the network namespace", r.error());
   if (!inside)
@@ -113,6 +117,9 @@ int SetUp(const DemoOptions& opts, TunRig* rig) {
   o.mtu = kMtu;
   o.dispatch_mode = opts.mode;
   o.processors_per_channel = 1;
+  rig->offload = EndpointOffloads(opts.offload, rig->kernel.tun->vnet_hdr(),
+                                  rig->kernel.tun->offloads());
+  o.offload = rig->offload;
   auto ep = fdbased::Endpoint::Create(std::move(o));
   if (!ep) return SetupFailed(opts, "create the endpoint", ep.error());
   rig->ep = std::move(*ep);
@@ -127,7 +134,8 @@ int SetUp(const DemoOptions& opts, TunRig* rig) {
   return kExitOk;
 }
 
-// PrintSetup prints the text mode's first two lines: what was built.
+// PrintSetup prints the text mode's first lines: what was built and the
+// offloads in effect.
 void PrintSetup(const DemoOptions& opts, const TunRig& rig) {
   if (opts.json) return;
   std::printf(
@@ -135,12 +143,13 @@ void PrintSetup(const DemoOptions& opts, const TunRig& rig) {
       "  setup    private network namespace; TUN %s (MTU %u), kernel side "
       "%s and %s, up\n"
       "           -> fd-based endpoint (%s, raw IP, 1 processor) -> "
-      "responder %s / %s, UDP echo on %u\n",
+      "responder %s / %s, UDP echo on %u\n"
+      "  offload  %s\n",
       kDevice, kMtu, kKernel4, kKernel6,
       opts.mode == rig.ep->DispatchModeInUse()
           ? fdbased::DispatchModeName(opts.mode)
           : "readv (recvmmsg requested; a TUN fd is no socket)",
-      kOurs4, kOurs6, kEchoPort);
+      kOurs4, kOurs6, kEchoPort, OffloadSummary(rig.offload).c_str());
   std::fflush(stdout);
 }
 
@@ -246,11 +255,13 @@ void Verify(const TunOutcome& out, Verdict* v) {
 }
 
 // PrintJson prints the run as one JSON object.
-void PrintJson(TunOutcome& out, const Verdict& v, double pps) {
+void PrintJson(TunOutcome& out, const fdbased::OffloadOptions& offload,
+               const Verdict& v, double pps) {
   const UdpResult& udp = out.udp;
   const PingTotals& ping = out.ping;
   PrintJsonLine(Json{{"mode", "tun"},
                      {"device", kDevice},
+                     {"offload", OffloadJson(offload)},
                      {"seconds", Rounded(out.elapsed, 3)},
                      {"ping4_expected", ping.expected[0]},
                      {"ping4_received", ping.received[0]},
@@ -321,7 +332,7 @@ int RunTunDemo(const DemoOptions& opts) {
       static_cast<double>(out.endpoint.rx_packets + out.endpoint.tx_packets) /
       std::max(out.elapsed, 1e-3);
   if (opts.json) {
-    PrintJson(out, v, pps);
+    PrintJson(out, rig.offload, v, pps);
   } else {
     PrintText(out, v, pps);
   }

@@ -51,9 +51,11 @@ bool FindInPath(const std::string& prog) {
   return false;
 }
 
-Result<void> SetUpKernelSide(KernelSide* k) {
+Result<void> SetUpKernelSide(KernelSide* k, bool vnet_hdr, uint32_t offloads) {
   device::TunOptions to;
   to.name = kDevice;
+  to.vnet_hdr = vnet_hdr;
+  to.offloads = offloads;
   Result<device::TunDevice> tun = device::OpenTun(to);
   if (!tun) return tun.error();
   const int ifindex = tun->ifindex();

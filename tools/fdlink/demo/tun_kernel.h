@@ -33,10 +33,11 @@ struct KernelSide {
   std::array<UniqueFd, 2> udp;  // [0] IPv4, [1] IPv6.
 };
 
-// SetUpKernelSide opens TUN kDevice, gives it kMtu and the kernel's
-// addresses, sets it up and connects the UDP sockets; call it on a thread
-// inside the namespace.
-Result<void> SetUpKernelSide(KernelSide* k);
+// SetUpKernelSide opens TUN kDevice (with a virtio-net header and the
+// TUN_F_* `offloads` negotiated when `vnet_hdr`), gives it kMtu and the
+// kernel's addresses, sets it up and connects the UDP sockets; call it on
+// a thread inside the namespace.
+Result<void> SetUpKernelSide(KernelSide* k, bool vnet_hdr, uint32_t offloads);
 
 }  // namespace fdlink::tool
 

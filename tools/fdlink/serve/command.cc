@@ -69,6 +69,7 @@ void AddServe(CLI::App& app, int* exit_code) {
   sub->add_flag("--json", opts->json,
                 "stdout is JSON Lines: a ready event, then a stopped event "
                 "with the counters; an error is a JSON object too");
+  AddOffloadFlags(sub, &opts->offload);
   sub->callback([opts, mode, exit_code] {
     opts->mode = *fdbased::ParseDispatchMode(*mode);
     *exit_code = RunServe(*opts);

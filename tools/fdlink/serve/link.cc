@@ -39,6 +39,8 @@ Result<ServeLink> OpenTunOrTap(const ServeLinkSpec& spec, std::string* step) {
   to.name = spec.name;
   to.tap = tap;
   to.queues = spec.queues;
+  to.vnet_hdr = !tap && spec.tun_vnet_hdr;
+  to.offloads = spec.tun_offloads;
   Result<device::TunDevice> dev = device::OpenTun(to);
   if (!dev) return dev.error();
   ServeLink link;
@@ -48,6 +50,8 @@ Result<ServeLink> OpenTunOrTap(const ServeLinkSpec& spec, std::string* step) {
   link.owned = dev->TakeFds();
   link.ifindex = dev->ifindex();
   link.ethernet = tap;
+  link.vnet_header = dev->vnet_hdr();
+  link.kernel_offloads = dev->offloads();
   if (tap) link.mac = kServeTapMac;
   if (Result<void> r = ConfigureInterface(spec, dev->ifindex(), &link, step);
       !r)

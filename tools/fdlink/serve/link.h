@@ -33,6 +33,10 @@ struct ServeLinkSpec {
   // is then brought up; when empty the interface is left as it is.
   std::vector<device::Cidr> device_addrs;
   bool ethernet = false;  // kFd only: frames carry an Ethernet header.
+  // kTun only: open the device with a virtio-net header and negotiate the
+  // TUN_F_* offloads in tun_offloads (device::TunOptions::offloads).
+  bool tun_vnet_hdr = false;
+  uint32_t tun_offloads = 0;
 };
 
 // ServeLink owns what OpenServeLink opened. Move-only.
@@ -46,6 +50,10 @@ struct ServeLink {
   MacAddress mac;    // The endpoint's MAC (Ethernet links).
   uint32_t mtu = 0;  // The link MTU for the endpoint.
   bool up = true;    // False when the interface is down.
+  // vnet_header: the fds carry virtio-net headers; kernel_offloads: the
+  // TUN_F_* bits the kernel accepted (see device::TunDevice::offloads()).
+  bool vnet_header = false;
+  uint32_t kernel_offloads = 0;
 };
 
 // OpenServeLink opens and configures the link. On error *step names what

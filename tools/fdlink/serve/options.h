@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/offload_flags.h"
 #include "fdlink/link/fdbased/options.h"
 
 namespace fdlink::tool {
@@ -23,8 +24,9 @@ struct ServeOptions {
   int mtu = 0;              // 0: keep the device's MTU (1500 for --fd).
   std::vector<uint16_t> udp_echo_ports;  // Empty: port 7.
   bool ethernet = false;                 // --fd frames carry Ethernet.
-  bool join = false;  // Serve a link that another process serves too.
-  bool json = false;  // stdout is JSON Lines: ready, stopped or error.
+  bool join = false;        // Serve a link that another process serves too.
+  bool json = false;        // stdout is JSON Lines: ready, stopped or error.
+  OffloadSwitches offload;  // --no-offload, --no-gso, ...: all on by default.
 };
 
 }  // namespace fdlink::tool

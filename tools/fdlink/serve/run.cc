@@ -15,6 +15,7 @@
 #include "common/cli_status.h"
 #include "common/endpoint_report.h"
 #include "common/json.h"
+#include "common/offload_flags.h"
 #include "common/stop_signals.h"
 #include "fdlink/base/mutex.h"
 #include "fdlink/device/link_config.h"
@@ -94,6 +95,9 @@ std::string BuildSpec(const ServeOptions& o, ServeLinkSpec* spec) {
     return "--ethernet only applies to --fd";
   if (o.join && spec->kind == ServeLinkKind::kFd)
     return "--join needs --tun, --tap or --packet-socket";
+  if (err = CheckOffloadSwitches(o.offload); !err.empty()) return err;
+  spec->tun_vnet_hdr = TunVnetHeader(o.offload);
+  spec->tun_offloads = TunOffloadMask(o.offload);
   spec->ethernet = o.ethernet;
   spec->queues = o.queues;
   spec->mtu = o.mtu;
@@ -161,9 +165,10 @@ class LinkWatch {
 // ReadyLine is the line scripts wait for, e.g.
 // "ready tun fdl0 198.18.0.2 2001:db8::2 udp-echo 7", or under --json the
 // same as {"event":"ready","kind":"tun","name":"fdl0","addrs":[...],
-// "udp_echo":[7]}.
+// "udp_echo":[7],"offload":{...OffloadJson}}.
 std::string ReadyLine(const ServeLink& link,
-                      const responder::ResponderConfig& rc, bool json) {
+                      const responder::ResponderConfig& rc,
+                      const fdbased::OffloadOptions& offload, bool json) {
   std::vector<std::string> addrs;
   for (const auto& a : rc.ipv4) addrs.push_back(a.ToString());
   for (const auto& a : rc.ipv6) addrs.push_back(a.ToString());
@@ -178,7 +183,8 @@ std::string ReadyLine(const ServeLink& link,
               {"kind", link.kind_name},
               {"name", link.name},
               {"addrs", addrs},
-              {"udp_echo", rc.udp_echo_ports}}
+              {"udp_echo", rc.udp_echo_ports},
+              {"offload", OffloadJson(offload)}}
       .dump();
 }
 
@@ -228,8 +234,10 @@ bool WaitForStop(const StopSignals& stop, const ServeLink& link) {
   return false;
 }
 
-// PrintBanner prints what is being served to stderr.
-void PrintBanner(const ServeLink& link, const fdbased::Endpoint& ep) {
+// PrintBanner prints what is being served to stderr, and on a second line
+// the offloads in effect ("fdlink serve: tun fdl0: offloads: ...").
+void PrintBanner(const ServeLink& link, const fdbased::Endpoint& ep,
+                 const fdbased::OffloadOptions& offload) {
   std::fprintf(
       stderr,
       "fdlink serve: %s %s: MTU %u, %zu fd%s, %s, %u processor%s per fd, "
@@ -241,6 +249,8 @@ void PrintBanner(const ServeLink& link, const fdbased::Endpoint& ep) {
       link.ethernet ? ("Ethernet, MAC " + link.mac.ToString()).c_str()
                     : "raw IP",
       link.up ? "" : " (warning: the interface is down)");
+  std::fprintf(stderr, "fdlink serve: %s %s: %s\n", link.kind_name.c_str(),
+               link.name.c_str(), OffloadSummary(offload).c_str());
 }
 
 // PrintStopped prints why serving ended and the counters to stdout: three
@@ -295,6 +305,7 @@ int Plan(const ServeOptions& opts, ServePlan* plan) {
 struct ServeRig {
   std::unique_ptr<StopSignals> stop;
   std::optional<ServeLink> link;
+  fdbased::OffloadOptions offload;  // What the endpoint was created with.
   std::optional<LinkWatch> watch;
   std::unique_ptr<fdbased::Endpoint> ep;
   std::optional<responder::Responder> resp;
@@ -323,6 +334,9 @@ int Open(const ServeOptions& opts, const ServePlan& plan, ServeRig* rig) {
   o.dispatch_mode = opts.mode;
   o.processors_per_channel = opts.processors;
   o.closed_func = [&watch](const Error& e) { watch.OnClosed(e); };
+  rig->offload = EndpointOffloads(opts.offload, rig->link->vnet_header,
+                                  rig->link->kernel_offloads);
+  o.offload = rig->offload;
   Result<std::unique_ptr<fdbased::Endpoint>> ep =
       fdbased::Endpoint::Create(std::move(o));
   if (!ep) return Fail(opts, kExitFailure, ep.error().ToString());
@@ -344,10 +358,10 @@ Ending Serve(const ServeOptions& opts, const ServePlan& plan, ServeRig& rig,
              double* seconds) {
   const ServeLink& link = *rig.link;
   const auto start = Clock::now();
-  PrintBanner(link, *rig.ep);
+  PrintBanner(link, *rig.ep, rig.offload);
   // The ready line comes last, so a script that waits for it has seen the
   // rest.
-  std::printf("%s\n", ReadyLine(link, plan.rc, opts.json).c_str());
+  std::printf("%s\n", ReadyLine(link, plan.rc, rig.offload, opts.json).c_str());
   std::fflush(stdout);
 
   bool deleted = WaitForStop(*rig.stop, link);
