@@ -232,7 +232,29 @@ def corpora():
         "short": b"\xff\xff\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a",
     }
     c["ip_address"] = {"text%d" % i: t for i, t in enumerate(TEXTS)}
+    c["coalesce"] = coalesce_seeds()
     return c
+
+
+def coalesce_seeds():
+    # Config byte, max_segments byte, then 6-byte packet records (see
+    # coalesce_fuzz.cc): r0 flow/UDP/IPv6/PSH/flags/bad/xor, r1 size, r2
+    # seq, r3 field changes, r4 r5 mutation.
+    def rec(r0=0, r1=0, r2=0, r3=0, r4=0, r5=0):
+        return bytes([r0, r1, r2, r3, r4, r5])
+    run = b"".join(rec() for _ in range(10))
+    mixed = b"".join([
+        rec(0), rec(5), rec(10), rec(0), rec(5), rec(10),
+        rec(0, r2=244), rec(0), rec(16), rec(0), rec(5, r1=210),
+        rec(10, r3=1), rec(10), rec(64), rec(3, r3=8), rec(3, r3=8),
+        rec(0, r3=16), rec(1, r3=32), rec(2, r2=250), rec(2), rec(0, r1=230),
+        rec(128 | 4, r4=30, r5=1), rec(4)])
+    return {
+        "tcp_run": b"\x00\x00" + run,
+        "mixed": b"\x00\x00" + mixed,
+        "adjacent": b"\x04\x08" + mixed,
+        "trusted": b"\x08\x00" + mixed,
+    }
 
 
 def main():

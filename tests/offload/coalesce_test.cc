@@ -12,7 +12,7 @@
 
 #include "fdlink/header/ip_protocols.h"
 #include "fdlink/header/tcp.h"
-#include "offload/flow_packets.h"
+#include "testing/flow_packets.h"
 #include "testing/packets.h"
 
 namespace fdlink::offload {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <optional>
 
 #include "fdlink/base/thread_start.h"
 #include "fdlink/offload/gso_split.h"
@@ -10,6 +11,7 @@
 #include "link/fdbased/fd_state.h"
 #include "link/fdbased/flow_hash.h"
 #include "link/fdbased/packet_reader.h"
+#include "link/fdbased/rx_gro.h"
 
 namespace fdlink::fdbased {
 
@@ -26,6 +28,9 @@ struct Attachment::Channel {
   std::vector<RxFrame> frames;
   std::vector<PacketBufferPtr> batch;
   std::vector<PacketBufferPtr> split;
+  // Receive GRO for inline delivery (RxGroApplies and no processors; each
+  // processor has its own).
+  std::optional<RxGro> gro;
 };
 
 Attachment::Attachment(AttachmentConfig cfg) : cfg_(std::move(cfg)) {}
@@ -47,6 +52,10 @@ Result<void> Attachment::Start() {
     ch->frames.resize(batch);
     ch->batch.reserve(batch);
     if (!takes_super_packets_) ch->split.reserve(batch * offload::kMaxSegments);
+    if (cfg_.link->rx.processors <= 1 &&
+        RxGroApplies(*cfg_.link, takes_super_packets_)) {
+      ch->gro.emplace(*cfg_.link);
+    }
     if (cfg_.link->rx.processors > 1) {
       for (uint32_t i = 0; i < cfg_.link->rx.processors; ++i)
         ch->queues.push_back(std::make_unique<ProcessorQueue>());
@@ -200,12 +209,17 @@ void Attachment::DeliverBatch(Channel& ch, std::span<PacketBufferPtr> pkts) {
     SplitBatch(ch, pkts);
     ready = ch.split;
   }
-  // GRO for a dispatcher that takes super-packets belongs here: after the
-  // split, before delivery, over the whole batch in `ready`.
+  // GRO (for a dispatcher that takes super-packets) runs over the whole
+  // batch right before it is delivered: here inline, or in each processor
+  // over the batch it takes (wire packets reach the queues by flow hash, so
+  // a flow's packets meet in one processor, in order).
   if (!ready.empty() && ch.queues.empty()) {
     if (StopRequested()) {
       for (size_t i = 0; i < ready.size(); ++i)
         ch.fd->Drop(DropReason::kDetached);
+    } else if (ch.gro) {
+      cfg_.dispatcher->DeliverNetworkPackets(ch.gro->Coalesce(ready, *ch.fd));
+      ch.gro->Clear();
     } else {
       cfg_.dispatcher->DeliverNetworkPackets(ready);
     }
@@ -235,10 +249,15 @@ void Attachment::RunProcessor(ProcessorQueue& q, FdState& fd) {
   group_.Bind();
   std::vector<PacketBufferPtr> batch;
   batch.reserve(ProcessorQueue::kCapacity);
+  std::optional<RxGro> gro;
+  if (RxGroApplies(*cfg_.link, takes_super_packets_)) gro.emplace(*cfg_.link);
   while (q.TakeAll(&batch)) {
     if (StopRequested()) {
       fd.processor_detach_drops.fetch_add(batch.size(),
                                           std::memory_order_relaxed);
+    } else if (gro) {
+      cfg_.dispatcher->DeliverNetworkPackets(gro->Coalesce(batch, fd));
+      gro->Clear();
     } else {
       cfg_.dispatcher->DeliverNetworkPackets(batch);
     }

@@ -33,6 +33,8 @@ FdCounters FdState::Snapshot() const {
   c.rx_packets = rx_packets.Get();
   c.rx_bytes = rx_bytes.Get();
   c.rx_errors = rx_errors.Get();
+  c.rx_gro_super = rx_gro_super.load(std::memory_order_relaxed);
+  c.rx_gro_merged = rx_gro_merged.load(std::memory_order_relaxed);
   for (size_t i = 0; i < c.drops.size(); ++i) c.drops[i] = drops[i].Get();
   c.drops[static_cast<size_t>(DropReason::kDetached)] +=
       processor_detach_drops.load(std::memory_order_relaxed);

@@ -269,6 +269,8 @@ FdCounters Endpoint::TotalCounters() const {
     t.tx_packets += c.tx_packets;
     t.tx_bytes += c.tx_bytes;
     t.rx_errors += c.rx_errors;
+    t.rx_gro_super += c.rx_gro_super;
+    t.rx_gro_merged += c.rx_gro_merged;
     t.tx_errors += c.tx_errors;
     t.tx_would_block += c.tx_would_block;
     t.tx_oversized += c.tx_oversized;

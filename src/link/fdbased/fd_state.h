@@ -38,6 +38,9 @@ struct FdState {
   // Packets a processor dropped because a detach was under way (processors
   // of one fd are several writers).
   std::atomic<uint64_t> processor_detach_drops{0};
+  // Receive GRO (RxGro): super-packets built and the wire packets merged
+  // into them. The loop or the processors write them (several writers).
+  std::atomic<uint64_t> rx_gro_super{0}, rx_gro_merged{0};
   // Transmit side: any thread may write.
   std::atomic<uint64_t> tx_packets{0}, tx_bytes{0}, tx_errors{0},
       tx_would_block{0}, tx_oversized{0}, tx_invalid{0};

@@ -17,13 +17,15 @@ std::string_view NameOf(size_t i) {
 }
 
 // Scalars lists the counters of `c` under the names both renderings use.
-std::array<std::pair<const char*, uint64_t>, 14> Scalars(
+std::array<std::pair<const char*, uint64_t>, 16> Scalars(
     const fdbased::FdCounters& c) {
   return {{{"rx_packets", c.rx_packets},
            {"rx_bytes", c.rx_bytes},
            {"tx_packets", c.tx_packets},
            {"tx_bytes", c.tx_bytes},
            {"rx_errors", c.rx_errors},
+           {"rx_gro_super", c.rx_gro_super},
+           {"rx_gro_merged", c.rx_gro_merged},
            {"tx_errors", c.tx_errors},
            {"tx_would_block", c.tx_would_block},
            {"tx_oversized", c.tx_oversized},

@@ -32,6 +32,10 @@ struct FdCounters {
   uint64_t tx_packets = 0;
   uint64_t tx_bytes = 0;
   uint64_t rx_errors = 0;  // Read or poll failures (the loop then ends).
+  // Receive GRO: super-packets built from wire packets of one batch, and
+  // the wire packets merged into them (rx_packets counts them as read).
+  uint64_t rx_gro_super = 0;
+  uint64_t rx_gro_merged = 0;
   uint64_t tx_errors = 0;  // Write failures other than would-block.
   uint64_t tx_would_block = 0;
   // Packets WritePackets refused: larger than MTU() + MaxHeaderLength()

@@ -1,4 +1,4 @@
-#include "offload/flow_packets.h"
+#include "testing/flow_packets.h"
 
 #include <algorithm>
 #include <cstdlib>

@@ -1,8 +1,8 @@
 // Test builders for the coalescer: TCP and UDP packets of chosen flows over
 // IPv4 (198.18.0.0/15) and IPv6 (2001:db8::/32), and a by-hand splitter that
 // turns a merged super-packet back into the wire packets it stands for.
-#ifndef FDLINK_TESTS_OFFLOAD_FLOW_PACKETS_H_
-#define FDLINK_TESTS_OFFLOAD_FLOW_PACKETS_H_
+#ifndef FDLINK_TESTS_TESTING_FLOW_PACKETS_H_
+#define FDLINK_TESTS_TESTING_FLOW_PACKETS_H_
 
 #include <cstdint>
 #include <vector>
@@ -57,4 +57,4 @@ std::vector<std::vector<uint8_t>> SplitByHand(std::vector<uint8_t> super,
 
 }  // namespace fdlink::testing
 
-#endif  // FDLINK_TESTS_OFFLOAD_FLOW_PACKETS_H_
+#endif  // FDLINK_TESTS_TESTING_FLOW_PACKETS_H_
