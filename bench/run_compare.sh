@@ -46,7 +46,7 @@ done
 
 is_root=0
 [ "$(id -u)" -eq 0 ] && is_root=1
-[ ${#kinds[@]} -eq 0 ] && { kinds=(seqpacket dgram); [ $is_root -eq 1 ] && kinds+=(tun tun-offload); }
+[ ${#kinds[@]} -eq 0 ] && { kinds=(seqpacket dgram gro); [ $is_root -eq 1 ] && kinds+=(tun tun-offload tun-tx); }
 [ ${#modes[@]} -eq 0 ] && modes=(readv recvmmsg)
 [ ${#sizes[@]} -eq 0 ] && sizes=(64 1400)
 
@@ -101,15 +101,19 @@ run_one() {
 
 for kind in "${kinds[@]}"; do
   for mode in "${modes[@]}"; do
-    if [ "$kind" != seqpacket ] && [ "$kind" != dgram ] && [ "$mode" = recvmmsg ]; then
+    if [ "$kind" != seqpacket ] && [ "$kind" != dgram ] && [ "$kind" != gro ] &&
+      [ "$mode" = recvmmsg ]; then
       continue  # A TUN fd is not a socket: both endpoints read it with readv.
+    fi
+    if [ "$kind" = gro ] && [ "$mode" = readv ]; then
+      continue  # GRO merges within one recvmmsg batch.
     fi
     for size in "${sizes[@]}"; do
       for rep in $(seq 1 "$reps"); do
         echo "  $kind/$mode/$size rep $rep/$reps (load $(cut -d' ' -f1 /proc/loadavg))" >&2
         # gVisor of 2022-12 has no TUN offloads: those kinds are fdlink's
         # alone (limit and fdlink with and without offload, in one run).
-        if [ "$kind" = tun-offload ] || [ "$kind" = tun-tx ]; then
+        if [ "$kind" = tun-offload ] || [ "$kind" = tun-tx ] || [ "$kind" = gro ]; then
           run_one fdlink "$kind" "$mode" "$size" "$rep"
           continue
         fi
@@ -141,6 +145,7 @@ for r in rows:
         cases.append(case)
     key = case + (r["impl"], r["processors"], r.get("offload", "none"),
                   r.get("delivery", "none"))
+    # delivery already says "+gro" for GRO rows.
     tp[key].append(r)
     if "detach_p50_us" in r:
         det[key].append(r)
@@ -169,9 +174,9 @@ print("\n## Throughput (medians over reps; ratios are medians of each rep's own 
 print("Mpkt/s counts wire packets (a super-packet as its segments); seg/read is")
 print("wire packets per frame read; bound is the most frequent bottleneck over reps;")
 print("load is the median 1-minute load average at the end of each invocation.\n")
-print("| kind | mode | size | impl | delivery | offload | proc | Mpkt/s | Gbit/s | payload Gbit/s | seg/read | CPU s/Mpkt | allocs/pkt | lost % | bound | x limit | x no offload | x gVisor | load |")
-print("|---|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|")
-order = {"limit": 0, "fdlink": 1, "gvisor": 2}
+print("| kind | mode | size | impl | delivery | offload | proc | Mpkt/s | Gbit/s | payload Gbit/s | seg/read | GRO ratio | CPU s/Mpkt | CPU share | allocs/pkt | lost % | bound | x limit | x no offload (tun-tx: x write()) | x gVisor | load |")
+print("|---|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|")
+order = {"limit": 0, "write": 0, "fdlink": 1, "gvisor": 2}
 for case in cases:
     keys = sorted((k for k in tp if k[:3] == case),
                   key=lambda k: (k[5] == "none", order[k[3]], k[6], k[4]))
@@ -183,8 +188,9 @@ for case in cases:
         bound = max(set(bounds), key=bounds.count)
         xl = xg = xn = ""
         if k[3] == "fdlink":
-            xl = f"{med(rs, lambda r: r.get('ratio_to_limit')):.2f}"
-            v = med(rs, lambda r: r.get("ratio_to_no_offload"))
+            v = med(rs, lambda r: r.get('ratio_to_limit'))
+            xl = f"{v:.2f}" if v == v else ""
+            v = med(rs, lambda r: r.get("ratio_to_no_offload", r.get("ratio_to_per_packet_writes")))
             xn = f"{v:.2f}" if v == v else ""
         if k[3] == "gvisor":
             v = paired(k, base(case, "limit"))
@@ -195,7 +201,9 @@ for case in cases:
         print(f"| {k[0]} | {k[1]} | {k[2]} | {k[3]} | {k[6]} | {k[5]} | {k[4]} | {pps / 1e6:.3f} | "
               f"{med(rs, lambda r: r['gbps']):.2f} | {med(rs, lambda r: r.get('payload_gbps')):.2f} | "
               f"{med(rs, lambda r: r.get('gso_segments_per_read')):.1f} | "
+              f"{med(rs, lambda r: r.get('gro_ratio')):.1f} | "
               f"{med(rs, lambda r: r['cpu_s_per_mpkt']):.2f} | "
+              f"{med(rs, lambda r: r.get('rx_cpu_share')):.2f} | "
               f"{fmt_allocs(med(rs, lambda r: r['allocs_per_pkt']))} | {lost:.1f} | {bound} | {xl} | {xn} | {xg} | "
               f"{med(rs, lambda r: r.get('load1')):.1f} |")
 

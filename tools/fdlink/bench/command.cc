@@ -21,7 +21,7 @@ void AddBench(CLI::App& app, int* exit_code) {
   sub->add_option("--kind", *kinds,
                   "Descriptor kinds (default: all; the tun kinds need root)")
       ->check(CLI::IsMember(
-          {"seqpacket", "dgram", "tun", "tun-offload", "tun-tx"}));
+          {"seqpacket", "dgram", "gro", "tun", "tun-offload", "tun-tx"}));
   sub->add_option("--mode", *modes, "Receive modes (default: both)")
       ->check(ModeNames());
   sub->add_option("--size", opts->sizes,
@@ -51,6 +51,7 @@ void AddBench(CLI::App& app, int* exit_code) {
       opts->kinds.push_back(k == "tun"           ? BenchKind::kTun
                             : k == "tun-offload" ? BenchKind::kTunOffload
                             : k == "tun-tx"      ? BenchKind::kTunTx
+                            : k == "gro"         ? BenchKind::kGro
                             : k == "dgram"       ? BenchKind::kDgram
                                                  : BenchKind::kSeqpacket);
     }

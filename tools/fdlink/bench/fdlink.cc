@@ -23,6 +23,10 @@ Result<std::unique_ptr<fdbased::Endpoint>> MakeEndpoint(
   o.processors_per_channel = processors;
   o.offload.vnet_header = format.vnet_header;
   o.offload.kernel_offloads = format.offloads;
+  o.offload.tcp_gro = format.gro;
+  o.offload.udp_gro = format.gro;
+  if (format.max_msgs_per_recv > 0)
+    o.max_msgs_per_recv = format.max_msgs_per_recv;
   return fdbased::Endpoint::Create(std::move(o));
 }
 
@@ -55,6 +59,7 @@ class FdlinkReceiver final : public Receiver {
   uint64_t Packets() const override { return dispatcher_.segments(); }
   uint64_t Bytes() const override { return dispatcher_.bytes(); }
   uint64_t PayloadBytes() const override { return dispatcher_.payload_bytes(); }
+  uint64_t Delivered() const override { return dispatcher_.delivered(); }
   // Reads are the frames the endpoint read (its rx_packets counter).
   uint64_t Reads() const override {
     return ep_ ? ep_->TotalCounters().rx_packets : reads_;

@@ -48,6 +48,12 @@ Result<std::unique_ptr<BenchLink>> OpenBenchLink(BenchKind kind, size_t size,
 // OpenTunLink is OpenBenchLink for the TUN kinds (tun.cc).
 Result<std::unique_ptr<BenchLink>> OpenTunLink(size_t size, bool offload);
 
+// GroFloodMessages is the GRO case's ring: kFloodFlows `size`-byte packets
+// in runs of kGroRunLength consecutive packets of one flow (IPv4 ids
+// counting up within a run), so a read batch holds mergeable neighbours.
+inline constexpr size_t kGroRunLength = 16;
+std::vector<FloodMessage> GroFloodMessages(size_t size);
+
 // TunFloodMessages is the TUN flood's ring: kFloodFlows UDP_SEGMENT
 // messages to 198.18.0.2 (one port each), each as many whole `size`-byte
 // wire packets as one send takes (at most kMaxFloodSegments). The gVisor

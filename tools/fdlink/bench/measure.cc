@@ -21,7 +21,8 @@ constexpr std::chrono::milliseconds kDrain(30);
 // Snapshot is the state sampled at each end of the window.
 struct Snapshot {
   Clock::time_point at;
-  uint64_t packets = 0, bytes = 0, payload = 0, reads = 0, allocs = 0;
+  uint64_t packets = 0, bytes = 0, payload = 0, reads = 0, delivered = 0;
+  uint64_t allocs = 0;
   uint64_t waits = 0;
   double process_cpu = 0, sender_cpu = 0;
 };
@@ -33,6 +34,7 @@ Snapshot Take(BenchLink& link, const Receiver& rx) {
   s.bytes = rx.Bytes();
   s.payload = rx.PayloadBytes();
   s.reads = rx.Reads();
+  s.delivered = rx.Delivered();
   s.waits = link.flood().waits();
   s.allocs = AllocCount();
   s.process_cpu = sys::ProcessCpuSeconds();
@@ -50,6 +52,7 @@ void RunSample::Add(const RunSample& o) {
   bytes += o.bytes;
   payload += o.payload;
   reads += o.reads;
+  delivered += o.delivered;
   sender_waits += o.sender_waits;
   cpu_seconds += o.cpu_seconds;
   allocs += o.allocs;
@@ -68,6 +71,9 @@ double RunSample::PayloadGbps() const {
 }
 double RunSample::SegmentsPerRead() const {
   return Per(static_cast<double>(packets), static_cast<double>(reads));
+}
+double RunSample::GroRatio() const {
+  return Per(static_cast<double>(packets), static_cast<double>(delivered));
 }
 double RunSample::LostPercent() const {
   if (sent == 0 || received >= sent) return 0;
@@ -134,6 +140,7 @@ Result<RunSample> MeasureRun(BenchLink& link, Receiver& rx,
   s.bytes = b.bytes - a.bytes;
   s.payload = b.payload - a.payload;
   s.reads = b.reads - a.reads;
+  s.delivered = b.delivered - a.delivered;
   s.sender_waits = b.waits - a.waits;
   s.cpu_seconds =
       (b.process_cpu - a.process_cpu) - (b.sender_cpu - a.sender_cpu);

@@ -23,6 +23,7 @@ struct RunSample {
   uint64_t bytes = 0;         // IP bytes received in the window.
   uint64_t payload = 0;       // UDP payload bytes received in the window.
   uint64_t reads = 0;         // Frames read from the kernel in the window.
+  uint64_t delivered = 0;     // Packets handed to the dispatcher, in window.
   double cpu_seconds = 0;     // Process CPU in the window minus the sender's.
   uint64_t allocs = 0;        // operator new calls in the window.
   uint64_t sender_waits = 0;  // Times the flood waited for room, in window.
@@ -37,6 +38,8 @@ struct RunSample {
   double PayloadGbps() const;
   // SegmentsPerRead is wire packets per frame read (1 without offload).
   double SegmentsPerRead() const;
+  // GroRatio is wire packets per delivered packet (1 without GRO).
+  double GroRatio() const;
   // LostPercent is (sent - received) / sent over the whole run.
   double LostPercent() const;
   // RxCpuShare is the receiver's CPU time over the window (1.0: one core).

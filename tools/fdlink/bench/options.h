@@ -23,10 +23,13 @@ enum class BenchKind {
   kTunOffload,
   // Transmit: fdlink writing into a TUN, a kernel UDP socket counting.
   kTunTx,
+  // AF_UNIX SOCK_DGRAM socketpair flooded with runs of a few flows, read
+  // by fdlink with its receive GRO on and off (recvmmsg only).
+  kGro,
 };
 
 // BenchKindName is the flag and JSON name ("seqpacket", "dgram", "tun",
-// "tun-offload", "tun-tx").
+// "tun-offload", "tun-tx", "gro").
 std::string_view BenchKindName(BenchKind k);
 
 // BenchOptions are the bench's flags. Empty lists mean "all": every kind

@@ -39,6 +39,9 @@ class Receiver {
   // read() in readv mode, one per message in recvmmsg mode; a super-packet
   // is one frame).
   virtual uint64_t Reads() const = 0;
+  // Delivered counts the packets handed to the dispatcher (GRO merges
+  // several frames into one); Reads when there is no dispatcher.
+  virtual uint64_t Delivered() const { return Reads(); }
 };
 
 // RxFormat is what the receiver must know of the frames on its fd.
@@ -50,6 +53,10 @@ struct RxFormat {
   // udp_payloads: the fd is a UDP socket, so each frame is one datagram's
   // payload (the limit then counts kBenchHeaders more IP bytes per frame).
   bool udp_payloads = false;
+  // For the fdlink receiver only: gro sets Options.offload.tcp_gro and
+  // udp_gro; max_msgs_per_recv > 0 replaces the recvmmsg batch.
+  bool gro = true;
+  size_t max_msgs_per_recv = 0;
 };
 
 // DeliveryKind says what the fdlink receiver's dispatcher takes, or (in the

@@ -26,6 +26,8 @@ std::string_view BenchKindName(BenchKind k) {
       return "tun-offload";
     case BenchKind::kTunTx:
       return "tun-tx";
+    case BenchKind::kGro:
+      return "gro";
   }
   return "?";
 }
@@ -59,7 +61,9 @@ void BenchReport::Throughput(const BenchCase& c, const RowInfo& row,
   const uint32_t processors = row.processors;
   const std::string offload = OffloadName(row.vnet_header, row.offloads);
   const std::string delivery =
-      row.impl == "limit" ? "none" : Str(DeliveryKindName(row.delivery));
+      row.impl == "limit"
+          ? "none"
+          : Str(DeliveryKindName(row.delivery)) + (row.gro ? "+gro" : "");
   const std::optional<double>& ratio_to_limit = ratios.to_limit;
   char allocs[32] = "null";
   if (allocs_counted_)
@@ -84,6 +88,9 @@ void BenchReport::Throughput(const BenchCase& c, const RowInfo& row,
            {"delivery", delivery},
            {"reads", s.reads},
            {"gso_segments_per_read", Rounded(s.SegmentsPerRead(), 2)},
+           {"delivered", s.delivered},
+           {"gro", row.gro},
+           {"gro_ratio", Rounded(s.GroRatio(), 2)},
            {"payload_gbps", Rounded(s.PayloadGbps(), 3)},
            {"lost_pct", Rounded(s.LostPercent(), 2)},
            {"rx_cpu_share", Rounded(s.RxCpuShare(), 3)},

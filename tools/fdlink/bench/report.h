@@ -30,6 +30,8 @@ struct RowInfo {
   uint32_t offloads = 0;
   bool vnet_header = false;
   DeliveryKind delivery = DeliveryKind::kWire;
+  // gro: the endpoint's receive GRO was on (fdlink rows of the GRO case).
+  bool gro = false;
 };
 
 // RowRatios are a row's ratios (medians of per-round ratios), when set.

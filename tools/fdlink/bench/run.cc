@@ -35,11 +35,16 @@ double Median(std::vector<double> v) {
   return v.size() % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
+// kMaxGroBatch is the recvmmsg batch of the GRO case (GRO merges within
+// one batch).
+constexpr size_t kMaxGroBatch = 64;
+
 // Arm is one receiver a case measures: which receiver, on which link (the
 // offloaded TUN or the plain one), and which other arm its ratios refer to.
 struct Arm {
   RowInfo row;
   bool offload_link = false;             // The TUN with a virtio-net header.
+  bool gro = true;                       // The endpoint's receive GRO.
   std::optional<size_t> limit_arm;       // For ratio_to_limit.
   std::optional<size_t> no_offload_arm;  // For ratio_to_no_offload.
   bool detach = false;                   // Time detaches for this arm.
@@ -51,21 +56,34 @@ struct Arm {
 // fdlink on the plain TUN with the same sender.
 std::vector<Arm> Arms(const BenchCase& c, const BenchOptions& opts) {
   std::vector<Arm> arms;
+  if (c.kind == BenchKind::kGro) {
+    // A super-packet dispatcher with GRO on and off, one processor, against
+    // the limit; all read kMaxGroBatch messages per recvmmsg.
+    arms.push_back(
+        Arm{RowInfo{"limit"}, false, true, std::nullopt, std::nullopt});
+    arms.push_back(Arm{RowInfo{"fdlink", 1, 0, false, DeliveryKind::kSuper},
+                       false, true, 0, 2});
+    arms.push_back(Arm{RowInfo{"fdlink", 1, 0, false, DeliveryKind::kSuper},
+                       false, false, 0, std::nullopt});
+    return arms;
+  }
   if (c.kind != BenchKind::kTunOffload) {
-    arms.push_back(Arm{RowInfo{"limit"}, false, std::nullopt, std::nullopt});
+    arms.push_back(
+        Arm{RowInfo{"limit"}, false, true, std::nullopt, std::nullopt});
     for (uint32_t p : opts.processors) {
-      arms.push_back(Arm{RowInfo{"fdlink", p}, false, 0, std::nullopt,
+      arms.push_back(Arm{RowInfo{"fdlink", p}, false, true, 0, std::nullopt,
                          opts.detach_cycles > 0});
     }
     return arms;
   }
-  arms.push_back(Arm{RowInfo{"limit"}, true, std::nullopt, std::nullopt});
+  arms.push_back(Arm{RowInfo{"limit"}, true, true, std::nullopt, std::nullopt});
+  arms.push_back(Arm{RowInfo{"fdlink", 1, 0, false, DeliveryKind::kSuper}, true,
+                     true, 0, 3});
+  arms.push_back(Arm{RowInfo{"fdlink", 1, 0, false, DeliveryKind::kSplit}, true,
+                     true, 0, 3});
+  arms.push_back(Arm{RowInfo{"fdlink", 1}, false, true, 4, std::nullopt});
   arms.push_back(
-      Arm{RowInfo{"fdlink", 1, 0, false, DeliveryKind::kSuper}, true, 0, 3});
-  arms.push_back(
-      Arm{RowInfo{"fdlink", 1, 0, false, DeliveryKind::kSplit}, true, 0, 3});
-  arms.push_back(Arm{RowInfo{"fdlink", 1}, false, 4, std::nullopt});
-  arms.push_back(Arm{RowInfo{"limit"}, false, std::nullopt, std::nullopt});
+      Arm{RowInfo{"limit"}, false, true, std::nullopt, std::nullopt});
   return arms;
 }
 
@@ -139,7 +157,13 @@ class BenchRunner {
     Result<std::unique_ptr<BenchLink>> link =
         OpenBenchLink(c.kind, c.size, arm->offload_link);
     if (!link) return Fail(c, link.error());
-    const RxFormat format{(*link)->vnet_header(), (*link)->offloads()};
+    RxFormat format;
+    format.vnet_header = (*link)->vnet_header();
+    format.offloads = (*link)->offloads();
+    format.gro = arm->gro;
+    arm->row.gro =
+        c.kind == BenchKind::kGro && arm->gro && arm->row.impl == "fdlink";
+    if (c.kind == BenchKind::kGro) format.max_msgs_per_recv = kMaxGroBatch;
     arm->row.vnet_header = format.vnet_header;
     arm->row.offloads = format.offloads;
     std::unique_ptr<Receiver> rx =
@@ -179,7 +203,7 @@ class BenchRunner {
 BenchOptions Resolve(const BenchOptions& in, bool root) {
   BenchOptions o = in;
   if (o.kinds.empty()) {
-    o.kinds = {BenchKind::kSeqpacket, BenchKind::kDgram};
+    o.kinds = {BenchKind::kSeqpacket, BenchKind::kDgram, BenchKind::kGro};
     if (root) {
       o.kinds.push_back(BenchKind::kTun);
       o.kinds.push_back(BenchKind::kTunOffload);
@@ -216,6 +240,10 @@ int RunBench(const BenchOptions& in) {
       continue;
     }
     for (PacketDispatchMode mode : opts.modes) {
+      if (kind == BenchKind::kGro && mode == PacketDispatchMode::kReadv) {
+        report.Note("skipping gro/readv: GRO works within a recvmmsg batch");
+        continue;
+      }
       if (tun && mode == PacketDispatchMode::kRecvMMsg) {
         report.Note("skipping " + std::string(BenchKindName(kind)) +
                     "/recvmmsg: a TUN fd is not a socket, so the endpoint "
