@@ -53,6 +53,8 @@ void RunSample::Add(const RunSample& o) {
   payload += o.payload;
   reads += o.reads;
   delivered += o.delivered;
+  tx_packets += o.tx_packets;
+  tx_coalesced += o.tx_coalesced;
   sender_waits += o.sender_waits;
   cpu_seconds += o.cpu_seconds;
   allocs += o.allocs;

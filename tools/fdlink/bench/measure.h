@@ -18,12 +18,16 @@ namespace fdlink::tool {
 // cover only the timed window after the warm-up; sent and received cover
 // the whole run (the receiver drains for a moment after the flood stops).
 struct RunSample {
-  double seconds = 0;         // Window length.
-  uint64_t packets = 0;       // Wire packets received in the window.
-  uint64_t bytes = 0;         // IP bytes received in the window.
-  uint64_t payload = 0;       // UDP payload bytes received in the window.
-  uint64_t reads = 0;         // Frames read from the kernel in the window.
-  uint64_t delivered = 0;     // Packets handed to the dispatcher, in window.
+  double seconds = 0;      // Window length.
+  uint64_t packets = 0;    // Wire packets received in the window.
+  uint64_t bytes = 0;      // IP bytes received in the window.
+  uint64_t payload = 0;    // UDP payload bytes received in the window.
+  uint64_t reads = 0;      // Frames read from the kernel in the window.
+  uint64_t delivered = 0;  // Packets handed to the dispatcher, in window.
+  // Transmit (whole run): packets the endpoint wrote, and how many of them
+  // went inside coalesced super-packet writes.
+  uint64_t tx_packets = 0;
+  uint64_t tx_coalesced = 0;
   double cpu_seconds = 0;     // Process CPU in the window minus the sender's.
   uint64_t allocs = 0;        // operator new calls in the window.
   uint64_t sender_waits = 0;  // Times the flood waited for room, in window.

@@ -101,6 +101,11 @@ void BenchReport::Throughput(const BenchCase& c, const RowInfo& row,
       j["ratio_to_no_offload"] = Rounded(*ratios.to_no_offload, 3);
     if (ratios.to_per_packet)
       j["ratio_to_per_packet_writes"] = Rounded(*ratios.to_per_packet, 3);
+    if (c.kind == BenchKind::kTunTx && s.tx_packets > 0) {
+      j["tx_coalesced_share"] = Rounded(static_cast<double>(s.tx_coalesced) /
+                                            static_cast<double>(s.tx_packets),
+                                        3);
+    }
     if (detach != nullptr) {
       LatencyStats& d = detach->detach;
       LatencyStats& late = detach->last_delivery;

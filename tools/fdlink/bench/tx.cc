@@ -344,6 +344,11 @@ Result<RunSample> MeasureTxRun(TxArm arm, size_t size, const RunPlan& plan,
   rx->Stop();
 
   RunSample s;
+  if (ep) {
+    const fdbased::FdCounters t = ep->TotalCounters();
+    s.tx_packets = t.tx_packets;
+    s.tx_coalesced = t.tx_coalesced;
+  }
   s.seconds = std::chrono::duration<double>(b.at - a.at).count();
   s.packets = b.packets - a.packets;
   s.bytes = b.bytes - a.bytes;
