@@ -154,6 +154,9 @@ def med(xs, f):
     vals = [f(x) for x in xs if f(x) is not None]
     return statistics.median(vals) if vals else float("nan")
 
+def fmt1(v):
+    return "" if v != v else f"{v:.1f}"
+
 def fmt_allocs(v):
     return "-" if v != v else f"{v:.3f}"
 
@@ -201,7 +204,7 @@ for case in cases:
         print(f"| {k[0]} | {k[1]} | {k[2]} | {k[3]} | {k[6]} | {k[5]} | {k[4]} | {pps / 1e6:.3f} | "
               f"{med(rs, lambda r: r['gbps']):.2f} | {med(rs, lambda r: r.get('payload_gbps')):.2f} | "
               f"{med(rs, lambda r: r.get('gso_segments_per_read')):.1f} | "
-              f"{med(rs, lambda r: r.get('gro_ratio')):.1f} | "
+              f"{fmt1(med(rs, lambda r: r.get('gro_ratio') or None))} | "
               f"{med(rs, lambda r: r['cpu_s_per_mpkt']):.2f} | "
               f"{med(rs, lambda r: r.get('rx_cpu_share')):.2f} | "
               f"{fmt_allocs(med(rs, lambda r: r['allocs_per_pkt']))} | {lost:.1f} | {bound} | {xl} | {xn} | {xg} | "
