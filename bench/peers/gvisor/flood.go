@@ -18,6 +18,16 @@ const (
 	waitMs    = 10
 )
 
+// The TUN flood's UDP_SEGMENT messages, as in fdlink bench (tools/fdlink/
+// bench/tun.cc, TunFloodMessages): at most maxFloodSegments datagrams of
+// one packet's payload each, at most maxUDPPayload bytes per send.
+const (
+	maxFloodSegments = 64
+	maxUDPPayload    = 65507
+	solUDP           = 17
+	udpSegment       = 103
+)
+
 // mmsghdr is struct mmsghdr on 64-bit Linux.
 type mmsghdr struct {
 	hdr unix.Msghdr
@@ -76,30 +86,47 @@ func benchPackets(size int) [][]byte {
 // flood sends a ring of messages with sendmmsg from one locked OS thread,
 // waiting for room when the fd would block (so AF_UNIX loses nothing).
 type flood struct {
-	fd    int
-	bufs  [][]byte
-	names []unix.RawSockaddrInet4 // Per message, for an unconnected socket.
-	iovs  []unix.Iovec
-	msgs  []mmsghdr // The ring twice over, so any batch is contiguous.
-	pfd   []unix.PollFd
+	fd       int
+	bufs     [][]byte
+	names    []unix.RawSockaddrInet4 // Per message, for an unconnected socket.
+	iovs     []unix.Iovec
+	msgs     []mmsghdr // The ring twice over, so any batch is contiguous.
+	controls [][]byte  // Per message, the UDP_SEGMENT control message.
+	segments []uint64  // Per message, the wire packets it stands for.
+	pfd      []unix.PollFd
 
 	stop     atomic.Bool
-	sent     atomic.Uint64
+	sent     atomic.Uint64 // Wire packets accepted by the kernel.
+	waits    atomic.Uint64 // Times the sender waited for room.
 	tid      int
 	ready    chan struct{}
 	done     chan struct{}
 	finalCPU float64
 }
 
-func newFlood(fd int, bufs [][]byte, names []unix.RawSockaddrInet4) *flood {
+// newFlood makes a flood of `bufs`; gsoSize > 0 (UDP only) sends each as a
+// UDP_SEGMENT buffer of gsoSize-byte datagrams.
+func newFlood(fd int, bufs [][]byte, names []unix.RawSockaddrInet4, gsoSize int) *flood {
 	n := len(bufs)
 	f := &flood{fd: fd, bufs: bufs, names: names,
 		iovs: make([]unix.Iovec, n), msgs: make([]mmsghdr, 2*n),
+		controls: make([][]byte, n), segments: make([]uint64, n),
 		pfd:   []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}},
 		ready: make(chan struct{}), done: make(chan struct{})}
 	for i := range bufs {
 		f.iovs[i].Base = &bufs[i][0]
 		f.iovs[i].SetLen(len(bufs[i]))
+		f.segments[i] = 1
+		if gsoSize > 0 {
+			f.segments[i] = uint64((len(bufs[i]) + gsoSize - 1) / gsoSize)
+			c := make([]byte, unix.CmsgSpace(2))
+			h := (*unix.Cmsghdr)(unsafe.Pointer(&c[0]))
+			h.Level = solUDP
+			h.Type = udpSegment
+			h.SetLen(unix.CmsgLen(2))
+			*(*uint16)(unsafe.Pointer(&c[unix.CmsgLen(0)])) = uint16(gsoSize)
+			f.controls[i] = c
+		}
 	}
 	for i := range f.msgs {
 		f.msgs[i].hdr.Iov = &f.iovs[i%n]
@@ -107,6 +134,10 @@ func newFlood(fd int, bufs [][]byte, names []unix.RawSockaddrInet4) *flood {
 		if names != nil {
 			f.msgs[i].hdr.Name = (*byte)(unsafe.Pointer(&f.names[i%n]))
 			f.msgs[i].hdr.Namelen = unix.SizeofSockaddrInet4
+		}
+		if c := f.controls[i%n]; c != nil {
+			f.msgs[i].hdr.Control = &c[0]
+			f.msgs[i].hdr.SetControllen(len(c))
 		}
 	}
 	return f
@@ -162,11 +193,14 @@ func (f *flood) run() {
 			uintptr(unsafe.Pointer(&f.msgs[next])), uintptr(batch),
 			unix.MSG_DONTWAIT, 0, 0)
 		if e == 0 {
-			sent += uint64(r)
+			for i := 0; i < int(r); i++ {
+				sent += f.segments[(next+i)%n]
+			}
 			next = (next + int(r)) % n
 			f.sent.Store(sent)
 			continue
 		}
+		f.waits.Add(1)
 		_, _ = unix.Poll(f.pfd, waitMs)
 	}
 	f.finalCPU = threadCPU(f.tid)

@@ -48,12 +48,13 @@ func openLink(kind string, size int) (*link, error) {
 		unix.Close(fds[1])
 		return nil, err
 	}
-	return &link{rxFD: fds[0], fds: fds[:], flood: newFlood(fds[1], benchPackets(size), nil)}, nil
+	return &link{rxFD: fds[0], fds: fds[:], flood: newFlood(fds[1], benchPackets(size), nil, 0)}, nil
 }
 
 // openTunLink makes a TUN device in a new network namespace (198.18.0.1/24,
-// up) and a UDP socket in it sending to 198.18.0.2, which the kernel routes
-// into the device. The namespace lives as long as the two fds.
+// up) and a UDP socket in it sending UDP_SEGMENT buffers to 198.18.0.2,
+// which the kernel cuts into wire packets and routes into the device: the
+// same ring as fdlink bench's. The namespace lives as long as the two fds.
 func openTunLink(size int) (*link, error) {
 	type result struct {
 		tun, udp int
@@ -71,10 +72,15 @@ func openTunLink(size int) (*link, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	payload := size - 28
+	segments := maxUDPPayload / payload
+	if segments > maxFloodSegments {
+		segments = maxFloodSegments
+	}
 	bufs := make([][]byte, floodFlows)
 	names := make([]unix.RawSockaddrInet4, floodFlows)
 	for i := range bufs {
-		bufs[i] = make([]byte, size-28)
+		bufs[i] = make([]byte, payload*segments)
 		for k := range bufs[i] {
 			bufs[i][k] = byte(i)
 		}
@@ -82,7 +88,7 @@ func openTunLink(size int) (*link, error) {
 		binary.BigEndian.PutUint16((*[2]byte)(unsafePortPtr(&names[i]))[:], uint16(20000+i*3))
 		names[i].Addr = [4]byte{198, 18, 0, 2}
 	}
-	return &link{rxFD: r.tun, fds: []int{r.tun, r.udp}, flood: newFlood(r.udp, bufs, names)}, nil
+	return &link{rxFD: r.tun, fds: []int{r.tun, r.udp}, flood: newFlood(r.udp, bufs, names, payload)}, nil
 }
 
 func setUpTunInside() (int, int, error) {

@@ -50,6 +50,7 @@ type sample struct {
 	packets, bytes uint64
 	cpu            float64
 	allocs         uint64
+	waits          uint64 // Times the sender waited for room, in the window.
 	sent, received uint64
 }
 
@@ -57,6 +58,7 @@ func (s *sample) add(o sample) {
 	s.seconds += o.seconds
 	s.packets += o.packets
 	s.bytes += o.bytes
+	s.waits += o.waits
 	s.cpu += o.cpu
 	s.allocs += o.allocs
 	s.sent += o.sent
@@ -86,9 +88,9 @@ func mallocs() uint64 {
 }
 
 type snapshot struct {
-	at                     time.Time
-	packets, bytes, allocs uint64
-	cpu, senderCPU         float64
+	at                            time.Time
+	packets, bytes, allocs, waits uint64
+	cpu, senderCPU                float64
 }
 
 func take(d *countingDispatcher, f *flood) snapshot {
@@ -99,6 +101,7 @@ func take(d *countingDispatcher, f *flood) snapshot {
 	s.bytes = d.bytes.Load()
 	s.cpu = processCPU()
 	s.senderCPU = f.cpuSeconds()
+	s.waits = f.waits.Load()
 	return s
 }
 
@@ -139,6 +142,7 @@ func measureRun(c benchCase, plan runPlan) (sample, error) {
 		bytes:    b.bytes - a.bytes,
 		cpu:      (b.cpu - a.cpu) - (b.senderCPU - a.senderCPU),
 		allocs:   b.allocs - a.allocs,
+		waits:    b.waits - a.waits,
 		sent:     l.flood.sent.Load(),
 		received: d.packets.Load(),
 	}
@@ -198,10 +202,28 @@ func percentile(sorted []float64, p float64) float64 {
 
 // printThroughput prints the case's JSON line; with detach samples (not
 // nil) it carries the detach figures too, as fdlink's lines do.
+//
+// The fields fdlink bench added for offloads are here too: gVisor's
+// endpoint of 2022-12 has no TUN offload ("offload":"none", one packet per
+// read). Bottleneck follows fdlink's rule (docs/BENCHMARKS.md): "reader"
+// when at least 1 % was lost or the sender had to wait for room.
 func printThroughput(c benchCase, s *sample, detach, late []float64) {
-	extra := ""
+	lost := 0.0
+	if s.sent > 0 && s.received < s.sent {
+		lost = 100 * float64(s.sent-s.received) / float64(s.sent)
+	}
+	bottleneck := "sender"
+	if lost >= 1 || s.waits > 0 {
+		bottleneck = "reader"
+	}
+	payload := float64(s.bytes) - 28*float64(s.packets)
+	extra := fmt.Sprintf(",\"offload\":\"none\",\"delivery\":\"wire\",\"reads\":%d,"+
+		"\"gso_segments_per_read\":1,\"payload_gbps\":%.3f,\"lost_pct\":%.2f,"+
+		"\"rx_cpu_share\":%.3f,\"sender_waits\":%d,\"bottleneck\":%q",
+		s.packets, per(payload*8/1e9, s.seconds), lost, per(s.cpu, s.seconds),
+		s.waits, bottleneck)
 	if detach != nil {
-		extra = fmt.Sprintf(",\"detach_cycles\":%d,\"detach_p50_us\":%.1f,"+
+		extra += fmt.Sprintf(",\"detach_cycles\":%d,\"detach_p50_us\":%.1f,"+
 			"\"detach_p99_us\":%.1f,\"detach_max_us\":%.1f,\"last_delivery_p99_us\":%.1f,"+
 			"\"last_delivery_max_us\":%.1f",
 			len(detach), percentile(detach, 50), percentile(detach, 99),

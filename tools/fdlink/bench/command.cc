@@ -19,8 +19,9 @@ void AddBench(CLI::App& app, int* exit_code) {
   auto kinds = std::make_shared<std::vector<std::string>>();
   auto modes = std::make_shared<std::vector<std::string>>();
   sub->add_option("--kind", *kinds,
-                  "Descriptor kinds (default: all; tun needs root)")
-      ->check(CLI::IsMember({"seqpacket", "dgram", "tun"}));
+                  "Descriptor kinds (default: all; the tun kinds need root)")
+      ->check(CLI::IsMember(
+          {"seqpacket", "dgram", "gro", "tun", "tun-offload", "tun-tx"}));
   sub->add_option("--mode", *modes, "Receive modes (default: both)")
       ->check(ModeNames());
   sub->add_option("--size", opts->sizes,
@@ -47,9 +48,12 @@ void AddBench(CLI::App& app, int* exit_code) {
   sub->add_flag("--json", opts->json, "Print one JSON object per line");
   sub->callback([opts, kinds, modes, exit_code] {
     for (const std::string& k : *kinds) {
-      opts->kinds.push_back(k == "tun"     ? BenchKind::kTun
-                            : k == "dgram" ? BenchKind::kDgram
-                                           : BenchKind::kSeqpacket);
+      opts->kinds.push_back(k == "tun"           ? BenchKind::kTun
+                            : k == "tun-offload" ? BenchKind::kTunOffload
+                            : k == "tun-tx"      ? BenchKind::kTunTx
+                            : k == "gro"         ? BenchKind::kGro
+                            : k == "dgram"       ? BenchKind::kDgram
+                                                 : BenchKind::kSeqpacket);
     }
     for (const std::string& m : *modes)
       opts->modes.push_back(*fdbased::ParseDispatchMode(m));

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "bench/link.h"
 #include "bench/receiver.h"
 #include "fdlink/buffer/packet_buffer.h"
 #include "fdlink/link/fdbased/endpoint.h"
@@ -13,24 +14,35 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 Result<std::unique_ptr<fdbased::Endpoint>> MakeEndpoint(
-    int fd, fdbased::PacketDispatchMode mode, uint32_t processors) {
+    int fd, fdbased::PacketDispatchMode mode, uint32_t processors,
+    const RxFormat& format = {}) {
   fdbased::Options o;
   o.fds = {fd};
   o.mtu = 1500;
   o.dispatch_mode = mode;
   o.processors_per_channel = processors;
+  o.offload.vnet_header = format.vnet_header;
+  o.offload.kernel_offloads = format.offloads;
+  o.offload.tcp_gro = format.gro;
+  o.offload.udp_gro = format.gro;
+  if (format.max_msgs_per_recv > 0)
+    o.max_msgs_per_recv = format.max_msgs_per_recv;
   return fdbased::Endpoint::Create(std::move(o));
 }
 
 class FdlinkReceiver final : public Receiver {
  public:
-  FdlinkReceiver(fdbased::PacketDispatchMode mode, uint32_t processors)
-      : mode_(mode), processors_(processors) {}
+  FdlinkReceiver(fdbased::PacketDispatchMode mode, uint32_t processors,
+                 const RxFormat& format, DeliveryKind delivery)
+      : mode_(mode),
+        processors_(processors),
+        format_(format),
+        dispatcher_(delivery == DeliveryKind::kSuper) {}
   ~FdlinkReceiver() override { Stop(); }
 
   Result<void> Start(int fd) override {
     Result<std::unique_ptr<fdbased::Endpoint>> ep =
-        MakeEndpoint(fd, mode_, processors_);
+        MakeEndpoint(fd, mode_, processors_, format_);
     if (!ep) return ep.error();
     ep_ = std::move(*ep);
     ep_->Attach(&dispatcher_);
@@ -40,15 +52,24 @@ class FdlinkReceiver final : public Receiver {
   void Stop() override {
     if (!ep_) return;
     ep_->Attach(nullptr);
+    reads_ = ep_->TotalCounters().rx_packets;
     ep_.reset();
   }
 
-  uint64_t Packets() const override { return dispatcher_.packets(); }
+  uint64_t Packets() const override { return dispatcher_.segments(); }
   uint64_t Bytes() const override { return dispatcher_.bytes(); }
+  uint64_t PayloadBytes() const override { return dispatcher_.payload_bytes(); }
+  uint64_t Delivered() const override { return dispatcher_.delivered(); }
+  // Reads are the frames the endpoint read (its rx_packets counter).
+  uint64_t Reads() const override {
+    return ep_ ? ep_->TotalCounters().rx_packets : reads_;
+  }
 
  private:
   const fdbased::PacketDispatchMode mode_;
   const uint32_t processors_;
+  const RxFormat format_;
+  uint64_t reads_ = 0;  // The endpoint's last count, once it is gone.
   CountingDispatcher dispatcher_;
   std::unique_ptr<fdbased::Endpoint> ep_;  // After dispatcher_: freed first.
 };
@@ -75,16 +96,64 @@ class StampingDispatcher final : public NetworkDispatcher {
 
 }  // namespace
 
+std::string_view DeliveryKindName(DeliveryKind k) {
+  switch (k) {
+    case DeliveryKind::kWire:
+      return "wire";
+    case DeliveryKind::kSuper:
+      return "super";
+    case DeliveryKind::kSplit:
+      return "split";
+    case DeliveryKind::kGso:
+      return "gso";
+    case DeliveryKind::kCoalesce:
+      return "coalesce";
+  }
+  return "?";
+}
+
+void CountingDispatcher::Tally::Count(const PacketBuffer& pkt) {
+  const size_t size = pkt.Size();
+  const GSOOptions& g = pkt.gso_options();
+  const size_t headers = g.type != GSOType::kNone
+                             ? size_t{g.l3_header_len} + g.l4_header_len
+                             : kBenchHeaders;
+  const size_t payload = size > headers ? size - headers : 0;
+  ++delivered;
+  segments += g.type != GSOType::kNone && g.mss > 0 && payload > 0
+                  ? (payload + g.mss - 1) / g.mss
+                  : 1;
+  bytes += size;
+  this->payload += payload;
+}
+
+void CountingDispatcher::Add(const Tally& t) {
+  delivered_.fetch_add(t.delivered, std::memory_order_relaxed);
+  segments_.fetch_add(t.segments, std::memory_order_relaxed);
+  bytes_.fetch_add(t.bytes, std::memory_order_relaxed);
+  payload_.fetch_add(t.payload, std::memory_order_relaxed);
+}
+
 void CountingDispatcher::DeliverNetworkPacket(NetworkProtocolNumber protocol,
                                               PacketBufferPtr pkt) {
   (void)protocol;
-  packets_.fetch_add(1, std::memory_order_relaxed);
-  bytes_.fetch_add(pkt->Size(), std::memory_order_relaxed);
+  Tally t;
+  t.Count(*pkt);
+  Add(t);
+}
+
+void CountingDispatcher::DeliverNetworkPackets(
+    std::span<PacketBufferPtr> pkts) {
+  Tally t;
+  for (const PacketBufferPtr& p : pkts) t.Count(*p);
+  Add(t);
 }
 
 std::unique_ptr<Receiver> MakeFdlinkReceiver(fdbased::PacketDispatchMode mode,
-                                             uint32_t processors) {
-  return std::make_unique<FdlinkReceiver>(mode, processors);
+                                             uint32_t processors,
+                                             const RxFormat& format,
+                                             DeliveryKind delivery) {
+  return std::make_unique<FdlinkReceiver>(mode, processors, format, delivery);
 }
 
 Result<DetachStats> MeasureDetach(int fd, fdbased::PacketDispatchMode mode,

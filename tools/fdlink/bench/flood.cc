@@ -1,8 +1,10 @@
 #include "bench/flood.h"
 
+#include <netinet/in.h>
 #include <pthread.h>
 #include <time.h>
 
+#include <cstring>
 #include <span>
 #include <system_error>
 
@@ -17,8 +19,16 @@ namespace {
 constexpr size_t kSendBatch = 32;
 // kWaitMs bounds one wait for room, so a stop is seen promptly.
 constexpr int kWaitMs = 10;
+// The UDP_SEGMENT control message (linux/udp.h; not in every libc header).
+constexpr int kSolUdp = 17;
+constexpr int kUdpSegment = 103;
 
 }  // namespace
+
+size_t FloodSegments(const FloodMessage& m) {
+  if (m.gso_size == 0 || m.bytes.empty()) return 1;
+  return (m.bytes.size() + m.gso_size - 1) / m.gso_size;
+}
 
 std::vector<std::vector<uint8_t>> BenchPackets(size_t size) {
   std::vector<std::vector<uint8_t>> out;
@@ -30,15 +40,31 @@ Flood::Flood(int fd, std::vector<FloodMessage> messages)
     : fd_(fd), messages_(std::move(messages)) {
   const size_t n = messages_.size();
   iovs_.resize(n);
+  segments_.resize(n);
+  controls_.resize(n);
   msgs_.resize(2 * n);
-  for (size_t i = 0; i < n; ++i) iovs_[i] = sys::MakeIovec(messages_[i].bytes);
+  for (size_t i = 0; i < n; ++i) {
+    iovs_[i] = sys::MakeIovec(messages_[i].bytes);
+    segments_[i] = FloodSegments(messages_[i]);
+  }
   for (size_t i = 0; i < msgs_.size(); ++i) {
     FloodMessage& m = messages_[i % n];
-    msgs_[i].msg_hdr.msg_iov = &iovs_[i % n];
-    msgs_[i].msg_hdr.msg_iovlen = 1;
+    msghdr& h = msgs_[i].msg_hdr;
+    h.msg_iov = &iovs_[i % n];
+    h.msg_iovlen = 1;
     if (m.name_len > 0) {
-      msgs_[i].msg_hdr.msg_name = &m.name;
-      msgs_[i].msg_hdr.msg_namelen = m.name_len;
+      h.msg_name = &m.name;
+      h.msg_namelen = m.name_len;
+    }
+    if (m.gso_size > 0) {
+      GsoControl& c = controls_[i % n];
+      h.msg_control = c.bytes;
+      h.msg_controllen = sizeof(c.bytes);
+      cmsghdr* cm = CMSG_FIRSTHDR(&h);
+      cm->cmsg_level = kSolUdp;
+      cm->cmsg_type = kUdpSegment;
+      cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      std::memcpy(CMSG_DATA(cm), &m.gso_size, sizeof(m.gso_size));
     }
   }
 }
@@ -86,12 +112,13 @@ void Flood::Run() {
     Result<size_t> r =
         sys::SendMmsg(fd_, std::span(msgs_).subspan(next, batch));
     if (r) {
-      sent += *r;
+      for (size_t i = 0; i < *r; ++i) sent += segments_[(next + i) % n];
       next = (next + *r) % n;
       sent_.store(sent, std::memory_order_relaxed);
     } else {
       // Would block: wait for room. Anything else (ENOBUFS from a full
       // device queue) is retried the same way; the count says what got out.
+      waits_.fetch_add(1, std::memory_order_relaxed);
       (void)sys::WaitWritable(fd_, kWaitMs);
     }
   }

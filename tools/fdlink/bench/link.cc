@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include "common/flow_packets.h"
+#include "fdlink/header/ipv4.h"
 #include "fdlink/sys/syscalls.h"
 #include "fdlink/sys/unique_fd.h"
 
@@ -26,15 +28,33 @@ class SocketpairLink final : public BenchLink {
 
 }  // namespace
 
-Result<std::unique_ptr<BenchLink>> OpenBenchLink(BenchKind kind, size_t size) {
-  if (kind == BenchKind::kTun) return OpenTunLink(size);
+std::vector<FloodMessage> GroFloodMessages(size_t size) {
+  std::vector<FloodMessage> msgs;
+  for (size_t i = 0; i < kFloodFlows; ++i) {
+    std::vector<uint8_t> p = FlowPacket(i / kGroRunLength, size);
+    header::MutableIpv4 ip{std::span<uint8_t>(p)};
+    ip.SetId(static_cast<uint16_t>(i % kGroRunLength));
+    ip.SetChecksum(ip.CalculateChecksum());
+    msgs.push_back(FloodMessage{std::move(p), {}, 0});
+  }
+  return msgs;
+}
+
+Result<std::unique_ptr<BenchLink>> OpenBenchLink(BenchKind kind, size_t size,
+                                                 bool offload) {
+  if (kind == BenchKind::kTun || kind == BenchKind::kTunOffload)
+    return OpenTunLink(size, offload);
   UniqueFd rx, tx;
   const int type = kind == BenchKind::kSeqpacket ? SOCK_SEQPACKET : SOCK_DGRAM;
   if (Result<void> r = sys::SocketPair(type, &rx, &tx); !r) return r.error();
   if (Result<void> r = sys::SetNonBlocking(tx.get()); !r) return r.error();
   std::vector<FloodMessage> msgs;
-  for (std::vector<uint8_t>& p : BenchPackets(size))
-    msgs.push_back(FloodMessage{std::move(p), {}, 0});
+  if (kind == BenchKind::kGro) {
+    msgs = GroFloodMessages(size);
+  } else {
+    for (std::vector<uint8_t>& p : BenchPackets(size))
+      msgs.push_back(FloodMessage{std::move(p), {}, 0});
+  }
   return std::unique_ptr<BenchLink>(
       new SocketpairLink(std::move(rx), std::move(tx), std::move(msgs)));
 }

@@ -21,7 +21,9 @@ constexpr std::chrono::milliseconds kDrain(30);
 // Snapshot is the state sampled at each end of the window.
 struct Snapshot {
   Clock::time_point at;
-  uint64_t packets = 0, bytes = 0, allocs = 0;
+  uint64_t packets = 0, bytes = 0, payload = 0, reads = 0, delivered = 0;
+  uint64_t allocs = 0;
+  uint64_t waits = 0;
   double process_cpu = 0, sender_cpu = 0;
 };
 
@@ -30,6 +32,10 @@ Snapshot Take(BenchLink& link, const Receiver& rx) {
   s.at = Clock::now();
   s.packets = rx.Packets();
   s.bytes = rx.Bytes();
+  s.payload = rx.PayloadBytes();
+  s.reads = rx.Reads();
+  s.delivered = rx.Delivered();
+  s.waits = link.flood().waits();
   s.allocs = AllocCount();
   s.process_cpu = sys::ProcessCpuSeconds();
   s.sender_cpu = link.flood().CpuSeconds();
@@ -44,6 +50,12 @@ void RunSample::Add(const RunSample& o) {
   seconds += o.seconds;
   packets += o.packets;
   bytes += o.bytes;
+  payload += o.payload;
+  reads += o.reads;
+  delivered += o.delivered;
+  tx_packets += o.tx_packets;
+  tx_coalesced += o.tx_coalesced;
+  sender_waits += o.sender_waits;
   cpu_seconds += o.cpu_seconds;
   allocs += o.allocs;
   sent += o.sent;
@@ -55,6 +67,26 @@ double RunSample::pps() const {
 }
 double RunSample::gbps() const {
   return Per(static_cast<double>(bytes) * 8 / 1e9, seconds);
+}
+double RunSample::PayloadGbps() const {
+  return Per(static_cast<double>(payload) * 8 / 1e9, seconds);
+}
+double RunSample::SegmentsPerRead() const {
+  return Per(static_cast<double>(packets), static_cast<double>(reads));
+}
+double RunSample::GroRatio() const {
+  return Per(static_cast<double>(packets), static_cast<double>(delivered));
+}
+double RunSample::LostPercent() const {
+  if (sent == 0 || received >= sent) return 0;
+  return 100.0 * static_cast<double>(sent - received) /
+         static_cast<double>(sent);
+}
+double RunSample::RxCpuShare() const { return Per(cpu_seconds, seconds); }
+const char* RunSample::Bottleneck() const {
+  return LostPercent() >= kReaderBoundLossPercent || sender_waits > 0
+             ? "reader"
+             : "sender";
 }
 double RunSample::CpuPerMillion() const {
   return Per(cpu_seconds * 1e6, static_cast<double>(packets));
@@ -108,6 +140,10 @@ Result<RunSample> MeasureRun(BenchLink& link, Receiver& rx,
   s.seconds = std::chrono::duration<double>(b.at - a.at).count();
   s.packets = b.packets - a.packets;
   s.bytes = b.bytes - a.bytes;
+  s.payload = b.payload - a.payload;
+  s.reads = b.reads - a.reads;
+  s.delivered = b.delivered - a.delivered;
+  s.sender_waits = b.waits - a.waits;
   s.cpu_seconds =
       (b.process_cpu - a.process_cpu) - (b.sender_cpu - a.sender_cpu);
   if (s.cpu_seconds < 0) s.cpu_seconds = 0;

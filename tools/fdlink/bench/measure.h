@@ -19,22 +19,50 @@ namespace fdlink::tool {
 // the whole run (the receiver drains for a moment after the flood stops).
 struct RunSample {
   double seconds = 0;      // Window length.
-  uint64_t packets = 0;    // Received in the window.
+  uint64_t packets = 0;    // Wire packets received in the window.
   uint64_t bytes = 0;      // IP bytes received in the window.
-  double cpu_seconds = 0;  // Process CPU in the window minus the sender's.
-  uint64_t allocs = 0;     // operator new calls in the window.
-  uint64_t sent = 0;       // Accepted by the kernel from the flood.
-  uint64_t received = 0;   // Counted by the receiver.
+  uint64_t payload = 0;    // UDP payload bytes received in the window.
+  uint64_t reads = 0;      // Frames read from the kernel in the window.
+  uint64_t delivered = 0;  // Packets handed to the dispatcher, in window.
+  // Transmit (whole run): packets the endpoint wrote, and how many of them
+  // went inside coalesced super-packet writes.
+  uint64_t tx_packets = 0;
+  uint64_t tx_coalesced = 0;
+  double cpu_seconds = 0;     // Process CPU in the window minus the sender's.
+  uint64_t allocs = 0;        // operator new calls in the window.
+  uint64_t sender_waits = 0;  // Times the flood waited for room, in window.
+  uint64_t sent = 0;      // Wire packets the kernel accepted from the flood.
+  uint64_t received = 0;  // Wire packets counted by the receiver.
 
   // Add sums another sample into this one.
   void Add(const RunSample& o);
   double pps() const;
   double gbps() const;
+  // PayloadGbps is UDP payload Gbit/s in the window.
+  double PayloadGbps() const;
+  // SegmentsPerRead is wire packets per frame read (1 without offload).
+  double SegmentsPerRead() const;
+  // GroRatio is wire packets per delivered packet (1 without GRO).
+  double GroRatio() const;
+  // LostPercent is (sent - received) / sent over the whole run.
+  double LostPercent() const;
+  // RxCpuShare is the receiver's CPU time over the window (1.0: one core).
+  double RxCpuShare() const;
+  // Bottleneck names the side that set the rate (docs/BENCHMARKS.md):
+  // "reader" when the link lost at least kReaderBoundLossPercent of what was
+  // sent (the kernel's queue overflowed) or the sender had to wait for room
+  // in the window (a flow-controlled link was full); otherwise "sender"
+  // (everything offered was taken, and the sender never waited).
+  const char* Bottleneck() const;
   // CpuPerMillion is CPU seconds per million received packets.
   double CpuPerMillion() const;
   // AllocsPerPacket is allocations per received packet in the window.
   double AllocsPerPacket() const;
 };
+
+// kReaderBoundLossPercent is the loss from which a run counts as bound by
+// its reader.
+inline constexpr double kReaderBoundLossPercent = 1.0;
 
 // CpuPlan places a run's threads: the sender alone on one CPU and the
 // receiver's threads on the others, so the two never queue for one core

@@ -18,14 +18,23 @@ enum class BenchKind {
   kSeqpacket,  // AF_UNIX SOCK_SEQPACKET socketpair (lossless, blocking peer).
   kDgram,      // AF_UNIX SOCK_DGRAM socketpair.
   kTun,        // TUN device in a private namespace fed by a kernel socket.
+  // The same TUN with a virtio-net header and the kernel's offloads, next to
+  // fdlink on the plain TUN (offload against none, in one run).
+  kTunOffload,
+  // Transmit: fdlink writing into a TUN, a kernel UDP socket counting.
+  kTunTx,
+  // AF_UNIX SOCK_DGRAM socketpair flooded with runs of a few flows, read
+  // by fdlink with its receive GRO on and off (recvmmsg only).
+  kGro,
 };
 
-// BenchKindName is the flag and JSON name ("seqpacket", "dgram", "tun").
+// BenchKindName is the flag and JSON name ("seqpacket", "dgram", "tun",
+// "tun-offload", "tun-tx", "gro").
 std::string_view BenchKindName(BenchKind k);
 
 // BenchOptions are the bench's flags. Empty lists mean "all": every kind
-// available (tun only as root), both modes, 64 and 1400 bytes, 1 and 2
-// processors.
+// available (the TUN kinds only as root), both modes, 64 and 1400 bytes,
+// 1 and 2 processors.
 struct BenchOptions {
   std::vector<BenchKind> kinds;
   std::vector<fdbased::PacketDispatchMode> modes;

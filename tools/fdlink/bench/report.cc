@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/json.h"
+#include "fdlink/offload/offload_bits.h"
 
 namespace fdlink::tool {
 namespace {
@@ -21,17 +22,49 @@ std::string_view BenchKindName(BenchKind k) {
       return "dgram";
     case BenchKind::kTun:
       return "tun";
+    case BenchKind::kTunOffload:
+      return "tun-offload";
+    case BenchKind::kTunTx:
+      return "tun-tx";
+    case BenchKind::kGro:
+      return "gro";
   }
   return "?";
 }
 
-void BenchReport::Throughput(const BenchCase& c, std::string_view impl,
-                             uint32_t processors, const RunSample& s,
-                             std::optional<double> ratio_to_limit,
+std::string OffloadName(bool vnet_header, uint32_t offloads) {
+  if (!vnet_header) return "none";
+  if (offloads == 0) return "vnet";
+  static constexpr struct {
+    uint32_t bit;
+    const char* name;
+  } kBits[] = {{offload::kTunFCsum, "csum"},
+               {offload::kTunFTso4, "tso4"},
+               {offload::kTunFTso6, "tso6"},
+               {offload::kTunFUso4, "uso4"},
+               {offload::kTunFUso6, "uso6"}};
+  std::string out;
+  for (const auto& b : kBits) {
+    if ((offloads & b.bit) == 0) continue;
+    if (!out.empty()) out += "|";
+    out += b.name;
+  }
+  return out.empty() ? "other" : out;
+}
+
+void BenchReport::Throughput(const BenchCase& c, const RowInfo& row,
+                             const RunSample& s, const RowRatios& ratios,
                              DetachStats* detach) {
   const std::string kind = Str(BenchKindName(c.kind));
   const std::string mode = Str(fdbased::DispatchModeName(c.mode));
-  const std::string im = Str(impl);
+  const std::string im = Str(row.impl);
+  const uint32_t processors = row.processors;
+  const std::string offload = OffloadName(row.vnet_header, row.offloads);
+  const std::string delivery =
+      row.impl == "limit"
+          ? "none"
+          : Str(DeliveryKindName(row.delivery)) + (row.gro ? "+gro" : "");
+  const std::optional<double>& ratio_to_limit = ratios.to_limit;
   char allocs[32] = "null";
   if (allocs_counted_)
     std::snprintf(allocs, sizeof(allocs), "%.4f", s.AllocsPerPacket());
@@ -50,8 +83,29 @@ void BenchReport::Throughput(const BenchCase& c, std::string_view impl,
                                   ? Json(Rounded(s.AllocsPerPacket(), 4))
                                   : Json(nullptr)},
            {"sent", s.sent},
-           {"received", s.received}};
+           {"received", s.received},
+           {"offload", offload},
+           {"delivery", delivery},
+           {"reads", s.reads},
+           {"gso_segments_per_read", Rounded(s.SegmentsPerRead(), 2)},
+           {"delivered", s.delivered},
+           {"gro", row.gro},
+           {"gro_ratio", Rounded(s.GroRatio(), 2)},
+           {"payload_gbps", Rounded(s.PayloadGbps(), 3)},
+           {"lost_pct", Rounded(s.LostPercent(), 2)},
+           {"rx_cpu_share", Rounded(s.RxCpuShare(), 3)},
+           {"sender_waits", s.sender_waits},
+           {"bottleneck", Str(s.Bottleneck())}};
     if (ratio_to_limit) j["ratio_to_limit"] = Rounded(*ratio_to_limit, 3);
+    if (ratios.to_no_offload)
+      j["ratio_to_no_offload"] = Rounded(*ratios.to_no_offload, 3);
+    if (ratios.to_per_packet)
+      j["ratio_to_per_packet_writes"] = Rounded(*ratios.to_per_packet, 3);
+    if (c.kind == BenchKind::kTunTx && s.tx_packets > 0) {
+      j["tx_coalesced_share"] = Rounded(static_cast<double>(s.tx_coalesced) /
+                                            static_cast<double>(s.tx_packets),
+                                        3);
+    }
     if (detach != nullptr) {
       LatencyStats& d = detach->detach;
       LatencyStats& late = detach->last_delivery;
@@ -66,22 +120,29 @@ void BenchReport::Throughput(const BenchCase& c, std::string_view impl,
     return;
   }
   if (!throughput_header_) {
-    std::printf("%-9s %-8s %5s %-6s %4s %11s %7s %10s %10s %6s %7s\n", "kind",
-                "mode", "size", "impl", "proc", "pkt/s", "Gbit/s", "cpu_s/Mpkt",
-                "allocs/pkt", "lost%", "x_limit");
+    std::printf(
+        "%-11s %-8s %5s %-6s %-5s %-22s %4s %11s %7s %7s %8s %10s %10s %6s "
+        "%-6s %7s %7s\n",
+        "kind", "mode", "size", "impl", "deliv", "offload", "proc", "pkt/s",
+        "Gbit/s", "payload", "seg/read", "cpu_s/Mpkt", "allocs/pkt", "lost%",
+        "bound", "x_limit", "x_nooff/w");
     throughput_header_ = true;
   }
-  const double lost = s.sent > 0 ? 100.0 *
-                                       (static_cast<double>(s.sent) -
-                                        static_cast<double>(s.received)) /
-                                       static_cast<double>(s.sent)
-                                 : 0;
   if (!allocs_counted_) std::snprintf(allocs, sizeof(allocs), "-");
   char r[16] = "";
   if (ratio_to_limit) std::snprintf(r, sizeof(r), "%.3f", *ratio_to_limit);
-  std::printf("%-9s %-8s %5zu %-6s %4u %11.0f %7.3f %10.3f %10s %6.2f %7s\n",
-              kind.c_str(), mode.c_str(), c.size, im.c_str(), processors,
-              s.pps(), s.gbps(), s.CpuPerMillion(), allocs, lost, r);
+  char rn[16] = "";
+  if (ratios.to_no_offload)
+    std::snprintf(rn, sizeof(rn), "%.3f", *ratios.to_no_offload);
+  if (ratios.to_per_packet)
+    std::snprintf(rn, sizeof(rn), "%.3fw", *ratios.to_per_packet);
+  std::printf(
+      "%-11s %-8s %5zu %-6s %-5s %-22s %4u %11.0f %7.3f %7.3f %8.2f %10.3f "
+      "%10s %6.2f %-6s %7s %7s\n",
+      kind.c_str(), mode.c_str(), c.size, im.c_str(), delivery.c_str(),
+      offload.c_str(), processors, s.pps(), s.gbps(), s.PayloadGbps(),
+      s.SegmentsPerRead(), s.CpuPerMillion(), allocs, s.LostPercent(),
+      s.Bottleneck(), r, rn);
   if (detach != nullptr) {
     LatencyStats& d = detach->detach;
     LatencyStats& late = detach->last_delivery;

@@ -15,6 +15,7 @@
 #include "bench/measure.h"
 #include "bench/receiver.h"
 #include "bench/report.h"
+#include "bench/tx.h"
 #include "common/cli_status.h"
 #include "fdlink/sys/self_sys.h"
 
@@ -34,6 +35,58 @@ double Median(std::vector<double> v) {
   return v.size() % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
+// kMaxGroBatch is the recvmmsg batch of the GRO case (GRO merges within
+// one batch).
+constexpr size_t kMaxGroBatch = 64;
+
+// Arm is one receiver a case measures: which receiver, on which link (the
+// offloaded TUN or the plain one), and which other arm its ratios refer to.
+struct Arm {
+  RowInfo row;
+  bool offload_link = false;             // The TUN with a virtio-net header.
+  bool gro = true;                       // The endpoint's receive GRO.
+  std::optional<size_t> limit_arm;       // For ratio_to_limit.
+  std::optional<size_t> no_offload_arm;  // For ratio_to_no_offload.
+  bool detach = false;                   // Time detaches for this arm.
+};
+
+// Arms lists a case's receivers. Plain kinds: the limit, then fdlink at each
+// processor count. tun-offload, on one receive core: the limit and fdlink
+// (super-packets whole, and split) on the offloaded TUN, then the limit and
+// fdlink on the plain TUN with the same sender.
+std::vector<Arm> Arms(const BenchCase& c, const BenchOptions& opts) {
+  std::vector<Arm> arms;
+  if (c.kind == BenchKind::kGro) {
+    // A super-packet dispatcher with GRO on and off, one processor, against
+    // the limit; all read kMaxGroBatch messages per recvmmsg.
+    arms.push_back(
+        Arm{RowInfo{"limit"}, false, true, std::nullopt, std::nullopt});
+    arms.push_back(Arm{RowInfo{"fdlink", 1, 0, false, DeliveryKind::kSuper},
+                       false, true, 0, 2});
+    arms.push_back(Arm{RowInfo{"fdlink", 1, 0, false, DeliveryKind::kSuper},
+                       false, false, 0, std::nullopt});
+    return arms;
+  }
+  if (c.kind != BenchKind::kTunOffload) {
+    arms.push_back(
+        Arm{RowInfo{"limit"}, false, true, std::nullopt, std::nullopt});
+    for (uint32_t p : opts.processors) {
+      arms.push_back(Arm{RowInfo{"fdlink", p}, false, true, 0, std::nullopt,
+                         opts.detach_cycles > 0});
+    }
+    return arms;
+  }
+  arms.push_back(Arm{RowInfo{"limit"}, true, true, std::nullopt, std::nullopt});
+  arms.push_back(Arm{RowInfo{"fdlink", 1, 0, false, DeliveryKind::kSuper}, true,
+                     true, 0, 3});
+  arms.push_back(Arm{RowInfo{"fdlink", 1, 0, false, DeliveryKind::kSplit}, true,
+                     true, 0, 3});
+  arms.push_back(Arm{RowInfo{"fdlink", 1}, false, true, 4, std::nullopt});
+  arms.push_back(
+      Arm{RowInfo{"limit"}, false, true, std::nullopt, std::nullopt});
+  return arms;
+}
+
 // BenchRunner holds the options and the report for one invocation.
 class BenchRunner {
  public:
@@ -45,46 +98,47 @@ class BenchRunner {
   }
 
   // RunCase measures one case; false when something failed (reported).
-  // Each round runs the limit and every processor count on fresh links,
-  // the order turning round by round so that drift in the machine's load
-  // favours none; the ratio to the limit is the median of the rounds'
-  // paired ratios.
+  // Each round runs every arm on fresh links, the order reversed every
+  // other round so that drift in the machine's load favours none; each
+  // ratio is the median of the rounds' paired ratios.
   bool RunCase(const BenchCase& c) {
-    const size_t n = opts_.processors.size();
-    RunSample limit;
-    std::vector<RunSample> fdlink(n);
-    std::vector<std::vector<double>> ratios(n);
+    if (c.kind == BenchKind::kTunTx) return RunTxCase(c, opts_, plan_, report_);
+    std::vector<Arm> arms = Arms(c, opts_);
+    const size_t n = arms.size();
+    std::vector<RunSample> sums(n);
+    std::vector<std::vector<double>> to_limit(n), to_no_offload(n);
     for (int round = 0; round < opts_.rounds; ++round) {
-      RunSample lim;
-      std::vector<RunSample> fl(n);
-      const bool limit_first = round % 2 == 0;
-      if (limit_first && !Measure(c, *MakeLimitReceiver(c.mode), &lim))
-        return false;
-      for (size_t i = 0; i < n; ++i) {
-        auto rx = MakeFdlinkReceiver(c.mode, opts_.processors[i]);
-        if (!Measure(c, *rx, &fl[i])) return false;
+      std::vector<RunSample> got(n);
+      for (size_t k = 0; k < n; ++k) {
+        const size_t i = round % 2 == 0 ? k : n - 1 - k;
+        if (!Measure(c, &arms[i], &got[i])) return false;
       }
-      if (!limit_first && !Measure(c, *MakeLimitReceiver(c.mode), &lim))
-        return false;
-      limit.Add(lim);
       for (size_t i = 0; i < n; ++i) {
-        fdlink[i].Add(fl[i]);
-        if (lim.pps() > 0) ratios[i].push_back(fl[i].pps() / lim.pps());
+        sums[i].Add(got[i]);
+        const Arm& a = arms[i];
+        if (a.limit_arm && got[*a.limit_arm].pps() > 0)
+          to_limit[i].push_back(got[i].pps() / got[*a.limit_arm].pps());
+        if (a.no_offload_arm && got[*a.no_offload_arm].pps() > 0) {
+          to_no_offload[i].push_back(got[i].pps() /
+                                     got[*a.no_offload_arm].pps());
+        }
       }
     }
-    bool ok = limit.packets > 0;
-    for (const RunSample& s : fdlink) ok = ok && s.packets > 0;
+    bool ok = true;
+    for (const RunSample& s : sums) ok = ok && s.packets > 0;
     if (!ok) report_.Note("a run received no packets");
     // Detach samples go on the fdlink lines, so each line is complete.
     std::vector<std::optional<DetachStats>> detach(n);
-    if (opts_.detach_cycles > 0) {
-      for (size_t i = 0; i < n; ++i)
-        ok = Detach(c, opts_.processors[i], &detach[i]) && ok;
-    }
-    report_.Throughput(c, "limit", 1, limit, std::nullopt, nullptr);
     for (size_t i = 0; i < n; ++i) {
-      report_.Throughput(c, "fdlink", opts_.processors[i], fdlink[i],
-                         Median(ratios[i]), detach[i] ? &*detach[i] : nullptr);
+      if (arms[i].detach)
+        ok = Detach(c, arms[i].row.processors, &detach[i]) && ok;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      RowRatios r;
+      if (!to_limit[i].empty()) r.to_limit = Median(to_limit[i]);
+      if (!to_no_offload[i].empty()) r.to_no_offload = Median(to_no_offload[i]);
+      report_.Throughput(c, arms[i].row, sums[i], r,
+                         detach[i] ? &*detach[i] : nullptr);
     }
     return ok;
   }
@@ -97,12 +151,29 @@ class BenchRunner {
     return false;
   }
 
-  bool Measure(const BenchCase& c, Receiver& rx, RunSample* sum) {
-    Result<std::unique_ptr<BenchLink>> link = OpenBenchLink(c.kind, c.size);
+  // Measure runs `arm` once on a fresh link into *out; the link's format
+  // (virtio-net header, offloads) is recorded in the arm's row.
+  bool Measure(const BenchCase& c, Arm* arm, RunSample* out) {
+    Result<std::unique_ptr<BenchLink>> link =
+        OpenBenchLink(c.kind, c.size, arm->offload_link);
     if (!link) return Fail(c, link.error());
-    Result<RunSample> s = MeasureRun(**link, rx, plan_);
+    RxFormat format;
+    format.vnet_header = (*link)->vnet_header();
+    format.offloads = (*link)->offloads();
+    format.gro = arm->gro;
+    arm->row.gro =
+        c.kind == BenchKind::kGro && arm->gro && arm->row.impl == "fdlink";
+    if (c.kind == BenchKind::kGro) format.max_msgs_per_recv = kMaxGroBatch;
+    arm->row.vnet_header = format.vnet_header;
+    arm->row.offloads = format.offloads;
+    std::unique_ptr<Receiver> rx =
+        arm->row.impl == "limit"
+            ? MakeLimitReceiver(c.mode, format)
+            : MakeFdlinkReceiver(c.mode, arm->row.processors, format,
+                                 arm->row.delivery);
+    Result<RunSample> s = MeasureRun(**link, *rx, plan_);
     if (!s) return Fail(c, s.error());
-    sum->Add(*s);
+    *out = *s;
     return true;
   }
 
@@ -132,8 +203,12 @@ class BenchRunner {
 BenchOptions Resolve(const BenchOptions& in, bool root) {
   BenchOptions o = in;
   if (o.kinds.empty()) {
-    o.kinds = {BenchKind::kSeqpacket, BenchKind::kDgram};
-    if (root) o.kinds.push_back(BenchKind::kTun);
+    o.kinds = {BenchKind::kSeqpacket, BenchKind::kDgram, BenchKind::kGro};
+    if (root) {
+      o.kinds.push_back(BenchKind::kTun);
+      o.kinds.push_back(BenchKind::kTunOffload);
+      o.kinds.push_back(BenchKind::kTunTx);
+    }
   }
   if (o.modes.empty())
     o.modes = {PacketDispatchMode::kReadv, PacketDispatchMode::kRecvMMsg};
@@ -156,15 +231,23 @@ int RunBench(const BenchOptions& in) {
   bool ok = true;
   int measured = 0;
   for (BenchKind kind : opts.kinds) {
-    if (kind == BenchKind::kTun && !root) {
-      report.Note("skipping tun: needs root (a TUN device in a namespace)");
+    const bool tun = kind == BenchKind::kTun ||
+                     kind == BenchKind::kTunOffload ||
+                     kind == BenchKind::kTunTx;
+    if (tun && !root) {
+      report.Note(std::string("skipping ") + std::string(BenchKindName(kind)) +
+                  ": needs root (a TUN device in a namespace)");
       continue;
     }
     for (PacketDispatchMode mode : opts.modes) {
-      if (kind == BenchKind::kTun && mode == PacketDispatchMode::kRecvMMsg) {
-        report.Note(
-            "skipping tun/recvmmsg: a TUN fd is not a socket, so the endpoint "
-            "(like gVisor's) reads it in readv mode");
+      if (kind == BenchKind::kGro && mode == PacketDispatchMode::kReadv) {
+        report.Note("skipping gro/readv: GRO works within a recvmmsg batch");
+        continue;
+      }
+      if (tun && mode == PacketDispatchMode::kRecvMMsg) {
+        report.Note("skipping " + std::string(BenchKindName(kind)) +
+                    "/recvmmsg: a TUN fd is not a socket, so the endpoint "
+                    "(like gVisor's) reads it in readv mode");
         continue;
       }
       for (size_t size : opts.sizes) {
