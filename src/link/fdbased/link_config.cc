@@ -9,7 +9,7 @@
 namespace fdlink::fdbased {
 
 LinkConfig ResolveLinkConfig(const Options& opts, bool all_sockets,
-                             unsigned cores) {
+                             unsigned cores, bool all_packet_sockets) {
   LinkConfig c;
   if (opts.ethernet_header) {
     c.link_header_size = header::kEthernetHeaderSize;
@@ -31,6 +31,10 @@ LinkConfig ResolveLinkConfig(const Options& opts, bool all_sockets,
 
   if (opts.dispatch_mode == PacketDispatchMode::kRecvMMsg && all_sockets)
     c.rx.mode = PacketDispatchMode::kRecvMMsg;
+  if (opts.dispatch_mode == PacketDispatchMode::kPacketMmap &&
+      all_packet_sockets)
+    c.rx.mode = PacketDispatchMode::kPacketMmap;
+  if (opts.packet_mmap_frames != 0) c.rx.ring_frames = opts.packet_mmap_frames;
   c.rx.batch = opts.max_msgs_per_recv;
   c.rx.processors = opts.processors_per_channel;
   if (c.rx.processors == 0) {

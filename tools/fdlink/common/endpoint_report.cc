@@ -17,7 +17,7 @@ std::string_view NameOf(size_t i) {
 }
 
 // Scalars lists the counters of `c` under the names both renderings use.
-std::array<std::pair<const char*, uint64_t>, 9> Scalars(
+std::array<std::pair<const char*, uint64_t>, 11> Scalars(
     const fdbased::FdCounters& c) {
   return {{{"rx_packets", c.rx_packets},
            {"rx_bytes", c.rx_bytes},
@@ -27,7 +27,9 @@ std::array<std::pair<const char*, uint64_t>, 9> Scalars(
            {"tx_errors", c.tx_errors},
            {"tx_would_block", c.tx_would_block},
            {"tx_oversized", c.tx_oversized},
-           {"tx_invalid", c.tx_invalid}}};
+           {"tx_invalid", c.tx_invalid},
+           {"rx_kernel_drops", c.rx_kernel_drops},
+           {"rx_ring_dry", c.rx_ring_dry}}};
 }
 
 }  // namespace

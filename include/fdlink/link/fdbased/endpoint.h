@@ -117,7 +117,8 @@ class Endpoint final : public LinkEndpoint {
   uint32_t GSOMaxSize() const;
   GSOKind SupportedGSO() const;
   // DispatchModeInUse is the receive mode the loops really use: kRecvMMsg
-  // only when it was asked for and every fd is a socket, else kReadv.
+  // only when it was asked for and every fd is a socket, kPacketMmap only
+  // when asked for and every fd is an AF_PACKET socket, else kReadv.
   PacketDispatchMode DispatchModeInUse() const;
 
   // FdCount is the number of fds; Counters snapshots fd i's counters.
