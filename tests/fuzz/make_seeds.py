@@ -82,6 +82,31 @@ def tcp4_syn():
     return ipv4(6, with_l4_csum(t, 16, pseudo4(6, len(t))))
 
 
+def partial_l4(seg, off, pseudo):
+    # NEEDS_CSUM: the field holds the (uncomplemented) pseudo-header sum.
+    return seg[:off] + struct.pack("!H", (~csum(pseudo)) & 0xFFFF) + \
+        seg[off + 2:]
+
+
+SUPER_PAYLOAD = bytes(range(256)) + bytes(range(94))
+
+
+def tcp_super(v6):
+    t = struct.pack("!HHIIBBHHH", 40000, 80, 1, 7, 0x50, 0x18, 65535, 0,
+                    0) + SUPER_PAYLOAD
+    if v6:
+        return ipv6(6, partial_l4(t, 16, pseudo6(6, len(t))))
+    return ipv4(6, partial_l4(t, 16, pseudo4(6, len(t))))
+
+
+def udp_super(v6):
+    u = struct.pack("!HHHH", 40000, 7, 8 + len(SUPER_PAYLOAD), 0) + \
+        SUPER_PAYLOAD
+    if v6:
+        return ipv6(17, partial_l4(u, 6, pseudo6(17, len(u))))
+    return ipv4(17, partial_l4(u, 6, pseudo4(17, len(u))))
+
+
 def icmp6(msg, src=PEER6, dst=OUR6, hop=64, ext=b"", first_nh=58):
     m = with_l4_csum(msg, 2, pseudo6(58, len(msg), src, dst))
     return ipv6(first_nh, ext + m, src, dst, hop)
@@ -181,6 +206,17 @@ def corpora():
         "tcpv6_csum_only": vnet(1, 4, 0, 1440, 40, 16) + b"\x00\x28\x14" +
         DATA,
         "none": vnet() + b"\x00\x00\x00" + DATA,
+    }
+    c["vnet_decode"] = {
+        "tcpv4_super": vnet(1, 1, 0, 100, 20, 16) + b"\x00" +
+        tcp_super(False),
+        "tcpv6_super_eth": vnet(1, 4, 9999, 100, 54, 16) + b"\x01" +
+        eth(0x86DD, tcp_super(True)),
+        "udpv4_super": vnet(1, 5, 28, 100, 20, 6) + b"\x00" +
+        udp_super(False),
+        "udpv6_needs_csum": vnet(1, 0, 0, 0, 40, 6) + b"\x00" +
+        udp_super(True),
+        "plain": vnet() + b"\x00" + udp4_echo(),
     }
     l2 = dict(ETH_FRAMES)
     l2["arp_bare"] = arp_request()

@@ -26,6 +26,7 @@ inline constexpr uint8_t kGsoNone = 0;
 inline constexpr uint8_t kGsoTcpV4 = 1;
 inline constexpr uint8_t kGsoUdp = 3;
 inline constexpr uint8_t kGsoTcpV6 = 4;
+inline constexpr uint8_t kGsoUdpL4 = 5;   // VIRTIO_NET_HDR_GSO_UDP_L4 (USO)
 inline constexpr uint8_t kGsoEcn = 0x80;  // Flag bit ORed into gso_type.
 }  // namespace virtio_net
 

@@ -33,6 +33,17 @@ size_t SegmentCount(const PacketBuffer& pkt);
 [[nodiscard]] Result<size_t> SplitSuperPacket(
     PacketBuffer& pkt, size_t headroom, std::vector<PacketBufferPtr>& out);
 
+// CheckSuperPacketHeaders checks GSO options `g` (type TCP or UDP) against
+// the headers of `network_packet` (contiguous, from the IP header to the
+// end): the IP version matches the type, l3_header_len is the IPv4 IHL or
+// the IPv6 transport offset, the protocol is TCP/UDP, l4_header_len is the
+// TCP data offset or 8, the IP length covers the whole packet, no fragment,
+// mss > 0 and one segment fits 65,535 bytes; with needs_csum, csum_offset is
+// 16 (TCP) or 6 (UDP). Errc::kMalformed naming the first problem. This is
+// the check SplitSuperPacket makes; it does not look at the segment count.
+[[nodiscard]] Result<void> CheckSuperPacketHeaders(
+    std::span<const uint8_t> network_packet, const GSOOptions& g);
+
 // CompletePartialChecksum finishes a partial L4 checksum in place (the
 // field holds the pseudo-header sum; see GSOOptions::needs_csum) over
 // `network_packet` (from the IP header to the end) and clears nothing else.

@@ -74,6 +74,12 @@ class NetworkDispatcher {
   // gets is a wire packet in one view; the endpoint splits super-packets in
   // software first. It must return the same answer for an attachment's
   // whole life; the endpoint asks once per Attach.
+  // Checksums: a super-packet read from the kernel (virtio-net GSO) arrives
+  // with gso_options().needs_csum set: its L4 checksum field holds only the
+  // pseudo-header sum, as the kernel left it (each segment's checksum is
+  // the stack's to compute, or it splits with offload::SplitSuperPacket).
+  // Every wire packet (type kNone), to any dispatcher, has a complete
+  // checksum: the endpoint completes partial ones.
   virtual bool TakesSuperPackets() const { return false; }
 };
 

@@ -1,9 +1,11 @@
 #include "link/fdbased/attachment.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 
 #include "fdlink/base/thread_start.h"
+#include "fdlink/offload/gso_split.h"
 #include "fdlink/sys/syscalls.h"
 #include "link/fdbased/fd_state.h"
 #include "link/fdbased/flow_hash.h"
@@ -17,6 +19,13 @@ struct Attachment::Channel {
   FdState* fd = nullptr;
   std::unique_ptr<PacketReader> reader;
   std::vector<std::unique_ptr<ProcessorQueue>> queues;
+  // Frames of one read batch; the packets classified from them; the same
+  // split into wire packets (for a dispatcher that does not take
+  // super-packets). Used only by the loop thread; they keep their capacity,
+  // so a batch allocates nothing in steady state.
+  std::vector<RxFrame> frames;
+  std::vector<PacketBufferPtr> batch;
+  std::vector<PacketBufferPtr> split;
 };
 
 Attachment::Attachment(AttachmentConfig cfg) : cfg_(std::move(cfg)) {}
@@ -27,11 +36,17 @@ Result<void> Attachment::Start() {
   Result<UniqueFd> efd = sys::EventFd();
   if (!efd) return efd.error();
   stop_fd_ = std::move(*efd);
+  // Asked once per Attach (the dispatcher promises a constant answer).
+  takes_super_packets_ = cfg_.dispatcher->TakesSuperPackets();
 
   for (FdState* fd : cfg_.fds) {
     auto ch = std::make_unique<Channel>();
     ch->fd = fd;
     ch->reader = MakeReader(*fd, cfg_.link->rx);
+    const size_t batch = std::max(cfg_.link->rx.batch, ch->reader->MaxBatch());
+    ch->frames.resize(batch);
+    ch->batch.reserve(batch);
+    if (!takes_super_packets_) ch->split.reserve(batch * offload::kMaxSegments);
     if (cfg_.link->rx.processors > 1) {
       for (uint32_t i = 0; i < cfg_.link->rx.processors; ++i)
         ch->queues.push_back(std::make_unique<ProcessorQueue>());
@@ -95,59 +110,117 @@ void Attachment::Join() {
 void Attachment::RunLoop(Channel& ch) {
   group_.Bind();
   FdState& fd = *ch.fd;
-  std::vector<RxFrame> frames(ch.reader->MaxBatch());
+  const std::span<RxFrame> frames(ch.frames);
+  const size_t per_read = ch.reader->MaxBatch();
   Error why{};
   bool closed = false;
   while (!StopRequested()) {
-    Result<size_t> n = ch.reader->Read(frames);
-    if (!n) {
-      const Errc e = n.error().code;
-      if (e == Errc::kWouldBlock) {
-        // Processors were woken per batch; hand them the rest before
-        // sleeping.
-        for (auto& q : ch.queues) q->Wake();
-        Result<sys::PollResult> p = ch.reader->Wait(fd.fd, stop_fd_.get());
-        if (!p) {
-          why = Error{Errc::kIoError, p.error().sys_errno, "ppoll"};
-          closed = true;
-          break;
-        }
-        if (p->stop) break;
-        if (!p->fd_readable && (p->fd_error || p->fd_hangup)) {
-          why = p->fd_error ? Error{Errc::kIoError, 0, "poll: POLLERR"}
-                            : Error{Errc::kPeerClosed, 0, "poll: POLLHUP"};
-          closed = true;
-          break;
-        }
-        continue;
-      }
-      const bool peer = e == Errc::kPeerClosed || e == Errc::kConnectionReset;
-      why = Error{peer ? Errc::kPeerClosed : Errc::kIoError,
-                  n.error().sys_errno, n.error().what};
-      if (!peer) fd.rx_errors.Add(1);
-      closed = true;
-      break;
+    // Gather a batch: read until the fd would block, a read comes back
+    // short, or the batch is full; then deliver what was read, error or not.
+    size_t got = 0;
+    Result<size_t> n = size_t{0};
+    while (got < frames.size()) {
+      const std::span<RxFrame> room =
+          frames.subspan(got, std::min(per_read, frames.size() - got));
+      n = ch.reader->Read(room);
+      if (!n) break;
+      got += *n;
+      if (*n < room.size()) break;
     }
-    for (size_t i = 0; i < *n; ++i) {
-      RxFrame& f = frames[i];
-      fd.rx_packets.Add(1);
-      fd.rx_bytes.Add(f.bytes.size());
-      if (StopRequested()) {
-        // Read before the stop, never delivered after it.
-        f.bytes = View();
-        fd.Drop(DropReason::kDetached);
-        continue;
+    ClassifyBatch(ch, frames.first(got));
+    DeliverBatch(ch, ch.batch);
+    if (n) continue;
+    const Errc e = n.error().code;
+    if (e == Errc::kWouldBlock) {
+      // Processors were woken per batch; hand them the rest before
+      // sleeping.
+      for (auto& q : ch.queues) q->Wake();
+      Result<sys::PollResult> p = ch.reader->Wait(fd.fd, stop_fd_.get());
+      if (!p) {
+        why = Error{Errc::kIoError, p.error().sys_errno, "ppoll"};
+        closed = true;
+        break;
       }
-      Classified c = ClassifyFrame(*cfg_.link, *cfg_.address, f);
-      if (!c.pkt) {
-        fd.Drop(c.drop);
-        continue;
+      if (p->stop) break;
+      if (!p->fd_readable && (p->fd_error || p->fd_hangup)) {
+        why = p->fd_error ? Error{Errc::kIoError, 0, "poll: POLLERR"}
+                          : Error{Errc::kPeerClosed, 0, "poll: POLLHUP"};
+        closed = true;
+        break;
       }
-      Dispatch(ch, std::move(c));
+      continue;
     }
+    const bool peer = e == Errc::kPeerClosed || e == Errc::kConnectionReset;
+    why = Error{peer ? Errc::kPeerClosed : Errc::kIoError, n.error().sys_errno,
+                n.error().what};
+    if (!peer) fd.rx_errors.Add(1);
+    closed = true;
+    break;
   }
   EndLoop(ch, closed ? &why : nullptr);
   group_.Leave();  // Last touch: a waiter may free everything after this.
+}
+
+void Attachment::ClassifyBatch(Channel& ch, std::span<RxFrame> frames) {
+  FdState& fd = *ch.fd;
+  for (RxFrame& f : frames) {
+    fd.rx_packets.Add(1);
+    fd.rx_bytes.Add(f.bytes.size());
+    if (StopRequested()) {
+      // Read before the stop, never delivered after it.
+      f.bytes = View();
+      fd.Drop(DropReason::kDetached);
+      continue;
+    }
+    Classified c = ClassifyFrame(*cfg_.link, *cfg_.address, f);
+    if (!c.pkt) {
+      fd.Drop(c.drop);
+      continue;
+    }
+    ch.batch.push_back(std::move(c.pkt));
+  }
+}
+
+void Attachment::SplitBatch(Channel& ch, std::span<PacketBufferPtr> pkts) {
+  for (PacketBufferPtr& p : pkts) {
+    if (p->gso_options().type == GSOType::kNone) {
+      ch.split.push_back(std::move(p));
+      continue;
+    }
+    // Segments are fresh copies; the super-packet is released after.
+    if (Result<size_t> r = offload::SplitSuperPacket(*p, 0, ch.split); !r)
+      ch.fd->Drop(DropReason::kUnsplittable);
+    p.reset();
+  }
+}
+
+void Attachment::DeliverBatch(Channel& ch, std::span<PacketBufferPtr> pkts) {
+  std::span<PacketBufferPtr> ready = pkts;
+  if (!takes_super_packets_) {
+    SplitBatch(ch, pkts);
+    ready = ch.split;
+  }
+  // GRO for a dispatcher that takes super-packets belongs here: after the
+  // split, before delivery, over the whole batch in `ready`.
+  if (!ready.empty() && ch.queues.empty()) {
+    if (StopRequested()) {
+      for (size_t i = 0; i < ready.size(); ++i)
+        ch.fd->Drop(DropReason::kDetached);
+    } else {
+      cfg_.dispatcher->DeliverNetworkPackets(ready);
+    }
+  } else {
+    for (PacketBufferPtr& p : ready) {
+      const uint32_t h = FlowHash(cfg_.link->flow_seed, p->network_protocol(),
+                                  p->NetworkPacket());
+      const size_t idx = h % ch.queues.size();
+      if (!ch.queues[idx]->Push(std::move(p)))
+        ch.fd->Drop(DropReason::kDetached);
+    }
+  }
+  // Releases whatever the dispatcher did not take; capacity stays.
+  ch.batch.clear();
+  ch.split.clear();
 }
 
 void Attachment::EndLoop(Channel& ch, const Error* why) {
@@ -158,32 +231,16 @@ void Attachment::EndLoop(Channel& ch, const Error* why) {
   }
 }
 
-void Attachment::Dispatch(Channel& ch, Classified c) {
-  if (ch.queues.empty()) {
-    cfg_.dispatcher->DeliverNetworkPacket(c.protocol, std::move(c.pkt));
-    return;
-  }
-  const uint32_t h =
-      FlowHash(cfg_.link->flow_seed, c.protocol, c.pkt->NetworkPacket());
-  const size_t idx = h % ch.queues.size();
-  if (!ch.queues[idx]->Push(std::move(c.pkt))) {
-    ch.fd->Drop(DropReason::kDetached);
-  }
-}
-
 void Attachment::RunProcessor(ProcessorQueue& q, FdState& fd) {
   group_.Bind();
   std::vector<PacketBufferPtr> batch;
   batch.reserve(ProcessorQueue::kCapacity);
   while (q.TakeAll(&batch)) {
-    for (PacketBufferPtr& p : batch) {
-      if (StopRequested()) {
-        p.reset();
-        fd.processor_detach_drops.fetch_add(1, std::memory_order_relaxed);
-        continue;
-      }
-      const NetworkProtocolNumber proto = p->network_protocol();
-      cfg_.dispatcher->DeliverNetworkPacket(proto, std::move(p));
+    if (StopRequested()) {
+      fd.processor_detach_drops.fetch_add(batch.size(),
+                                          std::memory_order_relaxed);
+    } else {
+      cfg_.dispatcher->DeliverNetworkPackets(batch);
     }
     batch.clear();
   }

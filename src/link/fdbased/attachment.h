@@ -6,6 +6,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -68,16 +69,34 @@ class Attachment {
   Result<void> StartMember(std::function<void()> body);
   void RunLoop(Channel& ch);
   void RunProcessor(ProcessorQueue& q, FdState& fd);
-  // Deliver hands one classified packet to the dispatcher (inline or through
-  // a processor queue).
-  // Runs on a member thread, which holds group_ (shared) from Bind to
+  // ClassifyBatch counts the frames of one read batch and appends the
+  // packets classified from them to ch.batch (drops are counted; after a
+  // stop request every frame is dropped as kDetached).
+  // These run on a member thread, which holds group_ (shared) from Bind to
   // Leave: the analysis sees every delivery inside the group.
-  void Dispatch(Channel& ch, Classified c) REQUIRES_SHARED(group_);
+  void ClassifyBatch(Channel& ch, std::span<RxFrame> frames)
+      REQUIRES_SHARED(group_);
+  // SplitBatch appends `pkts` to ch.split, super-packets split into wire
+  // packets (offload::SplitSuperPacket; one that cannot be split is dropped
+  // as kUnsplittable). Every element of `pkts` is left null.
+  void SplitBatch(Channel& ch, std::span<PacketBufferPtr> pkts)
+      REQUIRES_SHARED(group_);
+  // DeliverBatch hands one read batch `pkts` (in ch.batch) to the dispatcher:
+  // split first unless it takes super-packets, then in one
+  // DeliverNetworkPackets call on the loop thread (nothing once a stop was
+  // requested: counted kDetached), or spread by flow hash over the
+  // processor queues. ch.batch and ch.split are empty afterwards. GRO goes
+  // between the split and the delivery.
+  void DeliverBatch(Channel& ch, std::span<PacketBufferPtr> pkts)
+      REQUIRES_SHARED(group_);
   // EndLoop runs when a loop ends: lets its processors drain and reports
   // why to the closed callback (unless a stop was requested).
   void EndLoop(Channel& ch, const Error* why) REQUIRES_SHARED(group_);
 
   const AttachmentConfig cfg_;
+  // TakesSuperPackets of the dispatcher, asked once in Start (before any
+  // thread exists; read-only afterwards).
+  bool takes_super_packets_ = false;
   std::atomic<bool> stop_{false};
   UniqueFd stop_fd_;
   ThreadGroup group_{"fdbased.threads"};

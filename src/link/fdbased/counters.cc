@@ -18,6 +18,10 @@ std::string_view DropReasonName(DropReason r) {
       return "empty";
     case DropReason::kDetached:
       return "detached";
+    case DropReason::kBadVnetHeader:
+      return "bad_vnet_header";
+    case DropReason::kUnsplittable:
+      return "unsplittable";
     case DropReason::kCount:
       break;
   }

@@ -89,6 +89,7 @@ ArpHardware Endpoint::ARPHardwareType() const {
 }
 uint32_t Endpoint::GSOMaxSize() const { return link_->gso_max_size; }
 GSOKind Endpoint::SupportedGSO() const { return link_->supported_gso; }
+OffloadsInEffect Endpoint::Offloads() const { return link_->offload; }
 PacketDispatchMode Endpoint::DispatchModeInUse() const {
   return link_->rx.mode;
 }

@@ -1,8 +1,12 @@
 #include "link/fdbased/inbound.h"
 
+#include <array>
+#include <cstring>
 #include <utility>
 
 #include "fdlink/header/ethernet.h"
+#include "fdlink/header/virtio_net.h"
+#include "link/fdbased/vnet_header.h"
 
 namespace fdlink::fdbased {
 
@@ -22,7 +26,10 @@ Classified ClassifyFrame(const LinkConfig& link,
     out.drop = DropReason::kTruncated;
     return out;
   }
-  // The virtio-net header carries offload hints that nothing consumes yet.
+  // The virtio-net header is decoded once the frame is known to be ours.
+  std::array<uint8_t, header::kVirtioNetHeaderSize> vnet{};
+  const bool has_vnet = link.vnet_header_size > 0;
+  if (has_vnet) std::memcpy(vnet.data(), bytes.data(), vnet.size());
   bytes.TrimFront(link.vnet_header_size);
   if (bytes.empty()) {
     out.drop = DropReason::kEmpty;
@@ -58,14 +65,27 @@ Classified ClassifyFrame(const LinkConfig& link,
     }
   }
 
+  bool trusted = frame.checksum_trusted;
+  GSOOptions gso;
+  if (has_vnet) {
+    Result<VnetRx> v =
+        DecodeVnetHeader(vnet, bytes.bytes(), link.link_header_size);
+    if (!v) {
+      out.drop = DropReason::kBadVnetHeader;
+      return out;
+    }
+    gso = v->gso;
+    trusted = trusted || v->checksum_trusted;
+  }
+
   out.pkt = PacketBuffer::FromView(std::move(bytes));
   if (link.link_header_size > 0)
     out.pkt->ConsumeLinkHeader(link.link_header_size);
   out.pkt->set_network_protocol(proto);
+  out.pkt->set_gso_options(gso);
   // A frame whose checksum the kernel trusts (CHECKSUM_PARTIAL from a local
   // sender, or verified) is treated as the kernel treats it: accepted.
-  out.pkt->set_rx_checksum_validated(link.rx.checksum_offload ||
-                                     frame.checksum_trusted);
+  out.pkt->set_rx_checksum_validated(link.rx.checksum_offload || trusted);
   out.protocol = proto;
   return out;
 }

@@ -22,7 +22,10 @@ struct Classified {
   DropReason drop = DropReason::kCount;
 };
 
-// ClassifyFrame strips the virtio-net header (when link has one), consumes
+// ClassifyFrame strips and decodes the virtio-net header (when link has one:
+// DecodeVnetHeader; a malformed one is DropReason::kBadVnetHeader, a wire
+// packet's partial checksum is completed, a super-packet gets its GSO
+// options with the checksum left partial), consumes
 // and filters the Ethernet header (`address`, the endpoint's live MAC read
 // without a lock, or a group address) or, without one, takes the protocol
 // from the IP version nibble. Malformed and foreign frames come back with a

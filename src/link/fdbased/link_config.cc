@@ -5,8 +5,27 @@
 
 #include "fdlink/header/ethernet.h"
 #include "fdlink/header/virtio_net.h"
+#include "fdlink/offload/offload_bits.h"
 
 namespace fdlink::fdbased {
+
+OffloadsInEffect ResolveOffloads(const OffloadOptions& o) {
+  using offload::kTunFCsum, offload::kTunFTso4, offload::kTunFTso6,
+      offload::kTunFUso4, offload::kTunFUso6;
+  OffloadsInEffect e;
+  e.vnet_header = o.vnet_header;
+  e.kernel_offloads = o.vnet_header ? o.kernel_offloads : 0;
+  e.rx_gro_tcp = o.tcp_gro;
+  e.rx_gro_udp = o.udp_gro;
+  const uint32_t k = e.kernel_offloads;
+  const bool csum = (k & kTunFCsum) != 0;
+  e.checksum_offload = o.checksum_offload && csum;
+  const bool gso = o.gso && csum;
+  e.tx_gso_tcp4 = gso && (k & kTunFTso4) != 0;
+  e.tx_gso_tcp6 = gso && (k & kTunFTso6) != 0;
+  e.tx_gso_udp = gso && (k & kTunFUso4) != 0 && (k & kTunFUso6) != 0;
+  return e;
+}
 
 LinkConfig ResolveLinkConfig(const Options& opts, bool all_sockets,
                              unsigned cores, bool all_packet_sockets) {
@@ -18,14 +37,16 @@ LinkConfig ResolveLinkConfig(const Options& opts, bool all_sockets,
   if (opts.rx_checksum_offload) c.capabilities |= kCapabilityRXChecksumOffload;
   if (opts.tx_checksum_offload) c.capabilities |= kCapabilityTXChecksumOffload;
   if (opts.save_restore) c.capabilities |= kCapabilitySaveRestore;
-  if (opts.gso_max_size > 0 && all_sockets) {
+  c.offload = ResolveOffloads(opts.offload);
+  if (c.offload.vnet_header) c.vnet_header_size = header::kVirtioNetHeaderSize;
+  // Host GSO writes through the virtio-net header (ValidateOptions made
+  // sure there is one), on any fd; gVisor's software GSO needs sockets.
+  if (opts.gso_max_size > 0 && !opts.software_gso && c.offload.vnet_header) {
     c.gso_max_size = opts.gso_max_size;
-    if (opts.software_gso) {
-      c.supported_gso = GSOKind::kGVisorGSO;
-    } else {
-      c.supported_gso = GSOKind::kHostGSO;
-      c.vnet_header_size = header::kVirtioNetHeaderSize;
-    }
+    c.supported_gso = GSOKind::kHostGSO;
+  } else if (opts.gso_max_size > 0 && opts.software_gso && all_sockets) {
+    c.gso_max_size = opts.gso_max_size;
+    c.supported_gso = GSOKind::kGVisorGSO;
   }
   c.flow_seed = std::random_device{}();
 

@@ -36,18 +36,23 @@ struct TransmitConfig {
 struct LinkConfig {
   uint32_t capabilities = 0;      // LinkEndpointCapabilities bits.
   uint16_t link_header_size = 0;  // 0, or 14 with an Ethernet header.
-  // VnetHeaderSize is 10 (header::kVirtioNetHeaderSize) with host GSO: a
-  // virtio-net header precedes every frame both ways. Else 0.
+  // VnetHeaderSize is 10 (header::kVirtioNetHeaderSize) exactly when
+  // offload.vnet_header: a virtio-net header precedes every frame both
+  // ways. Else 0.
   uint16_t vnet_header_size = 0;
   uint32_t gso_max_size = 0;  // 0: GSO off.
   GSOKind supported_gso = GSOKind::kNone;
   uint32_t flow_seed = 0;  // Seeds the flow hash (processors, fd choice).
   ReceiveConfig rx;
   TransmitConfig tx;
-  // Offloads: the result of negotiating offloads with the device (what the
-  // kernel accepted, e.g. TUNSETOFFLOAD) belongs here, next to the GSO kind
-  // it refines, so the readers and the writer see one answer.
+  // Offload is Options.offload resolved (see OffloadsInEffect): the one
+  // answer the readers, the delivery path and the writer all read.
+  OffloadsInEffect offload;
 };
+
+// ResolveOffloads resolves validated offload options (see
+// OffloadsInEffect for what each field needs).
+OffloadsInEffect ResolveOffloads(const OffloadOptions& o);
 
 // ResolveLinkConfig resolves validated `opts` for fds of which
 // `all_sockets` says whether every one is a socket (recvmmsg and GSO need

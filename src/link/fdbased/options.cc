@@ -1,5 +1,7 @@
 #include "fdlink/link/fdbased/options.h"
 
+#include "fdlink/offload/offload_bits.h"
+
 namespace fdlink::fdbased {
 namespace {
 Error Bad(const char* what) { return Error{Errc::kInvalidArgument, 0, what}; }
@@ -26,6 +28,42 @@ Result<PacketDispatchMode> ParseDispatchMode(std::string_view name) {
   return Bad(
       "fdbased: unknown dispatch mode; use readv, recvmmsg or packet_mmap");
 }
+
+namespace {
+
+// ValidateOffloadOptions checks Options.offload and how it meets GSO.
+Result<void> ValidateOffloadOptions(const Options& o) {
+  using offload::kTunFCsum, offload::kTunFTso4, offload::kTunFTso6,
+      offload::kTunFUso4, offload::kTunFUso6;
+  const OffloadOptions& f = o.offload;
+  constexpr uint32_t kKnown =
+      kTunFCsum | kTunFTso4 | kTunFTso6 | kTunFUso4 | kTunFUso6;
+  if (f.kernel_offloads != 0 && !f.vnet_header)
+    return Bad(
+        "fdbased: Options.offload.kernel_offloads needs "
+        "offload.vnet_header");
+  if ((f.kernel_offloads & ~kKnown) != 0)
+    return Bad(
+        "fdbased: Options.offload.kernel_offloads holds unknown bits; use "
+        "TUN_F_CSUM, TSO4, TSO6, USO4 and USO6 only");
+  if ((f.kernel_offloads & (kTunFTso4 | kTunFTso6 | kTunFUso4 | kTunFUso6)) &&
+      !(f.kernel_offloads & kTunFCsum))
+    return Bad(
+        "fdbased: Options.offload.kernel_offloads: TSO and USO bits need "
+        "TUN_F_CSUM");
+  if (((f.kernel_offloads & kTunFUso4) != 0) !=
+      ((f.kernel_offloads & kTunFUso6) != 0))
+    return Bad(
+        "fdbased: Options.offload.kernel_offloads: USO4 and USO6 go "
+        "together");
+  if (o.gso_max_size > 0 && !o.software_gso && !f.vnet_header)
+    return Bad(
+        "fdbased: Options.gso_max_size without software_gso is host GSO and "
+        "needs offload.vnet_header");
+  return Ok();
+}
+
+}  // namespace
 
 Result<void> ValidateOptions(const Options& o) {
   if (o.fds.empty())
@@ -68,7 +106,7 @@ Result<void> ValidateOptions(const Options& o) {
     return Bad("fdbased: Options.software_gso needs a non-zero gso_max_size");
   if (!o.is_packet_socket.empty() && o.is_packet_socket.size() != o.fds.size())
     return Bad("fdbased: Options.is_packet_socket must cover every fd");
-  return Ok();
+  return ValidateOffloadOptions(o);
 }
 
 }  // namespace fdlink::fdbased

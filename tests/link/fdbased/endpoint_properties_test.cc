@@ -82,14 +82,18 @@ TEST(EndpointProperties, ProcessorsDefaultAtLeastOne) {
   EXPECT_GE(ep->ProcessorsPerChannel(), 1u);
 }
 
-TEST(EndpointProperties, GsoNeedsSockets) {
+// Host GSO goes through the virtio-net header, on any fd; gVisor's
+// software GSO needs sockets.
+TEST(EndpointProperties, GsoKindFollowsVnetHeaderAndSockets) {
   SocketPairs sp(1);
   Options o;
   o.fds = sp.ours();
   o.gso_max_size = 32768;
+  o.offload.vnet_header = true;
   auto ep = Make(o);
   EXPECT_EQ(ep->SupportedGSO(), GSOKind::kHostGSO);
   EXPECT_EQ(ep->GSOMaxSize(), 32768u);
+  EXPECT_TRUE(ep->VnetHeader());
   o.software_gso = true;
   EXPECT_EQ(Make(o)->SupportedGSO(), GSOKind::kGVisorGSO);
 
@@ -99,10 +103,92 @@ TEST(EndpointProperties, GsoNeedsSockets) {
   Options np;
   np.fds = {r.get()};
   np.gso_max_size = 32768;
+  np.software_gso = true;
   auto pipe_ep = Make(np);
   EXPECT_EQ(pipe_ep->SupportedGSO(), GSOKind::kNone);
   EXPECT_EQ(pipe_ep->GSOMaxSize(), 0u);
+  np.software_gso = false;
+  np.offload.vnet_header = true;
+  EXPECT_EQ(Make(np)->SupportedGSO(), GSOKind::kHostGSO);
 }
+
+// What Options.offload resolves to, as the accessors report it.
+struct OffloadCase {
+  const char* name;
+  OffloadOptions in;
+  OffloadsInEffect want;
+};
+
+class EndpointOffloads : public ::testing::TestWithParam<OffloadCase> {};
+
+TEST_P(EndpointOffloads, AccessorsReportWhatIsInEffect) {
+  SocketPairs sp(1);
+  Options o;
+  o.fds = sp.ours();
+  o.offload = GetParam().in;
+  auto ep = Make(o);
+  const OffloadsInEffect got = ep->Offloads();
+  const OffloadsInEffect& want = GetParam().want;
+  EXPECT_EQ(got.vnet_header, want.vnet_header);
+  EXPECT_EQ(ep->VnetHeader(), want.vnet_header);
+  EXPECT_EQ(got.kernel_offloads, want.kernel_offloads);
+  EXPECT_EQ(ep->KernelOffloads(), want.kernel_offloads);
+  EXPECT_EQ(got.rx_gro_tcp, want.rx_gro_tcp);
+  EXPECT_EQ(got.rx_gro_udp, want.rx_gro_udp);
+  EXPECT_EQ(got.tx_gso_tcp4, want.tx_gso_tcp4);
+  EXPECT_EQ(got.tx_gso_tcp6, want.tx_gso_tcp6);
+  EXPECT_EQ(got.tx_gso_udp, want.tx_gso_udp);
+  EXPECT_EQ(got.checksum_offload, want.checksum_offload);
+}
+
+constexpr uint32_t kAllTun = 0x01 | 0x02 | 0x04 | 0x20 | 0x40;
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, EndpointOffloads,
+    ::testing::Values(
+        OffloadCase{"Default", {}, {.rx_gro_tcp = true, .rx_gro_udp = true}},
+        OffloadCase{
+            "VnetNoKernelBits",
+            {.vnet_header = true},
+            {.vnet_header = true, .rx_gro_tcp = true, .rx_gro_udp = true}},
+        OffloadCase{"TunAll",
+                    {.vnet_header = true, .kernel_offloads = kAllTun},
+                    {.vnet_header = true,
+                     .kernel_offloads = kAllTun,
+                     .rx_gro_tcp = true,
+                     .rx_gro_udp = true,
+                     .tx_gso_tcp4 = true,
+                     .tx_gso_tcp6 = true,
+                     .tx_gso_udp = true,
+                     .checksum_offload = true}},
+        OffloadCase{
+            "PacketSocket",
+            {.vnet_header = true, .kernel_offloads = kPacketSocketOffloads},
+            {.vnet_header = true,
+             .kernel_offloads = kPacketSocketOffloads,
+             .rx_gro_tcp = true,
+             .rx_gro_udp = true,
+             .tx_gso_tcp4 = true,
+             .tx_gso_tcp6 = true,
+             .checksum_offload = true}},
+        OffloadCase{"CsumOnly",
+                    {.vnet_header = true, .kernel_offloads = 0x01},
+                    {.vnet_header = true,
+                     .kernel_offloads = 0x01,
+                     .rx_gro_tcp = true,
+                     .rx_gro_udp = true,
+                     .checksum_offload = true}},
+        OffloadCase{"SwitchesOff",
+                    {.vnet_header = true,
+                     .kernel_offloads = kAllTun,
+                     .tcp_gro = false,
+                     .udp_gro = false,
+                     .gso = false,
+                     .checksum_offload = false},
+                    {.vnet_header = true, .kernel_offloads = kAllTun}}),
+    [](const ::testing::TestParamInfo<OffloadCase>& i) {
+      return i.param.name;
+    });
 
 TEST(EndpointProperties, DispatchModeInUseSaysWhatTheLoopsUse) {
   SocketPairs sp(2);
@@ -150,6 +236,30 @@ TEST(EndpointOptions, InvalidOptionsAreRejectedClearly) {
        "negative"},
       {"gso", [](Options& o) { o.gso_max_size = 1 << 20; }, "gso_max_size"},
       {"sw gso", [](Options& o) { o.software_gso = true; }, "software_gso"},
+      {"host gso without vnet", [](Options& o) { o.gso_max_size = 32768; },
+       "gso_max_size without software_gso is host GSO and needs "
+       "offload.vnet_header"},
+      {"kernel bits without vnet",
+       [](Options& o) { o.offload.kernel_offloads = 0x01; },
+       "fdbased: Options.offload.kernel_offloads needs offload.vnet_header"},
+      {"unknown kernel bits",
+       [](Options& o) {
+         o.offload.vnet_header = true;
+         o.offload.kernel_offloads = 0x01 | 0x08;
+       },
+       "unknown bits"},
+      {"tso without csum",
+       [](Options& o) {
+         o.offload.vnet_header = true;
+         o.offload.kernel_offloads = 0x02;
+       },
+       "need TUN_F_CSUM"},
+      {"uso4 alone",
+       [](Options& o) {
+         o.offload.vnet_header = true;
+         o.offload.kernel_offloads = 0x01 | 0x20;
+       },
+       "USO4 and USO6 go together"},
       {"packet socket flags", [](Options& o) { o.is_packet_socket = {true}; },
        "every fd"},
       {"ethernet without a MAC", [](Options& o) { o.ethernet_header = true; },

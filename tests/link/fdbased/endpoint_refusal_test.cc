@@ -28,6 +28,7 @@ std::unique_ptr<Endpoint> Make(const SocketPairs& sp, bool eth,
   o.ethernet_header = eth;
   o.address = kOurs;
   o.gso_max_size = gso;
+  o.offload.vnet_header = gso > 0;  // Host GSO writes a virtio-net header.
   return testing::MustCreateEndpoint(std::move(o));
 }
 

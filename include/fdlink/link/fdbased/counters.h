@@ -17,6 +17,8 @@ enum class DropReason : uint8_t {
   kOversized,        // Larger than the receive buffer; the kernel truncated.
   kEmpty,            // A zero-length datagram or SEQPACKET record.
   kDetached,         // Read, then dropped because a detach was under way.
+  kBadVnetHeader,    // Its virtio-net header is malformed or disagrees.
+  kUnsplittable,     // A super-packet that cannot be split (> 128 segments).
   kCount
 };
 

@@ -116,6 +116,12 @@ class Endpoint final : public LinkEndpoint {
   // is a socket, else 0 (GSO off). SupportedGSO is the matching kind.
   uint32_t GSOMaxSize() const;
   GSOKind SupportedGSO() const;
+  // Offloads is what Options.offload resolved to on this endpoint (see
+  // OffloadsInEffect); VnetHeader and KernelOffloads are two of its fields.
+  // Fixed at Create; any thread.
+  OffloadsInEffect Offloads() const;
+  bool VnetHeader() const { return Offloads().vnet_header; }
+  uint32_t KernelOffloads() const { return Offloads().kernel_offloads; }
   // DispatchModeInUse is the receive mode the loops really use: kRecvMMsg
   // only when it was asked for and every fd is a socket, kPacketMmap only
   // when asked for and every fd is an AF_PACKET socket, else kReadv.

@@ -73,8 +73,10 @@ struct OffloadOptions {
   bool vnet_header = false;
   // KernelOffloads: the TUN_F_* bits the device accepted (TUNSETOFFLOAD;
   // device::TunDevice::offloads()), or kPacketSocketOffloads for packet
-  // sockets with PACKET_VNET_HDR. Needs vnet_header. With TUN_F_CSUM the
-  // kernel may hand over partial checksums, which the endpoint completes;
+  // sockets with PACKET_VNET_HDR. Needs vnet_header; only the bits of
+  // fdlink/offload/offload_bits.h are accepted, TSO/USO bits only with
+  // TUN_F_CSUM and USO4 only with USO6 (as the kernel does). With TUN_F_CSUM
+  // the kernel may hand over partial checksums, which the endpoint completes;
   // with TSO/USO bits it hands over and accepts TCP/UDP super-packets.
   uint32_t kernel_offloads = 0;
   // TcpGro / UdpGro: coalesce inbound TCP / UDP wire packets within one read
@@ -95,6 +97,35 @@ struct OffloadOptions {
 // socket with PACKET_VNET_HDR: it hands over and accepts partial checksums
 // and TCP super-packets (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6).
 inline constexpr uint32_t kPacketSocketOffloads = 0x01 | 0x02 | 0x04;
+
+// OffloadsInEffect is what Options.offload resolves to on an endpoint
+// (Endpoint::Offloads() reports it; the receive loops and the writer read
+// the same value). Every field is false/0 unless its option asked for it and
+// the fds allow it. A plain value, immutable once the endpoint exists.
+struct OffloadsInEffect {
+  // VnetHeader: a 10-byte virtio-net header precedes every frame both ways
+  // (exactly Options.offload.vnet_header).
+  bool vnet_header = false;
+  // KernelOffloads: Options.offload.kernel_offloads (0 without vnet_header).
+  uint32_t kernel_offloads = 0;
+  // RxGroTcp / RxGroUdp: inbound TCP / UDP wire packets of one read batch
+  // may be coalesced for a dispatcher that takes super-packets
+  // (Options.offload.tcp_gro / udp_gro).
+  bool rx_gro_tcp = false;
+  bool rx_gro_udp = false;
+  // TxGsoTcp4 / TxGsoTcp6 / TxGsoUdp: an outbound TCPv4 / TCPv6 / UDP
+  // super-packet is written whole with a virtio-net header (offload.gso, a
+  // vnet header, and the kernel accepted TUN_F_CSUM with TSO4 / TSO6 /
+  // USO4|USO6). A super-packet whose kind is off is split in software by the
+  // writer.
+  bool tx_gso_tcp4 = false;
+  bool tx_gso_tcp6 = false;
+  bool tx_gso_udp = false;
+  // ChecksumOffload: the writer may leave an outbound L4 checksum partial
+  // with NEEDS_CSUM (offload.checksum_offload, a vnet header and TUN_F_CSUM).
+  // Inbound partial checksums are completed whatever this says.
+  bool checksum_offload = false;
+};
 
 // Options configure an Endpoint. Create() validates them and returns a clear
 // error for any invalid combination; nothing is built in that case.
@@ -143,9 +174,11 @@ struct Options {
   // (0: no cap beyond kBatchSize). Must not be negative.
   int max_syscall_header_bytes = 0;
   // GSOMaxSize: 0 disables GSO; otherwise the largest packet the stack may
-  // hand over (<= 65536). GSO needs every fd to be a socket; otherwise it
-  // stays off (Endpoint::GSOMaxSize() is then 0). SoftwareGSO selects
-  // segmentation in the stack.
+  // hand over (<= 65536). Host GSO (software_gso false) writes super-packets
+  // with a virtio-net header, so it needs offload.vnet_header (Create refuses
+  // it otherwise) and then works on any fd kind. SoftwareGSO selects
+  // segmentation in the stack (gVisor's GSO), which needs every fd to be a
+  // socket; otherwise it stays off (Endpoint::GSOMaxSize() is then 0).
   uint32_t gso_max_size = 0;
   bool software_gso = false;
   // IsPacketSocket, when not empty, says for each fd whether it is an
