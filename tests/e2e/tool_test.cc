@@ -117,15 +117,16 @@ TEST_F(E2eTest, ServeOnPacketSocketInPacketMmapModeAnswersPings) {
            {"ip", "link", "add", "fdpm0", "type", "veth", "peer", "name",
             "fdpm1"},
            {"ip", "addr", "add", kKernel4, "dev", "fdpm0"},
-           {"ip", "link", "set", "fdpm0", "up"}}) {
+           {"ip", "link", "set", "fdpm0", "up"},
+           {"ip", "link", "set", "fdpm1", "up"}}) {
     Result<int> r = device::RunCommandIn(*ns_, ip, &out, 30000);
     ASSERT_TRUE(r) << r.error().ToString();
     ASSERT_EQ(*r, 0) << out;
   }
   std::unique_ptr<ToolProcess> serve = ToolProcess::Start(
       *ns_, kTool,
-      {"serve", "--packet-socket", "fdpm1:2", "--addr", kOurs4, "--mode",
-       "packet_mmap", "--processors", "1"});
+      {"serve", "--packet-socket", "fdpm1", "--queues", "2", "--addr", kOurs4,
+       "--mode", "packet_mmap", "--processors", "1"});
   ASSERT_TRUE(serve);
   ASSERT_TRUE(serve->WaitForOutput("ready packet-socket fdpm1", 30s))
       << serve->output();

@@ -40,9 +40,13 @@ class PacketMmapReader final : public PacketReader {
     Result<sys::PollResult> p = sys::PollTwo(ring_->WaitFd(), stop_fd, -1);
     if (!p) return p;
     if (p->fd_readable) {
+      // A socket error (ENETDOWN: the interface went down, or was down at
+      // bind) ends the loop, as the failed recv(2) does in the other modes;
+      // the ring itself would just stay empty.
       const PacketRing::Wakeups w = ring_->ConsumeWakeups();
       p->fd_error = w.socket_error;
       p->fd_hangup = w.socket_hangup;
+      p->fd_readable = !w.socket_error;
     }
     return p;
   }

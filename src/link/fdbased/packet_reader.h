@@ -1,5 +1,5 @@
 // PacketReader: the one mode-specific piece of a receive loop. Each dispatch
-// mode (readv, recvmmsg; later PACKET_MMAP, io_uring) is one implementation
+// mode (readv, recvmmsg, packet_mmap; later io_uring) is one implementation
 // in its own file; the loop, buffers and delivery are shared.
 #ifndef FDLINK_SRC_LINK_FDBASED_PACKET_READER_H_
 #define FDLINK_SRC_LINK_FDBASED_PACKET_READER_H_
@@ -17,8 +17,9 @@
 
 namespace fdlink::fdbased {
 
-// RxFrame is one frame as read: its bytes (shared, from a carved buffer) and
-// whether the kernel cut it short because it exceeded the buffer.
+// RxFrame is one frame as read: its bytes (shared: a carved buffer, or a
+// lent ring frame) and whether the kernel cut it short because it exceeded
+// the buffer.
 struct RxFrame {
   View bytes;
   bool truncated = false;

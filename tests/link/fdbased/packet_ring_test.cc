@@ -360,12 +360,40 @@ TEST_F(PacketMmapTest, AttachCyclesLeaveTheMapsAlone) {
   });
 }
 
+TEST_F(PacketMmapTest, InterfaceGoingDownEndsTheLoopAsInOtherModes) {
+  RunInside(*ns_, [] {
+    Link l;
+    MakeLink(&l, 1);
+    if (::testing::Test::HasFatalFailure()) return;
+    std::atomic<int> closed{0};
+    std::atomic<Errc> why{Errc::kWouldBlock};
+    Options o = MmapOptions(l);
+    o.closed_func = [&](const Error& e) {
+      why.store(e.code);
+      closed.fetch_add(1);
+    };
+    auto ep = testing::MustCreateEndpoint(o);
+    testing::RecordingDispatcher d;
+    ep->Attach(&d);
+    ASSERT_TRUE(device::SetUp(l.b, false));
+    const auto end = std::chrono::steady_clock::now() + 5s;
+    while (closed.load() == 0 && std::chrono::steady_clock::now() < end)
+      std::this_thread::sleep_for(1ms);
+    EXPECT_EQ(closed.load(), 1);
+    EXPECT_EQ(why.load(), Errc::kIoError);
+    ep->Attach(nullptr);
+  });
+}
+
 TEST_F(PacketMmapTest, FanoutSpreadsFlowsOverRings) {
   RunInside(*ns_, [] {
     Link l;
     MakeLink(&l, 3);
     if (::testing::Test::HasFatalFailure()) return;
-    auto ep = testing::MustCreateEndpoint(MmapOptions(l));
+    // Two processors per fd: frames are released on processor threads.
+    Options o = MmapOptions(l);
+    o.processors_per_channel = 2;
+    auto ep = testing::MustCreateEndpoint(o);
     ASSERT_EQ(ep->DispatchModeInUse(), PacketDispatchMode::kPacketMmap);
     testing::RecordingDispatcher d;
     ep->Attach(&d);
