@@ -371,7 +371,9 @@ TEST_F(PacketMmapTest, AttachCyclesLeaveTheMapsAlone) {
       ep->Attach(nullptr);
     }
     EXPECT_EQ(MapsLines("socket:["), rings_before);
-    if (!kSanitized) EXPECT_EQ(MapsLines(), before);
+    if (!kSanitized) {
+      EXPECT_EQ(MapsLines(), before);
+    }
     ep->Attach(&d);
     const std::vector<uint8_t> f = UdpFrame(l.mac_b, 8000, 64);
     SendOn(l, f);
