@@ -11,6 +11,7 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -148,6 +149,30 @@ constexpr bool kSanitized = false;
 constexpr bool kSanitized = false;
 #endif
 
+// ExpectFrameArrives attaches a recording dispatcher to `ep`, sends one
+// frame and checks that it arrives byte-exact, then detaches.
+void ExpectFrameArrives(Endpoint& ep, const Link& l, uint16_t sport) {
+  testing::RecordingDispatcher d;
+  ep.Attach(&d);
+  const std::vector<uint8_t> f = UdpFrame(l.mac_b, sport, 64);
+  SendOn(l, f);
+  ASSERT_TRUE(d.WaitForCount(1));
+  EXPECT_EQ(d.Packets()[0].bytes, f);
+  ep.Attach(nullptr);
+}
+
+// WithLink runs `body` inside the test's namespace with a fresh veth link
+// read through `sockets` AF_PACKET sockets.
+void WithLink(const device::NetNs& ns, int sockets,
+              const std::function<void(const Link&)>& body) {
+  RunInside(ns, [&] {
+    Link l;
+    MakeLink(&l, sockets);
+    if (::testing::Test::HasFatalFailure()) return;
+    body(l);
+  });
+}
+
 // MappingOf is the /proc/self/maps line of the mapping holding `p`.
 std::string MappingOf(const void* p) {
   const auto addr = reinterpret_cast<uintptr_t>(p);
@@ -220,10 +245,7 @@ TEST(PacketMmapOptions, NamesValidationAndFallback) {
 }
 
 TEST_F(PacketMmapTest, ByteExactZeroCopyAndBadFramesCounted) {
-  RunInside(*ns_, [] {
-    Link l;
-    MakeLink(&l, 1);
-    if (::testing::Test::HasFatalFailure()) return;
+  WithLink(*ns_, 1, [](const Link& l) {
     auto ep = testing::MustCreateEndpoint(MmapOptions(l));
     ASSERT_EQ(ep->DispatchModeInUse(), PacketDispatchMode::kPacketMmap);
     HoldingDispatcher d;
@@ -254,10 +276,7 @@ TEST_F(PacketMmapTest, ByteExactZeroCopyAndBadFramesCounted) {
 }
 
 TEST_F(PacketMmapTest, HeldPacketsOutliveDetachReattachAndEndpoint) {
-  RunInside(*ns_, [] {
-    Link l;
-    MakeLink(&l, 1);
-    if (::testing::Test::HasFatalFailure()) return;
+  WithLink(*ns_, 1, [](const Link& l) {
     const size_t maps_before = MapsLines();
     auto ep = testing::MustCreateEndpoint(MmapOptions(l));
     HoldingDispatcher d1;
@@ -300,21 +319,12 @@ TEST_F(PacketMmapTest, HeldPacketsOutliveDetachReattachAndEndpoint) {
     Options o = MmapOptions(l);
     o.dispatch_mode = PacketDispatchMode::kReadv;
     auto plain = testing::MustCreateEndpoint(o);
-    testing::RecordingDispatcher rd;
-    plain->Attach(&rd);
-    const std::vector<uint8_t> f = UdpFrame(l.mac_b, 4000, 64);
-    SendOn(l, f);
-    ASSERT_TRUE(rd.WaitForCount(1));
-    EXPECT_EQ(rd.Packets()[0].bytes, f);
-    plain->Attach(nullptr);
+    ExpectFrameArrives(*plain, l, 4000);
   });
 }
 
 TEST_F(PacketMmapTest, RingRunsDryThenResumesWithoutSpinning) {
-  RunInside(*ns_, [] {
-    Link l;
-    MakeLink(&l, 1);
-    if (::testing::Test::HasFatalFailure()) return;
+  WithLink(*ns_, 1, [](const Link& l) {
     auto ep = testing::MustCreateEndpoint(MmapOptions(l, 16));
     HoldingDispatcher d;
     ep->Attach(&d);
@@ -355,10 +365,7 @@ TEST_F(PacketMmapTest, RingRunsDryThenResumesWithoutSpinning) {
 }
 
 TEST_F(PacketMmapTest, AttachCyclesLeaveTheMapsAlone) {
-  RunInside(*ns_, [] {
-    Link l;
-    MakeLink(&l, 1);
-    if (::testing::Test::HasFatalFailure()) return;
+  WithLink(*ns_, 1, [](const Link& l) {
     auto ep = testing::MustCreateEndpoint(MmapOptions(l));
     testing::RecordingDispatcher d;
     ep->Attach(&d);  // A first cycle: thread stacks get cached.
@@ -374,20 +381,12 @@ TEST_F(PacketMmapTest, AttachCyclesLeaveTheMapsAlone) {
     if (!kSanitized) {
       EXPECT_EQ(MapsLines(), before);
     }
-    ep->Attach(&d);
-    const std::vector<uint8_t> f = UdpFrame(l.mac_b, 8000, 64);
-    SendOn(l, f);
-    ASSERT_TRUE(d.WaitForCount(1));
-    EXPECT_EQ(d.Packets()[0].bytes, f);
-    ep->Attach(nullptr);
+    ExpectFrameArrives(*ep, l, 8000);
   });
 }
 
 TEST_F(PacketMmapTest, InterfaceGoingDownEndsTheLoopAsInOtherModes) {
-  RunInside(*ns_, [] {
-    Link l;
-    MakeLink(&l, 1);
-    if (::testing::Test::HasFatalFailure()) return;
+  WithLink(*ns_, 1, [](const Link& l) {
     std::atomic<int> closed{0};
     std::atomic<Errc> why{Errc::kWouldBlock};
     Options o = MmapOptions(l);
@@ -409,10 +408,7 @@ TEST_F(PacketMmapTest, InterfaceGoingDownEndsTheLoopAsInOtherModes) {
 }
 
 TEST_F(PacketMmapTest, FanoutSpreadsFlowsOverRings) {
-  RunInside(*ns_, [] {
-    Link l;
-    MakeLink(&l, 3);
-    if (::testing::Test::HasFatalFailure()) return;
+  WithLink(*ns_, 3, [](const Link& l) {
     // Two processors per fd: frames are released on processor threads.
     Options o = MmapOptions(l);
     o.processors_per_channel = 2;
