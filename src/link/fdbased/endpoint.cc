@@ -20,11 +20,14 @@ namespace {
 Result<void> SetUpRings(const LinkConfig& link, uint32_t mtu,
                         std::vector<std::unique_ptr<FdState>>& fds) {
   PacketRingShape shape;
-  shape.frames = link.rx.ring_frames;
   shape.link_header = link.link_header_size;
   shape.vnet_header = link.vnet_header_size;
   // With virtio-net headers the kernel may hand over 64 KiB super-packets.
-  const size_t packet = link.vnet_header_size > 0 ? 65535 : mtu;
+  const bool jumbo = link.vnet_header_size > 0;
+  const size_t packet = jumbo ? 65535 : mtu;
+  shape.frames = link.rx.ring_frames != 0 ? link.rx.ring_frames
+                 : jumbo                  ? kPacketMmapJumboFrames
+                                          : kPacketMmapFrames;
   shape.max_frame = shape.vnet_header + shape.link_header + packet;
   for (auto& f : fds) {
     Result<RingRef> ring = PacketRing::Create(f->fd, shape);

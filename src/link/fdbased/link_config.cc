@@ -55,7 +55,7 @@ LinkConfig ResolveLinkConfig(const Options& opts, bool all_sockets,
   if (opts.dispatch_mode == PacketDispatchMode::kPacketMmap &&
       all_packet_sockets)
     c.rx.mode = PacketDispatchMode::kPacketMmap;
-  if (opts.packet_mmap_frames != 0) c.rx.ring_frames = opts.packet_mmap_frames;
+  c.rx.ring_frames = opts.packet_mmap_frames;
   c.rx.batch = opts.max_msgs_per_recv;
   c.rx.processors = opts.processors_per_channel;
   if (c.rx.processors == 0) {

@@ -17,9 +17,9 @@ struct ReceiveConfig {
   // and every fd is a socket, kPacketMmap when asked for and every fd is an
   // AF_PACKET socket.
   PacketDispatchMode mode = PacketDispatchMode::kReadv;
-  size_t batch = kMaxMsgsPerRecv;          // Options.max_msgs_per_recv.
-  size_t ring_frames = kPacketMmapFrames;  // Options.packet_mmap_frames.
-  uint32_t processors = 1;                 // Per channel, resolved (>= 1).
+  size_t batch = kMaxMsgsPerRecv;  // Options.max_msgs_per_recv.
+  size_t ring_frames = 0;   // Options.packet_mmap_frames (0: the default).
+  uint32_t processors = 1;  // Per channel, resolved (>= 1).
   bool checksum_offload = false;  // Mark inbound checksums as validated.
 };
 

@@ -40,8 +40,11 @@ Result<PacketDispatchMode> ParseDispatchMode(std::string_view name);
 // kMaxMsgsPerRecv is the default recvmmsg batch (gVisor's MaxMsgsPerRecv).
 inline constexpr size_t kMaxMsgsPerRecv = 8;
 // kPacketMmapFrames is the default number of receive ring frames per fd in
-// packet_mmap mode; kMaxPacketMmapFrames the most Options accept.
+// packet_mmap mode (kPacketMmapJumboFrames with virtio-net headers, whose
+// frames hold 64 KiB each: about 35 MiB); kMaxPacketMmapFrames the most
+// Options accept.
 inline constexpr size_t kPacketMmapFrames = 4096;
+inline constexpr size_t kPacketMmapJumboFrames = 512;
 inline constexpr size_t kMaxPacketMmapFrames = size_t{1} << 18;
 
 // kBatchSize is the most packets one sendmmsg() carries (gVisor's BatchSize:
@@ -154,7 +157,8 @@ struct Options {
   size_t max_msgs_per_recv = kMaxMsgsPerRecv;
   // PacketMmapFrames is the receive ring's frame count per fd in
   // packet_mmap mode (16..kMaxPacketMmapFrames, rounded up to whole ring
-  // blocks; 0: kPacketMmapFrames). Each frame holds the link's largest
+  // blocks; 0: kPacketMmapFrames, or kPacketMmapJumboFrames with
+  // offload.vnet_header). Each frame holds the link's largest
   // frame: MTU plus link header, or 64 KiB with a virtio-net header (the
   // kernel may then hand over super-packets). A larger frame (a GRO'd one
   // without virtio-net headers) arrives cut short and is dropped, counted
