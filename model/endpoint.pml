@@ -324,7 +324,7 @@ end_idle:
        if
        :: r >= 2 -> break
        :: r == 1 ->
-         atomic { /* sys::PollTwo(fd, stop_fd_), blocking */
+         atomic { /* reader->Wait(fd, stop_fd_): ppoll, blocking */
            rxbuf[f] > 0 || hup[f] || efd[g] ->
            if
            :: efd[g] -> r = 2 /* p->stop */

@@ -54,7 +54,16 @@ class ChunkPool {
 Chunk::Chunk(size_t capacity, int size_class)
     : size_class_(size_class),
       capacity_(capacity),
-      data_(new uint8_t[capacity]) {}
+      storage_(new uint8_t[capacity]),
+      data_(storage_.get()) {}
+
+Chunk::Chunk(uint8_t* data, size_t capacity, ChunkOwner* owner)
+    : size_class_(kExternal), capacity_(capacity), data_(data), owner_(owner) {}
+
+std::unique_ptr<Chunk> Chunk::MakeExternal(uint8_t* data, size_t capacity,
+                                           ChunkOwner* owner) {
+  return std::unique_ptr<Chunk>(new Chunk(data, capacity, owner));
+}
 
 void Chunk::DecRef() {
   // The sole owner needs no atomic decrement: nobody else holds a
@@ -64,6 +73,12 @@ void Chunk::DecRef() {
   } else if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) {
     return;
   }
+  if (owner_ != nullptr) {
+    // Counted down first: the owner may destroy the chunk.
+    g_live_chunks.Add(-1);
+    owner_->OnChunkReleased(this);
+    return;
+  }
   ChunkPool::Put(this);
 }
 
@@ -71,6 +86,11 @@ int64_t Chunk::LiveCount() { return g_live_chunks.Get(); }
 
 ChunkRef ChunkRef::Allocate(size_t size) {
   return ChunkRef(ChunkPool::Get(size));
+}
+
+ChunkRef ChunkRef::Lend(Chunk* c) {
+  g_live_chunks.Add(1);
+  return ChunkRef(c);
 }
 
 View View::CopyOf(std::span<const uint8_t> bytes) {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -104,6 +105,57 @@ Result<size_t> RecvPacketTrunc(int fd, std::span<uint8_t> buf,
   if (n < 0) return Error::FromErrno(errno, "recvmsg");
   *checksum_trusted = PacketChecksumTrusted(m);
   return static_cast<size_t>(n);
+}
+
+namespace {
+
+Result<void> SetRxRing(int fd, const PacketRxRingLayout& l) {
+  tpacket_req req;
+  std::memset(&req, 0, sizeof(req));
+  req.tp_block_size = l.block_size;
+  req.tp_block_nr = l.block_nr;
+  req.tp_frame_size = l.frame_size;
+  req.tp_frame_nr = l.frame_nr;
+  if (::setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0)
+    return Error::FromErrno(errno, "setsockopt(PACKET_RX_RING)");
+  return Ok();
+}
+
+}  // namespace
+
+size_t TpacketV2DataOffset() { return TPACKET_ALIGN(TPACKET2_HDRLEN + 16); }
+
+Result<PacketRxRingMapping> SetupPacketRxRing(
+    int fd, const PacketRxRingLayout& layout) {
+  // An unmapped ring left on the socket blocks both options below.
+  (void)SetRxRing(fd, PacketRxRingLayout{});
+  int version = TPACKET_V2;
+  if (::setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) <
+      0)
+    return Error::FromErrno(errno, "setsockopt(PACKET_VERSION, TPACKET_V2)");
+  if (Result<void> r = SetRxRing(fd, layout); !r) return r.error();
+  const size_t size = static_cast<size_t>(layout.block_size) * layout.block_nr;
+  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) {
+    const int err = errno;
+    (void)SetRxRing(fd, PacketRxRingLayout{});
+    return Error::FromErrno(err, "mmap(PACKET_RX_RING)");
+  }
+  return PacketRxRingMapping{static_cast<uint8_t*>(p), size};
+}
+
+void TeardownPacketRxRing(int fd, PacketRxRingMapping mapping) {
+  if (mapping.base != nullptr) (void)::munmap(mapping.base, mapping.size);
+  if (fd >= 0) (void)SetRxRing(fd, PacketRxRingLayout{});
+}
+
+Result<uint64_t> TakePacketDrops(int fd) {
+  tpacket_stats st;
+  std::memset(&st, 0, sizeof(st));
+  socklen_t len = sizeof(st);
+  if (::getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0)
+    return Error::FromErrno(errno, "getsockopt(PACKET_STATISTICS)");
+  return uint64_t{st.tp_drops};
 }
 
 }  // namespace fdlink::sys

@@ -142,6 +142,17 @@ Result<void> EventFdSignal(int efd) {
   return Ok();
 }
 
+Result<UniqueFd> DupFd(int fd) {
+  int d = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (d < 0) return Error::FromErrno(errno, "fcntl(F_DUPFD_CLOEXEC)");
+  return UniqueFd(d);
+}
+
+size_t PageSize() {
+  const long p = ::sysconf(_SC_PAGESIZE);
+  return p > 0 ? static_cast<size_t>(p) : 4096;
+}
+
 Result<void> SetNonBlocking(int fd) {
   int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0) return Error::FromErrno(errno, "fcntl(F_GETFL)");

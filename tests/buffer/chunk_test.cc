@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -178,6 +179,39 @@ TEST(ViewTest, WindowsOnOneChunkAreIndependent) {
   a.TrimFront(50);
   EXPECT_EQ(b.offset(), 100u);
   EXPECT_EQ(b.size(), 156u);
+}
+
+// RecordingOwner owns external chunks' bytes and records their releases.
+class RecordingOwner : public ChunkOwner {
+ public:
+  void OnChunkReleased(Chunk* c) override { released.push_back(c); }
+  std::vector<Chunk*> released;
+};
+
+TEST(ExternalChunkTest, LentChunkIsLiveUntilItsLastReferenceReturnsIt) {
+  uint8_t bytes[128] = {};
+  bytes[5] = 0x5a;
+  RecordingOwner owner;
+  std::unique_ptr<Chunk> c = Chunk::MakeExternal(bytes, sizeof(bytes), &owner);
+  EXPECT_EQ(c->data(), bytes);
+  EXPECT_EQ(c->capacity(), sizeof(bytes));
+  const int64_t live = Chunk::LiveCount();
+  {
+    View v(ChunkRef::Lend(c.get()), 4, 8);
+    EXPECT_EQ(Chunk::LiveCount(), live + 1);
+    EXPECT_EQ(v.bytes()[1], 0x5a);  // The owner's bytes, not a copy.
+    View copy = v;
+    EXPECT_EQ(v.chunk().UseCount(), 2);
+    // The copy dies on another thread: still not released.
+    std::thread([w = std::move(copy)]() mutable { w = View(); }).join();
+    EXPECT_TRUE(owner.released.empty());
+  }
+  ASSERT_EQ(owner.released.size(), 1u);
+  EXPECT_EQ(owner.released[0], c.get());
+  EXPECT_EQ(Chunk::LiveCount(), live);
+  // Back with its owner, it may be lent again.
+  { ChunkRef again = ChunkRef::Lend(c.get()); }
+  EXPECT_EQ(owner.released.size(), 2u);
 }
 
 }  // namespace

@@ -53,10 +53,23 @@ inline auto BothModes() {
   return ::testing::Values(fdbased::PacketDispatchMode::kReadv,
                            fdbased::PacketDispatchMode::kRecvMMsg);
 }
+// PacketSocketModes adds packet_mmap, for suites on AF_PACKET sockets.
+inline auto PacketSocketModes() {
+  return ::testing::Values(fdbased::PacketDispatchMode::kReadv,
+                           fdbased::PacketDispatchMode::kRecvMMsg,
+                           fdbased::PacketDispatchMode::kPacketMmap);
+}
 inline std::string ModeName(
     const ::testing::TestParamInfo<fdbased::PacketDispatchMode>& info) {
-  return info.param == fdbased::PacketDispatchMode::kReadv ? "Readv"
-                                                           : "RecvMMsg";
+  switch (info.param) {
+    case fdbased::PacketDispatchMode::kRecvMMsg:
+      return "RecvMMsg";
+    case fdbased::PacketDispatchMode::kPacketMmap:
+      return "PacketMmap";
+    case fdbased::PacketDispatchMode::kReadv:
+      break;
+  }
+  return "Readv";
 }
 
 // SockAddr is a socket address for an IPv4 or IPv6 text address and port.

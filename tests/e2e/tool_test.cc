@@ -239,6 +239,39 @@ TEST_F(E2eTest, ServeOnTapAnswersArpAndPrintsJsonOnSigint) {
   EXPECT_THAT(serve->output(), HasSubstr("\"tx_failed\":0"));
 }
 
+// serve on a veth end through AF_PACKET sockets in packet_mmap mode: the
+// kernel on the other end pings it through the receive ring.
+TEST_F(E2eTest, ServeOnPacketSocketInPacketMmapModeAnswersPings) {
+  std::string out;
+  for (const std::vector<std::string>& ip :
+       std::vector<std::vector<std::string>>{
+           {"ip", "link", "add", "fdpm0", "type", "veth", "peer", "name",
+            "fdpm1"},
+           {"ip", "addr", "add", kKernel4, "dev", "fdpm0"},
+           {"ip", "link", "set", "fdpm0", "up"},
+           {"ip", "link", "set", "fdpm1", "up"}}) {
+    Result<int> r = device::RunCommandIn(*ns_, ip, &out, 30000);
+    ASSERT_TRUE(r) << r.error().ToString();
+    ASSERT_EQ(*r, 0) << out;
+  }
+  std::unique_ptr<ToolProcess> serve = ToolProcess::Start(
+      *ns_, kTool,
+      {"serve", "--packet-socket", "fdpm1", "--queues", "2", "--addr", kOurs4,
+       "--mode", "packet_mmap", "--processors", "1"});
+  ASSERT_TRUE(serve);
+  ASSERT_TRUE(serve->WaitForOutput("ready packet-socket fdpm1", 30s))
+      << serve->output();
+  EXPECT_THAT(serve->output(), HasSubstr("packet_mmap"));
+  const PingResult p = Ping(*ns_, kOurs4, 3);
+  EXPECT_EQ(p.received, 3) << p.output;
+  serve->Signal(SIGTERM);
+  const std::optional<int> status = serve->WaitExit(5s);
+  ASSERT_TRUE(status) << serve->output();
+  EXPECT_EQ(*status, 0) << serve->output();
+  EXPECT_GE(CounterAfter(serve->output(), "icmpv4_echo_replies "), 3)
+      << serve->output();
+}
+
 // serve on an inherited socketpair end (raw IP): the test plays the peer,
 // gets a UDP echo, then hangs up, which ends serve with status 0.
 TEST_F(E2eTest, ServeOnInheritedFdEchoesAndExitsWhenThePeerCloses) {

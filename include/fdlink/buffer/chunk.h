@@ -12,6 +12,24 @@
 
 namespace fdlink {
 
+class Chunk;
+
+// ChunkOwner owns the bytes of external chunks (Chunk::MakeExternal), for
+// memory the pool does not own: a kernel ring's frames, say. Threading:
+// OnChunkReleased runs on whichever thread drops a lent chunk's last
+// reference, any number of them at once (for different chunks), in any
+// order; it must not block. The owner must outlive every lent chunk.
+class ChunkOwner {
+ public:
+  // OnChunkReleased is told that `c`, lent with ChunkRef::Lend, has no
+  // reference left; its bytes are the owner's again, and `c` may be lent
+  // again or destroyed.
+  virtual void OnChunkReleased(Chunk* c) = 0;
+
+ protected:
+  ~ChunkOwner() = default;
+};
+
 // Chunk is a block of bytes owned by the chunk pool and shared by reference
 // count. Chunks come in a few size classes; a released chunk returns to a
 // per-thread cache, then to the global pool, so steady-state traffic does not
@@ -22,9 +40,17 @@ class Chunk {
   static constexpr size_t kSizeClasses[] = {2048, 16384, 65536 + 1024,
                                             256 * 1024};
   static constexpr int kUnpooled = -1;
+  static constexpr int kExternal = -2;
 
-  uint8_t* data() { return data_.get(); }
-  const uint8_t* data() const { return data_.get(); }
+  // MakeExternal makes a chunk over `capacity` bytes at `data` that belong
+  // to `owner` (both non-null, borrowed: they must outlive the chunk). It
+  // starts unreferenced; ChunkRef::Lend hands it out, and the owner hears
+  // of its last release. Destroy it only while unreferenced.
+  static std::unique_ptr<Chunk> MakeExternal(uint8_t* data, size_t capacity,
+                                             ChunkOwner* owner);
+
+  uint8_t* data() { return data_; }
+  const uint8_t* data() const { return data_; }
   size_t capacity() const { return capacity_; }
 
   // LiveCount is the number of chunks currently referenced (not in a pool).
@@ -35,6 +61,7 @@ class Chunk {
   friend class ChunkPool;
   friend class RxCarver;
   Chunk(size_t capacity, int size_class);
+  Chunk(uint8_t* data, size_t capacity, ChunkOwner* owner);
 
   void IncRef() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void DecRef();
@@ -46,7 +73,9 @@ class Chunk {
   std::atomic<int32_t> refs_{0};
   const int size_class_;
   const size_t capacity_;
-  std::unique_ptr<uint8_t[]> data_;
+  std::unique_ptr<uint8_t[]> storage_;  // Null for an external chunk.
+  uint8_t* const data_;
+  ChunkOwner* const owner_ = nullptr;  // Set only for an external chunk.
 };
 
 // ChunkRef is a counted reference to a Chunk (copy adds a reference, the
@@ -57,6 +86,10 @@ class ChunkRef {
   // Allocate returns a chunk with capacity >= size (never null; aborts only
   // if the heap is exhausted, like operator new).
   static ChunkRef Allocate(size_t size);
+  // Lend returns the first reference to external chunk `c` (from
+  // Chunk::MakeExternal; not null, not referenced). It counts as live until
+  // its last reference goes, when its owner's OnChunkReleased runs.
+  static ChunkRef Lend(Chunk* c);
 
   ChunkRef(const ChunkRef& o) : c_(o.c_) {
     if (c_ != nullptr) c_->IncRef();

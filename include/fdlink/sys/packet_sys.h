@@ -72,6 +72,48 @@ Result<size_t> RecvPacketTrunc(int fd, std::span<uint8_t> buf,
                                std::span<uint8_t> control,
                                bool* checksum_trusted);
 
+// PacketRxRingLayout is a TPACKET_V2 receive ring's shape: block_nr blocks
+// of block_size bytes (a multiple of the page size), each holding
+// block_size / frame_size frames of frame_size bytes (a multiple of
+// TPACKET_ALIGNMENT); frame_nr is every frame.
+struct PacketRxRingLayout {
+  uint32_t block_size = 0;
+  uint32_t block_nr = 0;
+  uint32_t frame_size = 0;
+  uint32_t frame_nr = 0;
+};
+
+// PacketRxRingMapping is a mapped receive ring: `size` bytes at `base`.
+struct PacketRxRingMapping {
+  uint8_t* base = nullptr;
+  size_t size = 0;
+};
+
+// kTpacketV2DataOffset is where a TPACKET_V2 frame's network header lands
+// for a link header of up to 16 bytes (tp_net, without tp_reserve or a
+// virtio-net header): TPACKET_ALIGN(TPACKET2_HDRLEN + 16).
+size_t TpacketV2DataOffset();
+
+// SetupPacketRxRing switches fd to TPACKET_V2, configures PACKET_RX_RING
+// with `layout` and maps it shared, read-write. A ring the socket already
+// has but nobody maps (left by an earlier user) is removed first. Errors
+// keep the kernel's errno (EBUSY: the socket's ring is still mapped;
+// EINVAL: a layout the kernel refuses; ENOMEM). Nothing is left configured
+// on failure.
+Result<PacketRxRingMapping> SetupPacketRxRing(int fd,
+                                              const PacketRxRingLayout& layout);
+
+// TeardownPacketRxRing unmaps `mapping` and then removes fd's receive ring
+// (PACKET_RX_RING with no blocks), so the socket receives through recv(2)
+// again. fd may be -1 (only unmap). Failures are ignored: there is nothing
+// a caller could do.
+void TeardownPacketRxRing(int fd, PacketRxRingMapping mapping);
+
+// TakePacketDrops reads and resets the socket's PACKET_STATISTICS and
+// returns tp_drops: frames the kernel dropped since the last call (ring or
+// receive queue full).
+Result<uint64_t> TakePacketDrops(int fd);
+
 }  // namespace fdlink::sys
 
 #endif  // FDLINK_SYS_PACKET_SYS_H_

@@ -89,6 +89,12 @@ Result<bool> IsPacketSocket(int fd);
 // SocketPair creates a connected pair of the given type (SOCK_SEQPACKET,
 // SOCK_DGRAM, SOCK_STREAM), close-on-exec.
 Result<void> SocketPair(int type, UniqueFd* a, UniqueFd* b);
+// DupFd duplicates fd (close-on-exec): the copy keeps the open file alive
+// after the caller closes fd.
+Result<UniqueFd> DupFd(int fd);
+// PageSize is the system page size in bytes.
+size_t PageSize();
+
 // HardwareConcurrency is the number of CPUs this process may run on.
 unsigned HardwareConcurrency();
 // CountOpenFds counts the entries of /proc/self/fd (for leak checks).

@@ -144,7 +144,7 @@ void Attachment::RunLoop(Channel& ch) {
       // Processors were woken per batch; hand them the rest before
       // sleeping.
       for (auto& q : ch.queues) q->Wake();
-      Result<sys::PollResult> p = sys::PollTwo(fd.fd, stop_fd_.get(), -1);
+      Result<sys::PollResult> p = ch.reader->Wait(fd.fd, stop_fd_.get());
       if (!p) {
         why = Error{Errc::kIoError, p.error().sys_errno, "ppoll"};
         closed = true;

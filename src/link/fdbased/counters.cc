@@ -35,6 +35,8 @@ FdCounters FdState::Snapshot() const {
   c.rx_errors = rx_errors.Get();
   c.rx_gro_super = rx_gro_super.load(std::memory_order_relaxed);
   c.rx_gro_merged = rx_gro_merged.load(std::memory_order_relaxed);
+  c.rx_kernel_drops = rx_kernel_drops.Get();
+  c.rx_ring_dry = rx_ring_dry.Get();
   for (size_t i = 0; i < c.drops.size(); ++i) c.drops[i] = drops[i].Get();
   c.drops[static_cast<size_t>(DropReason::kDetached)] +=
       processor_detach_drops.load(std::memory_order_relaxed);

@@ -14,6 +14,36 @@
 #include "link/fdbased/tx_writer.h"
 
 namespace fdlink::fdbased {
+namespace {
+
+// SetUpRings gives every fd its receive ring, sized for the link's largest
+// frame. On failure the rings already made are dropped (and removed).
+Result<void> SetUpRings(const LinkConfig& link, uint32_t mtu,
+                        std::vector<std::unique_ptr<FdState>>& fds) {
+  PacketRingShape shape;
+  shape.link_header = link.link_header_size;
+  shape.vnet_header = link.vnet_header_size;
+  // With virtio-net headers the kernel may hand over 64 KiB super-packets.
+  const bool jumbo = link.vnet_header_size > 0;
+  const size_t packet = jumbo ? 65535 : mtu;
+  shape.frames = link.rx.ring_frames != 0 ? link.rx.ring_frames
+                 : jumbo                  ? kPacketMmapJumboFrames
+                                          : kPacketMmapFrames;
+  shape.max_frame = shape.vnet_header + shape.link_header + packet;
+  for (auto& f : fds) {
+    Result<RingRef> ring = PacketRing::Create(f->fd, shape);
+    if (!ring) {
+      for (auto& g : fds) g->rx_ring = RingRef();
+      return Error{ring.error().code, ring.error().sys_errno,
+                   "fdbased: cannot set up the packet_mmap receive ring "
+                   "(PACKET_RX_RING) on an AF_PACKET fd"};
+    }
+    f->rx_ring = std::move(*ring);
+  }
+  return Ok();
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Endpoint>> Endpoint::Create(Options opts) {
   if (Result<void> v = ValidateOptions(opts); !v) return v.error();
@@ -35,8 +65,13 @@ Result<std::unique_ptr<Endpoint>> Endpoint::Create(Options opts) {
   }
   const bool all_sockets =
       std::all_of(fds.begin(), fds.end(), [](auto& f) { return f->is_socket; });
-  auto link = std::make_unique<const LinkConfig>(
-      ResolveLinkConfig(opts, all_sockets, sys::HardwareConcurrency()));
+  const bool all_packet = std::all_of(
+      fds.begin(), fds.end(), [](auto& f) { return f->is_packet_socket; });
+  auto link = std::make_unique<const LinkConfig>(ResolveLinkConfig(
+      opts, all_sockets, sys::HardwareConcurrency(), all_packet));
+  if (link->rx.mode == PacketDispatchMode::kPacketMmap) {
+    if (Result<void> r = SetUpRings(*link, opts.mtu, fds); !r) return r.error();
+  }
   return std::unique_ptr<Endpoint>(
       new Endpoint(std::move(opts), std::move(link), std::move(fds)));
 }
@@ -280,6 +315,8 @@ FdCounters Endpoint::TotalCounters() const {
     t.tx_split_dropped += c.tx_split_dropped;
     t.tx_gso_fallbacks += c.tx_gso_fallbacks;
     t.tx_coalesce_fallbacks += c.tx_coalesce_fallbacks;
+    t.rx_kernel_drops += c.rx_kernel_drops;
+    t.rx_ring_dry += c.rx_ring_dry;
     for (size_t i = 0; i < t.drops.size(); ++i) t.drops[i] += c.drops[i];
   }
   return t;

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "fdlink/link/fdbased/counters.h"
+#include "link/fdbased/packet_ring.h"
 
 namespace fdlink::fdbased {
 
@@ -30,10 +31,18 @@ struct FdState {
   int socket_type = 0;  // SOCK_* when is_socket.
   bool is_packet_socket = false;
   bool is_fifo = false;  // A pipe or FIFO: a write may raise SIGPIPE.
+  // RxRing is the fd's receive ring in packet_mmap mode (set up once, in
+  // Create; it survives re-attach and, while packets hold its frames, the
+  // endpoint). Empty in the other modes.
+  RingRef rx_ring;
 
   // Receive side: written only by this fd's loop thread. Attachments follow
   // one another, so there is one writer at a time.
   RxCounter rx_packets, rx_bytes, rx_errors;
+  // packet_mmap only: frames the kernel dropped (PACKET_STATISTICS, read
+  // when a frame says TP_STATUS_LOSING) and reads that found every frame
+  // held by the stack.
+  RxCounter rx_kernel_drops, rx_ring_dry;
   RxCounter drops[static_cast<size_t>(DropReason::kCount)];
   // Packets a processor dropped because a detach was under way (processors
   // of one fd are several writers).

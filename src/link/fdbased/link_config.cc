@@ -28,7 +28,7 @@ OffloadsInEffect ResolveOffloads(const OffloadOptions& o) {
 }
 
 LinkConfig ResolveLinkConfig(const Options& opts, bool all_sockets,
-                             unsigned cores) {
+                             unsigned cores, bool all_packet_sockets) {
   LinkConfig c;
   if (opts.ethernet_header) {
     c.link_header_size = header::kEthernetHeaderSize;
@@ -52,6 +52,10 @@ LinkConfig ResolveLinkConfig(const Options& opts, bool all_sockets,
 
   if (opts.dispatch_mode == PacketDispatchMode::kRecvMMsg && all_sockets)
     c.rx.mode = PacketDispatchMode::kRecvMMsg;
+  if (opts.dispatch_mode == PacketDispatchMode::kPacketMmap &&
+      all_packet_sockets)
+    c.rx.mode = PacketDispatchMode::kPacketMmap;
+  c.rx.ring_frames = opts.packet_mmap_frames;
   c.rx.batch = opts.max_msgs_per_recv;
   c.rx.processors = opts.processors_per_channel;
   if (c.rx.processors == 0) {

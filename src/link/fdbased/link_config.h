@@ -14,11 +14,13 @@ namespace fdlink::fdbased {
 // ReceiveConfig is the receive part: how the loops read and deliver.
 struct ReceiveConfig {
   // Mode is the dispatch mode in use: kRecvMMsg only when it was asked for
-  // and every fd is a socket.
+  // and every fd is a socket, kPacketMmap when asked for and every fd is an
+  // AF_PACKET socket.
   PacketDispatchMode mode = PacketDispatchMode::kReadv;
   size_t batch = kMaxMsgsPerRecv;  // Options.max_msgs_per_recv.
-  uint32_t processors = 1;         // Per channel, resolved (>= 1).
-  bool checksum_offload = false;   // Mark inbound checksums as validated.
+  size_t ring_frames = 0;   // Options.packet_mmap_frames (0: the default).
+  uint32_t processors = 1;  // Per channel, resolved (>= 1).
+  bool checksum_offload = false;  // Mark inbound checksums as validated.
 };
 
 // TransmitConfig is the transmit part: what the writer adds and allows.
@@ -54,10 +56,11 @@ OffloadsInEffect ResolveOffloads(const OffloadOptions& o);
 
 // ResolveLinkConfig resolves validated `opts` for fds of which
 // `all_sockets` says whether every one is a socket (recvmmsg and GSO need
-// that). The flow seed is random; `cores` is the CPUs the processor count
-// defaults against.
+// that) and `all_packet_sockets` whether every one is an AF_PACKET socket
+// (packet_mmap needs that). The flow seed is random; `cores` is the CPUs
+// the processor count defaults against.
 LinkConfig ResolveLinkConfig(const Options& opts, bool all_sockets,
-                             unsigned cores);
+                             unsigned cores, bool all_packet_sockets = false);
 
 }  // namespace fdlink::fdbased
 

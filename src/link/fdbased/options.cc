@@ -8,15 +8,25 @@ Error Bad(const char* what) { return Error{Errc::kInvalidArgument, 0, what}; }
 }  // namespace
 
 const char* DispatchModeName(PacketDispatchMode mode) {
-  return kDispatchModeNames[mode == PacketDispatchMode::kRecvMMsg ? 1 : 0];
+  switch (mode) {
+    case PacketDispatchMode::kRecvMMsg:
+      return kDispatchModeNames[1];
+    case PacketDispatchMode::kPacketMmap:
+      return kDispatchModeNames[2];
+    case PacketDispatchMode::kReadv:
+      break;
+  }
+  return kDispatchModeNames[0];
 }
 
 Result<PacketDispatchMode> ParseDispatchMode(std::string_view name) {
   for (PacketDispatchMode m :
-       {PacketDispatchMode::kReadv, PacketDispatchMode::kRecvMMsg}) {
+       {PacketDispatchMode::kReadv, PacketDispatchMode::kRecvMMsg,
+        PacketDispatchMode::kPacketMmap}) {
     if (name == DispatchModeName(m)) return m;
   }
-  return Bad("fdbased: unknown dispatch mode; use readv or recvmmsg");
+  return Bad(
+      "fdbased: unknown dispatch mode; use readv, recvmmsg or packet_mmap");
 }
 
 namespace {
@@ -79,6 +89,12 @@ Result<void> ValidateOptions(const Options& o) {
         "address");
   if (o.max_msgs_per_recv == 0 || o.max_msgs_per_recv > 64)
     return Bad("fdbased: Options.max_msgs_per_recv must be in 1..64");
+  if (o.packet_mmap_frames != 0 &&
+      (o.packet_mmap_frames < 16 ||
+       o.packet_mmap_frames > kMaxPacketMmapFrames))
+    return Bad(
+        "fdbased: Options.packet_mmap_frames must be 0 (the default, 4096) "
+        "or 16..262144");
   if (o.processors_per_channel > 64)
     return Bad("fdbased: Options.processors_per_channel must be 0..64");
   if (o.max_syscall_header_bytes < 0)

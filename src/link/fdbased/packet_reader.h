@@ -1,5 +1,5 @@
 // PacketReader: the one mode-specific piece of a receive loop. Each dispatch
-// mode (readv, recvmmsg; later PACKET_MMAP, io_uring) is one implementation
+// mode (readv, recvmmsg, packet_mmap; later io_uring) is one implementation
 // in its own file; the loop, buffers and delivery are shared.
 #ifndef FDLINK_SRC_LINK_FDBASED_PACKET_READER_H_
 #define FDLINK_SRC_LINK_FDBASED_PACKET_READER_H_
@@ -11,13 +11,15 @@
 #include "fdlink/base/result.h"
 #include "fdlink/buffer/chunk.h"
 #include "fdlink/link/fdbased/options.h"
+#include "fdlink/sys/syscalls.h"
 #include "link/fdbased/fd_state.h"
 #include "link/fdbased/link_config.h"
 
 namespace fdlink::fdbased {
 
-// RxFrame is one frame as read: its bytes (shared, from a carved buffer) and
-// whether the kernel cut it short because it exceeded the buffer.
+// RxFrame is one frame as read: its bytes (shared: a carved buffer, or a
+// lent ring frame) and whether the kernel cut it short because it exceeded
+// the buffer.
 struct RxFrame {
   View bytes;
   bool truncated = false;
@@ -36,6 +38,14 @@ class PacketReader {
   virtual Result<size_t> Read(std::span<RxFrame> out) = 0;
   // MaxBatch is the most frames one Read returns.
   virtual size_t MaxBatch() const = 0;
+  // Wait blocks, after Read said kWouldBlock, until the reader may have
+  // frames (fd_readable), its fd hung up or failed, or `stop_fd` is
+  // signalled (stop). It holds no lock. The default polls `fd` (the
+  // channel's fd) and `stop_fd`; a reader whose readiness is not the fd's
+  // (a ring) waits on its own.
+  virtual Result<sys::PollResult> Wait(int fd, int stop_fd) {
+    return sys::PollTwo(fd, stop_fd, -1);
+  }
 };
 
 // kRxSlotSize is the largest frame a read accepts: an IP packet of 65,535
@@ -47,10 +57,13 @@ std::unique_ptr<PacketReader> MakeReadvReader(const FdState& fd);
 // MakeRecvMMsgReader reads up to `batch` frames per recvmmsg call.
 std::unique_ptr<PacketReader> MakeRecvMMsgReader(const FdState& fd,
                                                  size_t batch);
+// MakePacketMmapReader takes frames off fd.rx_ring (which must be set) and
+// counts ring drops and dry runs in fd's counters (the loop's own).
+std::unique_ptr<PacketReader> MakePacketMmapReader(FdState& fd);
 // MakeReader picks the reader for rx.mode (a recvmmsg one reads rx.batch
-// frames per call); non-socket fds always get readv.
-std::unique_ptr<PacketReader> MakeReader(const FdState& fd,
-                                         const ReceiveConfig& rx);
+// frames per call; packet_mmap needs fd.rx_ring); non-socket fds always get
+// readv.
+std::unique_ptr<PacketReader> MakeReader(FdState& fd, const ReceiveConfig& rx);
 
 }  // namespace fdlink::fdbased
 

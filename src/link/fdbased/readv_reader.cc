@@ -64,8 +64,9 @@ std::unique_ptr<PacketReader> MakeReadvReader(const FdState& fd) {
   return std::make_unique<ReadvReader>(fd);
 }
 
-std::unique_ptr<PacketReader> MakeReader(const FdState& fd,
-                                         const ReceiveConfig& rx) {
+std::unique_ptr<PacketReader> MakeReader(FdState& fd, const ReceiveConfig& rx) {
+  if (rx.mode == PacketDispatchMode::kPacketMmap && fd.rx_ring)
+    return MakePacketMmapReader(fd);
   if (rx.mode == PacketDispatchMode::kRecvMMsg && fd.is_socket)
     return MakeRecvMMsgReader(fd, rx.batch);
   return MakeReadvReader(fd);

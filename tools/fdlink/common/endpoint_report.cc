@@ -17,7 +17,7 @@ std::string_view NameOf(size_t i) {
 }
 
 // Scalars lists the counters of `c` under the names both renderings use.
-std::array<std::pair<const char*, uint64_t>, 16> Scalars(
+std::array<std::pair<const char*, uint64_t>, 18> Scalars(
     const fdbased::FdCounters& c) {
   return {{{"rx_packets", c.rx_packets},
            {"rx_bytes", c.rx_bytes},
@@ -34,7 +34,9 @@ std::array<std::pair<const char*, uint64_t>, 16> Scalars(
            {"tx_split", c.tx_split},
            {"tx_split_dropped", c.tx_split_dropped},
            {"tx_gso_fallbacks", c.tx_gso_fallbacks},
-           {"tx_coalesce_fallbacks", c.tx_coalesce_fallbacks}}};
+           {"tx_coalesce_fallbacks", c.tx_coalesce_fallbacks},
+           {"rx_kernel_drops", c.rx_kernel_drops},
+           {"rx_ring_dry", c.rx_ring_dry}}};
 }
 
 }  // namespace

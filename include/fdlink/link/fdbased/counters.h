@@ -56,6 +56,12 @@ struct FdCounters {
   uint64_t tx_split_dropped = 0;
   uint64_t tx_gso_fallbacks = 0;
   uint64_t tx_coalesce_fallbacks = 0;
+  // RxKernelDrops: frames the kernel dropped before the endpoint saw them
+  // (packet_mmap: the receive ring was full; read from PACKET_STATISTICS).
+  uint64_t rx_kernel_drops = 0;
+  // RxRingDry: reads that found every ring frame still held by the stack
+  // (packet_mmap); the loop then waits until one comes back.
+  uint64_t rx_ring_dry = 0;
   std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> drops{};
 
   uint64_t drops_of(DropReason r) const {

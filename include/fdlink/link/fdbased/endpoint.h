@@ -124,7 +124,8 @@ class Endpoint final : public LinkEndpoint {
   bool VnetHeader() const { return Offloads().vnet_header; }
   uint32_t KernelOffloads() const { return Offloads().kernel_offloads; }
   // DispatchModeInUse is the receive mode the loops really use: kRecvMMsg
-  // only when it was asked for and every fd is a socket, else kReadv.
+  // only when it was asked for and every fd is a socket, kPacketMmap only
+  // when asked for and every fd is an AF_PACKET socket, else kReadv.
   PacketDispatchMode DispatchModeInUse() const;
 
   // FdCount is the number of fds; Counters snapshots fd i's counters.

@@ -20,20 +20,33 @@ namespace fdlink::fdbased {
 enum class PacketDispatchMode : uint8_t {
   kReadv,     // One packet per read()/recv() into a carved pooled buffer.
   kRecvMMsg,  // Up to max_msgs_per_recv packets per recvmmsg() (sockets).
+  // Frames of a TPACKET_V2 PACKET_RX_RING, handed to the stack where they
+  // lie (no copy); AF_PACKET sockets only.
+  kPacketMmap,
 };
 
-// DispatchModeName is the mode's lower-case name: "readv" or "recvmmsg".
+// DispatchModeName is the mode's lower-case name: "readv", "recvmmsg" or
+// "packet_mmap".
 const char* DispatchModeName(PacketDispatchMode mode);
 
 // kDispatchModeNames lists every mode's name, in enum order.
-inline constexpr const char* kDispatchModeNames[] = {"readv", "recvmmsg"};
+inline constexpr const char* kDispatchModeNames[] = {"readv", "recvmmsg",
+                                                     "packet_mmap"};
 
-// ParseDispatchMode is DispatchModeName's inverse: "readv" or "recvmmsg";
-// any other text is Errc::kInvalidArgument.
+// ParseDispatchMode is DispatchModeName's inverse: "readv", "recvmmsg" or
+// "packet_mmap"; any other text is Errc::kInvalidArgument.
 Result<PacketDispatchMode> ParseDispatchMode(std::string_view name);
 
 // kMaxMsgsPerRecv is the default recvmmsg batch (gVisor's MaxMsgsPerRecv).
 inline constexpr size_t kMaxMsgsPerRecv = 8;
+// kPacketMmapFrames is the default number of receive ring frames per fd in
+// packet_mmap mode (kPacketMmapJumboFrames with virtio-net headers, whose
+// frames hold 64 KiB each: about 35 MiB); kMaxPacketMmapFrames the most
+// Options accept.
+inline constexpr size_t kPacketMmapFrames = 4096;
+inline constexpr size_t kPacketMmapJumboFrames = 512;
+inline constexpr size_t kMaxPacketMmapFrames = size_t{1} << 18;
+
 // kBatchSize is the most packets one sendmmsg() carries (gVisor's BatchSize:
 // a 64 KiB TCP segment split into 1420-byte packets is 47 of them).
 inline constexpr size_t kBatchSize = 47;
@@ -136,10 +149,23 @@ struct Options {
   // ClosedFunc may be empty.
   ClosedFunc closed_func;
   // DispatchMode is the requested mode; kRecvMMsg takes effect only when
-  // every fd is a socket (Endpoint::DispatchModeInUse says what is used).
+  // every fd is a socket, kPacketMmap only when every fd is an AF_PACKET
+  // socket; otherwise the endpoint reads with kReadv
+  // (Endpoint::DispatchModeInUse says what is used).
   PacketDispatchMode dispatch_mode = PacketDispatchMode::kReadv;
   // MaxMsgsPerRecv is the recvmmsg batch (1..64).
   size_t max_msgs_per_recv = kMaxMsgsPerRecv;
+  // PacketMmapFrames is the receive ring's frame count per fd in
+  // packet_mmap mode (16..kMaxPacketMmapFrames, rounded up to whole ring
+  // blocks; 0: kPacketMmapFrames, or kPacketMmapJumboFrames with
+  // offload.vnet_header). Each frame holds the link's largest
+  // frame: MTU plus link header, or 64 KiB with a virtio-net header (the
+  // kernel may then hand over super-packets). A larger frame (a GRO'd one
+  // without virtio-net headers) arrives cut short and is dropped, counted
+  // as DropReason::kOversized. The ring is set up once per fd, in Create,
+  // and kept until the endpoint and every packet from it are gone; the
+  // socket then receives through recv(2) again.
+  size_t packet_mmap_frames = 0;
   // ProcessorsPerChannel: 0 means max(1, cores / fds). With 1, packets are
   // delivered on the loop thread; with N > 1, on N processor threads per fd,
   // spread by a seeded flow hash (at most 64).
