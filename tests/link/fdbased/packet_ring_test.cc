@@ -379,7 +379,11 @@ TEST_F(PacketMmapTest, AttachCyclesLeaveTheMapsAlone) {
     }
     EXPECT_EQ(MapsLines("socket:["), rings_before);
     if (!kSanitized) {
-      EXPECT_EQ(MapsLines(), before);
+      // The ring is compared exactly. The rest may gain a bounded few lines
+      // under load (glibc creates a malloc arena when threads contend, and
+      // its thread-stack cache varies), while anything leaked per cycle
+      // would add a thousand.
+      EXPECT_LE(MapsLines(), before + 16);
     }
     ExpectFrameArrives(*ep, l, 8000);
   });
