@@ -164,8 +164,14 @@ Result<DetachStats> MeasureDetach(int fd, fdbased::PacketDispatchMode mode,
   StampingDispatcher d;
   DetachStats stats;
   for (int i = 0; i < cycles; ++i) {
+    const uint64_t before = d.packets();
     (*ep)->Attach(&d);
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    // Detach while packets flow: on a slow (sanitized, loaded) build the
+    // threads may need longer than 1 ms to deliver the first one.
+    const Clock::time_point give_up = Clock::now() + std::chrono::seconds(1);
+    while (d.packets() == before && Clock::now() < give_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     const Clock::time_point t0 = Clock::now();
     (*ep)->Attach(nullptr);
     stats.detach.Add(Clock::now() - t0);
