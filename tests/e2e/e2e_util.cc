@@ -135,10 +135,11 @@ void E2eTest::Inside(const std::function<void()>& fn) {
   device::testing::RunInside(*ns_, fn);
 }
 
-bool E2eTest::OpenDevice(const std::string& name, bool tap, int queues) {
+bool E2eTest::OpenDevice(const std::string& name, bool tap, int queues,
+                         bool vnet_hdr) {
   Inside([&] {
-    Result<device::TunDevice> d =
-        device::OpenTun({.name = name, .tap = tap, .queues = queues});
+    Result<device::TunDevice> d = device::OpenTun(
+        {.name = name, .tap = tap, .vnet_hdr = vnet_hdr, .queues = queues});
     ASSERT_TRUE(d) << d.error().ToString();
     const int index = d->ifindex();
     for (const char* cidr : {kKernel4, kKernel6}) {

@@ -127,9 +127,11 @@ class E2eTest : public ::fdlink::testing::NetNsFixture {
   void Inside(const std::function<void()>& fn);
 
   // OpenDevice opens TUN (or TAP) `name` with `queues` queues inside the
-  // namespace into tun_, gives the kernel side kKernel4 and kKernel6 and
-  // brings it up. Returns false (after a test failure) on error.
-  bool OpenDevice(const std::string& name, bool tap, int queues = 1);
+  // namespace into tun_ (with `vnet_hdr`: a virtio-net header and every
+  // offload the kernel accepts), gives the kernel side kKernel4 and kKernel6
+  // and brings it up. Returns false (after a test failure) on error.
+  bool OpenDevice(const std::string& name, bool tap, int queues = 1,
+                  bool vnet_hdr = false);
 
   // StartResponder builds an endpoint over `fds` (borrowed: they must stay
   // open until TearDown, e.g. tun_ or a member of the derived fixture) with

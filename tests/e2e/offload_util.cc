@@ -42,20 +42,7 @@ bool GsoRecorder::WaitFor(
 }
 
 bool OffloadE2eTest::OpenOffloadedTun(const std::string& name) {
-  Inside([&] {
-    Result<device::TunDevice> d =
-        device::OpenTun({.name = name, .vnet_hdr = true});
-    ASSERT_TRUE(d) << d.error().ToString();
-    const int index = d->ifindex();
-    for (const char* cidr : {kKernel4, kKernel6}) {
-      Result<void> added =
-          device::AddAddress(index, device::Cidr::Parse(cidr).value());
-      ASSERT_TRUE(added) << cidr << ": " << added.error().ToString();
-    }
-    ASSERT_TRUE(device::SetUp(index, true));
-    tun_.emplace(std::move(*d));
-  });
-  return tun_.has_value();
+  return OpenDevice(name, /*tap=*/false, /*queues=*/1, /*vnet_hdr=*/true);
 }
 
 fdbased::Options OffloadE2eTest::VnetEndpointOptions() const {
