@@ -27,15 +27,8 @@ bool L4ChecksumValid(const PacketBuffer& pkt, const SegmentInfo& info) {
     return info.key.version == 4;
   }
   header::ChecksumAccumulator acc(PseudoSum(info.key, l4_length));
-  size_t skip = pkt.LinkHeaderSize() + info.l3_len;
-  pkt.ForEachSlice([&](std::span<const uint8_t> s) {
-    if (skip >= s.size()) {
-      skip -= s.size();
-      return;
-    }
-    acc.Add(s.subspan(skip));
-    skip = 0;
-  });
+  pkt.ForEachSliceFrom(pkt.LinkHeaderSize() + info.l3_len,
+                       [&](std::span<const uint8_t> s) { acc.Add(s); });
   return acc.sum() == 0xffff;
 }
 

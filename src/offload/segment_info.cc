@@ -21,16 +21,9 @@ using header::LoadBe32;
 size_t CopyPrefix(const PacketBuffer& pkt, size_t offset,
                   std::span<uint8_t> out) {
   size_t copied = 0;
-  size_t skip = offset;
-  pkt.ForEachSlice([&](std::span<const uint8_t> s) {
-    if (copied == out.size()) return;
-    if (skip >= s.size()) {
-      skip -= s.size();
-      return;
-    }
-    s = s.subspan(skip);
-    skip = 0;
+  pkt.ForEachSliceFrom(offset, [&](std::span<const uint8_t> s) {
     const size_t n = std::min(s.size(), out.size() - copied);
+    if (n == 0) return;
     std::memcpy(out.data() + copied, s.data(), n);
     copied += n;
   });

@@ -52,15 +52,8 @@ bool SuperHeaders(const PacketBuffer& pkt, std::span<uint8_t> out,
   const size_t link = pkt.LinkHeaderSize();
   const size_t n = size_t{g.l3_header_len} + g.l4_header_len;
   if (n == 0 || n > out.size() || link + n > pkt.Size()) return false;
-  size_t skip = link;
   size_t done = 0;
-  pkt.ForEachSlice([&](std::span<const uint8_t> s) {
-    if (skip >= s.size()) {
-      skip -= s.size();
-      return;
-    }
-    s = s.subspan(skip);
-    skip = 0;
+  pkt.ForEachSliceFrom(link, [&](std::span<const uint8_t> s) {
     const size_t take = std::min(s.size(), n - done);
     if (take > 0) std::memcpy(out.data() + done, s.data(), take);
     done += take;

@@ -36,15 +36,8 @@ bool SuperChecksumValid(const IpRequest<Addr>& req, size_t l4_offset,
                         size_t l4_len) {
   header::ChecksumAccumulator acc(header::PseudoHeaderChecksum(
       header::ip_proto::kUdp, req.src, req.dst, static_cast<uint16_t>(l4_len)));
-  size_t skip = l4_offset;
-  req.super->ForEachSlice([&](std::span<const uint8_t> s) {
-    if (skip >= s.size()) {
-      skip -= s.size();
-      return;
-    }
-    acc.Add(s.subspan(skip));
-    skip = 0;
-  });
+  req.super->ForEachSliceFrom(l4_offset,
+                              [&](std::span<const uint8_t> s) { acc.Add(s); });
   return acc.sum() == 0xffff;
 }
 

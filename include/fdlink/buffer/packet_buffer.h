@@ -169,6 +169,21 @@ class PacketBuffer {
       skip = 0;
     }
   }
+  // ForEachSliceFrom is ForEachSlice starting `offset` bytes into the
+  // packet (counted from its first byte after the headroom): the first
+  // piece it yields is cut at the offset; nothing when offset >= Size().
+  template <typename Fn>
+  void ForEachSliceFrom(size_t offset, Fn&& fn) const {
+    size_t skip = offset;
+    ForEachSlice([&](std::span<const uint8_t> s) {
+      if (skip >= s.size()) {
+        skip -= s.size();
+        return;
+      }
+      fn(s.subspan(skip));
+      skip = 0;
+    });
+  }
   // SliceCount is the number of pieces ForEachSlice yields.
   size_t SliceCount() const;
   // ToBytes copies the whole packet (headers and data) into a vector; for
