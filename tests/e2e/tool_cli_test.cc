@@ -224,7 +224,8 @@ TEST_F(E2eTest, JsonStdoutIsJsonLinesOnly) {
   };
   for (const std::vector<std::string>& args : runs) {
     const ToolRun r = RunTool(*ns_, args);
-    EXPECT_EQ(r.status, 0) << args[0] << ": " << r.err;
+    // Under --json a failed check is reported on stdout only.
+    EXPECT_EQ(r.status, 0) << args[0] << ": " << r.err << r.out;
     EXPECT_EQ(fdlink::testing::JsonLinesError(r.out), "") << args[0] << ":\n"
                                                           << r.out;
   }

@@ -156,7 +156,10 @@ KernelTraffic::KernelTraffic(const device::NetNs& ns,
     }
   });
   ping_thread_ = std::thread([this, &ns] {
-    for (int f = 0; !stop_.load(); f ^= 1) {
+    // Both families get at least one run, however early the stop comes: a
+    // short or slowed demo (one run waits for late replies) must not end
+    // before IPv6 was pinged at all.
+    for (int f = 0; !stop_.load() || ping_.expected[1] == 0; f ^= 1) {
       if (!RunPing(ns, f, targets_[f], &ping_)) {
         failed_ = true;
         return;
