@@ -69,9 +69,10 @@ CaptureStats Endpoint::Stats() const {
   return capture_ ? capture_->stats() : CaptureStats{};
 }
 
-void Endpoint::Record(const PacketBuffer& pkt) {
+void Endpoint::Record(std::span<const PacketBufferPtr> pkts) {
   MutexLock l(&mu_);
-  if (capture_) capture_->Write(pkt);
+  if (!capture_) return;
+  for (const PacketBufferPtr& p : pkts) capture_->Write(*p);
 }
 
 NetworkDispatcher* Endpoint::PrepareAttach(NetworkDispatcher* upper) {
@@ -91,7 +92,7 @@ void Endpoint::Attach(NetworkDispatcher* dispatcher) {
 Result<size_t> Endpoint::WritePackets(std::span<const PacketBufferPtr> pkts) {
   Result<size_t> n = lower_->WritePackets(pkts);
   if (n && *n > 0 && on_.load(std::memory_order_acquire)) {
-    for (size_t i = 0; i < *n; ++i) Record(*pkts[i]);
+    Record(pkts.first(*n));
   }
   return n;
 }
@@ -104,14 +105,14 @@ void Endpoint::Close() {
 
 void Endpoint::DeliverNetworkPacket(NetworkProtocolNumber protocol,
                                     PacketBufferPtr pkt) {
-  if (on_.load(std::memory_order_acquire)) Record(*pkt);
+  if (on_.load(std::memory_order_acquire)) Record(std::span(&pkt, 1));
   NetworkDispatcher* up = upper_.load(std::memory_order_acquire);
   if (up != nullptr) up->DeliverNetworkPacket(protocol, std::move(pkt));
 }
 
 void Endpoint::DeliverNetworkPackets(std::span<PacketBufferPtr> pkts) {
   if (on_.load(std::memory_order_acquire)) {
-    for (const PacketBufferPtr& p : pkts) Record(*p);
+    Record(pkts);
   }
   NetworkDispatcher* up = upper_.load(std::memory_order_acquire);
   if (up != nullptr) up->DeliverNetworkPackets(pkts);

@@ -135,7 +135,8 @@ class Endpoint final : public LinkEndpoint, private NetworkDispatcher {
   bool TakesSuperPackets() const override;
 
   Result<void> Start(std::unique_ptr<Capture> c) EXCLUDES(mu_);
-  void Record(const PacketBuffer& pkt) EXCLUDES(mu_);
+  // Record writes pkts (none null) to the capture under one lock hold.
+  void Record(std::span<const PacketBufferPtr> pkts) EXCLUDES(mu_);
 
   LinkEndpoint* const lower_;
   // Upper is the dispatcher packets go on to; the lower endpoint's threads
