@@ -5,14 +5,16 @@
 # Usage: scripts/deps.sh [extra-package ...]
 set -euo pipefail
 
+# microsocks, dante-server and iperf3 are the tun2socks tests' real peers.
 # The last line holds what the fdlink tool's own hints name: `ip`, `ping`,
 # `ethtool -K PEER tx off` (serve --packet-socket on a veth) and
 # `modprobe tun`.
 packages=(
   cmake ninja-build g++ clang-14 clang libclang-rt-14-dev clang-format
   pkg-config libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
-  libmnl-dev liblwip-dev libpcap-dev nlohmann-json3-dev spin util-linux
-  tcpdump tshark
+  libmnl-dev liblwip-dev libpcap-dev liburing-dev nlohmann-json3-dev spin
+  util-linux tcpdump tshark
+  microsocks dante-server iperf3
   iproute2 iputils-ping ethtool kmod
   "$@"
 )

@@ -38,6 +38,10 @@ std::string_view ErrcName(Errc code) {
       return "not_supported";
     case Errc::kTimedOut:
       return "timed_out";
+    case Errc::kConnectionRefused:
+      return "connection_refused";
+    case Errc::kUnreachable:
+      return "unreachable";
     case Errc::kClosed:
       return "closed";
     case Errc::kMalformed:
@@ -90,6 +94,11 @@ Errc ErrcFromErrno(int err) {
       return Errc::kNotSupported;
     case ETIMEDOUT:
       return Errc::kTimedOut;
+    case ECONNREFUSED:
+      return Errc::kConnectionRefused;
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+      return Errc::kUnreachable;
     default:
       return Errc::kUnknown;
   }

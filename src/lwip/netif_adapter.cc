@@ -188,6 +188,27 @@ void NetifAdapter::OnAccept(AcceptFn fn) {
   on_accept_ = std::move(fn);
 }
 
+void NetifAdapter::OnSyn(SynFn fn) {
+  CoreLockGuard g;
+  on_syn_ = std::move(fn);
+}
+
+// AdmitFlow, RefuseFlow and SendUdp: the connect-first and UDP paths are
+// being built (issue 13); until then no flow is ever held and UDP is not
+// terminated, so there is nothing to admit, refuse or answer.
+bool NetifAdapter::AdmitFlow(FlowId) { return false; }
+bool NetifAdapter::RefuseFlow(FlowId) { return false; }
+
+void NetifAdapter::OnUdp(UdpFn fn) {
+  CoreLockGuard g;
+  on_udp_ = std::move(fn);
+}
+
+Result<void> NetifAdapter::SendUdp(const FlowAddr&, const FlowAddr&,
+                                   std::span<const uint8_t>) {
+  return Errc::kNotSupported;
+}
+
 void NetifAdapter::Attach() {
   endpoint_->Attach(this);
   attached_ = true;

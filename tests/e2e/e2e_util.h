@@ -66,6 +66,8 @@ inline std::string ModeName(
       return "RecvMMsg";
     case fdbased::PacketDispatchMode::kPacketMmap:
       return "PacketMmap";
+    case fdbased::PacketDispatchMode::kIoUring:
+      return "IoUring";
     case fdbased::PacketDispatchMode::kReadv:
       break;
   }

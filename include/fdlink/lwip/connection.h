@@ -51,6 +51,9 @@ class Connection {
   // destination it connected to (which the stack does not own).
   const FlowAddr& original_src() const { return original_src_; }
   const FlowAddr& original_dst() const { return original_dst_; }
+  // flow_id is the id SynFn was given for this flow (0 when no SynFn is
+  // set).
+  FlowId flow_id() const { return flow_id_; }
 
   // OnRecv, OnSent and OnError set the callbacks (replacing any set
   // before). Without OnRecv, received data is consumed and discarded.
@@ -88,6 +91,7 @@ class Connection {
   tcp_pcb* pcb_ GUARDED_BY(core_lock);
   const FlowAddr original_src_;
   const FlowAddr original_dst_;
+  FlowId flow_id_ = 0;
   bool write_shut_ GUARDED_BY(core_lock) = false;
   // aborted_in_callback_ tells the lwIP callback that is running that the
   // user aborted the pcb (it must then return ERR_ABRT).

@@ -40,6 +40,10 @@ struct FlowKey {
   bool operator==(const FlowKey&) const = default;
 };
 
+// FlowId names one translated flow (its NatTable entry) from the SYN that
+// opens it (NetifAdapter::OnSyn) to the Connection it becomes. Never 0.
+using FlowId = uint64_t;
+
 // FlowKeyHash hashes a FlowKey.
 struct FlowKeyHash {
   size_t operator()(const FlowKey& k) const;

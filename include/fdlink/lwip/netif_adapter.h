@@ -32,6 +32,8 @@ struct AdapterConfig {
   // tick is how often expired translation entries and ended connections
   // are cleaned up (on lwIP's tcpip thread).
   std::chrono::milliseconds tick{250};
+  // syn_timeout bounds how long a SYN is held for a SynFn decision.
+  std::chrono::milliseconds syn_timeout{10000};
 };
 
 // AdapterCounters are a NetifAdapter's packet counters.
@@ -48,6 +50,14 @@ struct AdapterCounters {
   uint64_t tx_unmapped = 0;    // lwIP's TCP/UDP of no entry: dropped.
   uint64_t tx_dropped = 0;     // The endpoint would block or failed.
   uint64_t accepted = 0;       // Connections handed to OnAccept.
+  // Connect-first (OnSyn) and the packets the adapter answers itself.
+  uint64_t syn_held = 0;           // SYNs held for a SynFn decision.
+  uint64_t syn_refused = 0;        // Flows refused (RefuseFlow, or a timeout).
+  uint64_t rst_sent = 0;           // RSTs the adapter built (refused, cap).
+  uint64_t udp_rx = 0;             // Datagrams handed to OnUdp.
+  uint64_t udp_tx = 0;             // Datagrams SendUdp wrote.
+  uint64_t udp_dropped = 0;        // UDP of no handler, over the cap, or bad.
+  uint64_t icmp_echo_replied = 0;  // Echo requests answered (any address).
 };
 
 // NetifAdapter is the NetworkDispatcher of one LinkEndpoint with an IP
@@ -91,8 +101,46 @@ class NetifAdapter : public NetworkDispatcher {
   NetifAdapter(const NetifAdapter&) = delete;
   NetifAdapter& operator=(const NetifAdapter&) = delete;
 
+  // SynFn hears of each new inbound TCP flow before lwIP does (connect
+  // first): `src` and `dst` are the client's original addresses, `id` the
+  // flow's. It runs under core_lock on an endpoint thread and must not
+  // block: it starts the outbound connect and returns. The SYN is held
+  // (the client's retransmissions are absorbed) until the user calls
+  // AdmitFlow (lwIP then completes the handshake and OnAccept gets the
+  // Connection, whose flow_id() is `id`) or RefuseFlow (the client gets an
+  // RST); a flow neither admitted nor refused within syn_timeout is
+  // refused. Without a SynFn every SYN is admitted at once.
+  using SynFn =
+      std::function<void(const FlowAddr& src, const FlowAddr& dst, FlowId id)>;
+  // UdpFn gets each inbound UDP datagram to any destination, under
+  // core_lock on an endpoint thread (must not block): `src` the client,
+  // `dst` its original destination, `payload` valid only during the call.
+  // UDP never enters lwIP; the adapter tracks each flow in the translation
+  // table (udp_idle lifetime, the cap) and answers with SendUdp.
+  using UdpFn = std::function<void(const FlowAddr& src, const FlowAddr& dst,
+                                   std::span<const uint8_t> payload)>;
+
   // OnAccept sets the accept callback; call it before Attach.
   void OnAccept(AcceptFn fn) EXCLUDES(core_lock);
+  // OnSyn sets the connect-first callback; call it before Attach.
+  void OnSyn(SynFn fn) EXCLUDES(core_lock);
+  // AdmitFlow lets a held SYN into lwIP; RefuseFlow answers it with an RST
+  // and forgets the flow. Any thread; ids that are unknown (already
+  // decided, timed out, detached) are ignored and return false.
+  bool AdmitFlow(FlowId id) EXCLUDES(core_lock);
+  bool RefuseFlow(FlowId id) EXCLUDES(core_lock);
+  // OnUdp sets the UDP callback; call it before Attach. Without one,
+  // inbound UDP is dropped (counted in udp_dropped).
+  void OnUdp(UdpFn fn) EXCLUDES(core_lock);
+  // SendUdp writes one datagram `payload` from `from` (a client's original
+  // destination) to `to` (the client) through the endpoint, building the
+  // IP and UDP headers (checksummed). Any thread, without core_lock.
+  // Errors: kInvalidArgument (families differ, payload larger than the
+  // MTU allows), kWouldBlock (the endpoint's buffer is full: a drop),
+  // kClosed after Detach.
+  [[nodiscard]] Result<void> SendUdp(const FlowAddr& from, const FlowAddr& to,
+                                     std::span<const uint8_t> payload)
+      EXCLUDES(core_lock);
   // Attach attaches this adapter to the endpoint (endpoint->Attach(this)).
   void Attach() EXCLUDES(core_lock);
   // Detach detaches from the endpoint (waiting for its threads to leave
@@ -153,6 +201,8 @@ class NetifAdapter : public NetworkDispatcher {
   tcp_pcb* listener_ GUARDED_BY(core_lock) = nullptr;
   NatTable nat_ GUARDED_BY(core_lock);
   AcceptFn on_accept_ GUARDED_BY(core_lock);
+  SynFn on_syn_ GUARDED_BY(core_lock);
+  UdpFn on_udp_ GUARDED_BY(core_lock);
   std::vector<std::unique_ptr<Connection>> conns_ GUARDED_BY(core_lock);
   AdapterCounters counters_ GUARDED_BY(core_lock);
   // scratch_ holds a chained pbuf's bytes while it is copied out.

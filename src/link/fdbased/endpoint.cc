@@ -98,6 +98,9 @@ OffloadsInEffect Endpoint::Offloads() const { return link_->offload; }
 PacketDispatchMode Endpoint::DispatchModeInUse() const {
   return link_->rx.mode;
 }
+std::string_view Endpoint::DispatchModeFallback() const {
+  return link_->mode_fallback;
+}
 uint32_t Endpoint::ProcessorsPerChannel() const { return link_->rx.processors; }
 
 Endpoint::~Endpoint() {

@@ -48,6 +48,11 @@ struct LinkConfig {
   // Offload is Options.offload resolved (see OffloadsInEffect): the one
   // answer the readers, the delivery path and the writer all read.
   OffloadsInEffect offload;
+  // ModeFallback says, when rx.mode is not the requested dispatch mode,
+  // why (a static string naming what is missing, e.g. "io_uring: the
+  // kernel has no IORING_OP_READ_MULTISHOT (Linux 6.7)"); empty when the
+  // requested mode is in effect.
+  const char* mode_fallback = "";
 };
 
 // ResolveOffloads resolves validated offload options (see

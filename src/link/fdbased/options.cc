@@ -13,6 +13,8 @@ const char* DispatchModeName(PacketDispatchMode mode) {
       return kDispatchModeNames[1];
     case PacketDispatchMode::kPacketMmap:
       return kDispatchModeNames[2];
+    case PacketDispatchMode::kIoUring:
+      return kDispatchModeNames[3];
     case PacketDispatchMode::kReadv:
       break;
   }
@@ -22,11 +24,12 @@ const char* DispatchModeName(PacketDispatchMode mode) {
 Result<PacketDispatchMode> ParseDispatchMode(std::string_view name) {
   for (PacketDispatchMode m :
        {PacketDispatchMode::kReadv, PacketDispatchMode::kRecvMMsg,
-        PacketDispatchMode::kPacketMmap}) {
+        PacketDispatchMode::kPacketMmap, PacketDispatchMode::kIoUring}) {
     if (name == DispatchModeName(m)) return m;
   }
   return Bad(
-      "fdbased: unknown dispatch mode; use readv, recvmmsg or packet_mmap");
+      "fdbased: unknown dispatch mode; use readv, recvmmsg, packet_mmap or "
+      "io_uring");
 }
 
 namespace {

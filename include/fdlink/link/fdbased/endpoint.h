@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "fdlink/base/close_once.h"
@@ -127,6 +128,10 @@ class Endpoint final : public LinkEndpoint {
   // only when it was asked for and every fd is a socket, kPacketMmap only
   // when asked for and every fd is an AF_PACKET socket, else kReadv.
   PacketDispatchMode DispatchModeInUse() const;
+  // DispatchModeFallback says why DispatchModeInUse differs from the
+  // requested mode, in one line naming what is missing (the fds' kind, or
+  // the kernel feature io_uring needs); empty when they agree. Any thread.
+  std::string_view DispatchModeFallback() const;
 
   // FdCount is the number of fds; Counters snapshots fd i's counters.
   size_t FdCount() const { return fds_.size(); }

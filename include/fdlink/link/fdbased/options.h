@@ -23,18 +23,25 @@ enum class PacketDispatchMode : uint8_t {
   // Frames of a TPACKET_V2 PACKET_RX_RING, handed to the stack where they
   // lie (no copy); AF_PACKET sockets only.
   kPacketMmap,
+  // io_uring: multishot reads (recv on sockets) into a provided buffer
+  // ring, handed to the stack without a copy, and batched writes (one
+  // io_uring_enter per WritePackets) on fds without sendmmsg. Needs
+  // Linux >= 6.7 (multishot read; 6.4 for non-blocking TUN reads); on an
+  // older kernel the endpoint reads with kReadv and says why
+  // (Endpoint::DispatchModeFallback).
+  kIoUring,
 };
 
-// DispatchModeName is the mode's lower-case name: "readv", "recvmmsg" or
-// "packet_mmap".
+// DispatchModeName is the mode's lower-case name: "readv", "recvmmsg",
+// "packet_mmap" or "io_uring".
 const char* DispatchModeName(PacketDispatchMode mode);
 
 // kDispatchModeNames lists every mode's name, in enum order.
 inline constexpr const char* kDispatchModeNames[] = {"readv", "recvmmsg",
-                                                     "packet_mmap"};
+                                                     "packet_mmap", "io_uring"};
 
-// ParseDispatchMode is DispatchModeName's inverse: "readv", "recvmmsg" or
-// "packet_mmap"; any other text is Errc::kInvalidArgument.
+// ParseDispatchMode is DispatchModeName's inverse: "readv", "recvmmsg",
+// "packet_mmap" or "io_uring"; any other text is Errc::kInvalidArgument.
 Result<PacketDispatchMode> ParseDispatchMode(std::string_view name);
 
 // kMaxMsgsPerRecv is the default recvmmsg batch (gVisor's MaxMsgsPerRecv).
