@@ -162,7 +162,7 @@ std::optional<std::span<const uint8_t>> UdpPayload(std::span<const uint8_t> ip,
     header::Ipv4 h(ip);
     l4 = h.payload();
     l4 = l4.first(header::Udp(l4).length());
-    ok = header::VerifyUdpChecksum(h.src(), h.dst(), l4);
+    ok = h.IsChecksumValid() && header::VerifyUdpChecksum(h.src(), h.dst(), l4);
   }
   if (!ok) return std::nullopt;
   return l4.subspan(header::kUdpMinimumSize);

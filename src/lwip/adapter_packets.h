@@ -45,8 +45,8 @@ uint32_t TcpSeq(std::span<const uint8_t> ip, const ParsedFlow& flow);
 
 // UdpPayload returns the payload of the UDP datagram `flow` names in `ip`
 // (both from one ParseFlow) when its length field fits the packet and its
-// checksum verifies (an IPv4 datagram without one is accepted; an IPv6
-// one is not); nullopt otherwise.
+// checksums verify (the IPv4 header's too; an IPv4 datagram without a UDP
+// checksum is accepted, an IPv6 one is not); nullopt otherwise.
 std::optional<std::span<const uint8_t>> UdpPayload(std::span<const uint8_t> ip,
                                                    const ParsedFlow& flow);
 

@@ -319,26 +319,6 @@ TEST_F(NetifAdapterTest, DetachWithOpenConnectionsNeitherHangsNorCallsBack) {
   EXPECT_EQ(server_.calls_after_detach.load(), 0);
 }
 
-// PairLink is an attached adapter on an endpoint over a socketpair
-// (IP packets, no kernel stack): the test writes and reads `peer`.
-struct PairLink {
-  PairLink() {
-    UniqueFd ours;
-    if (!sys::SocketPair(SOCK_SEQPACKET, &ours, &peer)) return;
-    fdbased::Options o;
-    o.fds = {ours.get()};
-    fd = std::move(ours);
-    ep = std::move(fdbased::Endpoint::Create(std::move(o)).value());
-    adapter = std::move(NetifAdapter::Create(ep.get(), Config()).value());
-    adapter->Attach();
-  }
-  ~PairLink() { adapter.reset(); }  // Before the endpoint.
-
-  UniqueFd fd, peer;
-  std::unique_ptr<fdbased::Endpoint> ep;
-  std::unique_ptr<NetifAdapter> adapter;
-};
-
 // Bad input is dropped and counted and the adapter goes on: a SYN after
 // it is answered, and the SYN-ACK comes back translated to the original
 // addresses with checksums that verify from scratch.

@@ -17,6 +17,7 @@
 #include "fdlink/device/link_config.h"
 #include "fdlink/lwip/netif_adapter.h"
 #include "fdlink/lwip/stack.h"
+#include "fdlink/sys/syscalls.h"
 #include "lwip/lwip_test_packets.h"
 
 namespace fdlink::lwip {
@@ -116,6 +117,28 @@ class TunAdapterTest : public e2e::E2eTest {
   }
 
   std::unique_ptr<NetifAdapter> adapter_;
+};
+
+// PairLink is an attached adapter on an endpoint over a socketpair
+// (IP packets, no kernel stack): the test writes and reads `peer`.
+// `setup` runs on the adapter before it is attached (to set callbacks).
+struct PairLink {
+  explicit PairLink(const std::function<void(NetifAdapter&)>& setup = nullptr) {
+    UniqueFd ours;
+    if (!sys::SocketPair(SOCK_SEQPACKET, &ours, &peer)) return;
+    fdbased::Options o;
+    o.fds = {ours.get()};
+    fd = std::move(ours);
+    ep = std::move(fdbased::Endpoint::Create(std::move(o)).value());
+    adapter = std::move(NetifAdapter::Create(ep.get(), Config()).value());
+    if (setup) setup(*adapter);
+    adapter->Attach();
+  }
+  ~PairLink() { adapter.reset(); }  // Before the endpoint.
+
+  UniqueFd fd, peer;
+  std::unique_ptr<fdbased::Endpoint> ep;
+  std::unique_ptr<NetifAdapter> adapter;
 };
 
 }  // namespace fdlink::lwip
