@@ -69,6 +69,7 @@ struct Server {
 
   void Accept(Connection& c) REQUIRES(core_lock) {
     if (detached) ++calls_after_detach;
+    EXPECT_EQ(c.flow_id(), 0u) << "no SynFn: no flow id";
     {
       std::lock_guard<std::mutex> l(mu);
       accepted.emplace_back(c.original_src(), c.original_dst());
