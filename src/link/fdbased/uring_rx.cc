@@ -107,6 +107,7 @@ Result<void> UringRx::Arm() {
   Result<unsigned> s = ring_->Submit();
   if (!s) return s.error();
   armed_ = true;
+  ++live_;
   return Ok();
 }
 
@@ -121,7 +122,10 @@ void UringRx::Handle(const sys::UringCompletion& c, std::span<RxFrame> out,
   }
   if (kind != kRecvKind) return;  // A cancel's own completion.
   const bool current = c.user_data == Tag(kRecvKind, gen_);
-  if (current && !c.More()) armed_ = false;
+  if (!c.More()) {
+    if (live_ > 0) --live_;
+    if (current) armed_ = false;
+  }
   if (c.HasBuffer() && --in_kernel_ == 0) {
     // The kernel has no buffer left: the stack holds them all (or the
     // loop has yet to hand back what it reaped). Counted once per dry run;
@@ -237,7 +241,9 @@ void UringRx::Quiesce(FdState& st) {
     (void)ring_->Submit();
   std::array<RxFrame, kReapBatch> frames;
   std::array<sys::UringCompletion, kReapBatch> cqes;
-  while (armed_) {
+  // Every arming's last completion: the current one's after this cancel,
+  // and an earlier one's, cancelled when the dry ring was kicked.
+  while (live_ > 0) {
     if (!ring_->SubmitAndWait(1)) break;
     const size_t n = ring_->Reap(cqes);
     size_t got = 0;

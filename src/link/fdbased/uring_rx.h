@@ -130,6 +130,7 @@ class UringRx final : public ChunkOwner {
   // Loop only.
   uint64_t gen_ = 0;         // Generation of the current arming.
   bool armed_ = false;       // The multishot request of gen_ is live.
+  unsigned live_ = 0;        // Armed requests of any generation not ended.
   unsigned in_kernel_ = 0;   // Buffers the kernel holds (0: dry).
   bool kick_ = false;        // The request went dry while armed.
   bool wake_armed_ = false;  // A poll on wake_ is queued.
