@@ -59,6 +59,12 @@ inline auto PacketSocketModes() {
                            fdbased::PacketDispatchMode::kRecvMMsg,
                            fdbased::PacketDispatchMode::kPacketMmap);
 }
+// TunModes are the receive modes for suites on TUN/TAP fds (no sockets):
+// readv and io_uring.
+inline auto TunModes() {
+  return ::testing::Values(fdbased::PacketDispatchMode::kReadv,
+                           fdbased::PacketDispatchMode::kIoUring);
+}
 inline std::string ModeName(
     const ::testing::TestParamInfo<fdbased::PacketDispatchMode>& info) {
   switch (info.param) {

@@ -1,6 +1,7 @@
 // TAP end to end: the kernel must resolve the responder's address to our
 // MAC (02:fd:00:00:00:01, not the TAP's own) through ARP and NDP before it
-// can ping or send UDP; the neighbour entries it ends up with are checked.
+// can ping or send UDP; the neighbour entries it ends up with are checked,
+// in each receive mode a TAP fd has (readv, io_uring).
 #include <gtest/gtest.h>
 
 #include "e2e/e2e_util.h"
@@ -11,11 +12,18 @@ namespace {
 
 constexpr char kTap[] = "fde2etap0";
 
-TEST_F(E2eTest, TapKernelResolvesUsThenPingsAndEchoesUdp) {
+class E2eTapTest
+    : public E2eTest,
+      public ::testing::WithParamInterface<fdbased::PacketDispatchMode> {};
+
+TEST_P(E2eTapTest, TapKernelResolvesUsThenPingsAndEchoesUdp) {
   ASSERT_TRUE(OpenDevice(kTap, true));
   fdbased::Options o = EthernetOptions();
+  o.dispatch_mode = GetParam();
   StartResponder(tun_->borrowed_fds(), o);
   ASSERT_TRUE(ep_);
+  ASSERT_EQ(ep_->DispatchModeInUse(), GetParam())
+      << ep_->DispatchModeFallback();
 
   ExpectKernelTalks(/*pings=*/5);
 
@@ -47,6 +55,8 @@ TEST_F(E2eTest, TapKernelResolvesUsThenPingsAndEchoesUdp) {
   EXPECT_EQ(c.tx_failed, 0u);
   EXPECT_EQ(ep_->TotalCounters().tx_errors, 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Modes, E2eTapTest, TunModes(), ModeName);
 
 }  // namespace
 }  // namespace fdlink::e2e

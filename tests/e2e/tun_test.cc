@@ -2,7 +2,8 @@
 // device (198.18.0.1/24, 2001:db8::1/64) and the responder the other
 // (198.18.0.2, 2001:db8::2). iputils ping and kernel UDP sockets talk to
 // it; the kernel verifies every checksum before ping or a socket sees a
-// reply, and the UDP payloads come back byte for byte.
+// reply, and the UDP payloads come back byte for byte, in each receive
+// mode a TUN fd has (readv, io_uring).
 #include <gtest/gtest.h>
 
 #include "e2e/e2e_util.h"
@@ -10,12 +11,19 @@
 namespace fdlink::e2e {
 namespace {
 
-TEST_F(E2eTest, TunKernelPingsAndEchoesUdp) {
+class E2eTunTest
+    : public E2eTest,
+      public ::testing::WithParamInterface<fdbased::PacketDispatchMode> {};
+
+TEST_P(E2eTunTest, TunKernelPingsAndEchoesUdp) {
   ASSERT_TRUE(OpenDevice("fde2etun0", false));
   fdbased::Options o;
   o.processors_per_channel = 1;
+  o.dispatch_mode = GetParam();
   StartResponder(tun_->borrowed_fds(), o);
   ASSERT_TRUE(ep_);
+  ASSERT_EQ(ep_->DispatchModeInUse(), GetParam())
+      << ep_->DispatchModeFallback();
 
   ExpectKernelTalks(/*pings=*/5);
 
@@ -32,6 +40,8 @@ TEST_F(E2eTest, TunKernelPingsAndEchoesUdp) {
   EXPECT_EQ(fc.total_drops(), 0u) << "the kernel sends only IP on a TUN";
   EXPECT_EQ(fc.tx_packets, c.replies());
 }
+
+INSTANTIATE_TEST_SUITE_P(Modes, E2eTunTest, TunModes(), ModeName);
 
 }  // namespace
 }  // namespace fdlink::e2e
