@@ -4,9 +4,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 
 #include "fdlink/link/fdbased/counters.h"
 #include "link/fdbased/packet_ring.h"
+#include "link/fdbased/tx_uring.h"
 
 namespace fdlink::fdbased {
 
@@ -35,6 +37,10 @@ struct FdState {
   // Create; it survives re-attach and, while packets hold its frames, the
   // endpoint). Empty in the other modes.
   RingRef rx_ring;
+  // TxRings, in io_uring mode on an fd without sendmmsg (not a socket, not
+  // a pipe) when the kernel has io_uring writev, are the fd's transmit
+  // rings (see tx_uring.h); null otherwise. Set in Create.
+  std::unique_ptr<TxRings> tx_rings;
 
   // Receive side: written only by this fd's loop thread. Attachments follow
   // one another, so there is one writer at a time.
