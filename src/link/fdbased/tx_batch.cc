@@ -136,7 +136,8 @@ SendOutcome TxBatch::Send(const FdState& fd, size_t from, size_t header_cap) {
     return sizeof(mmsghdr) + frames_[j].iov_count * sizeof(iovec);
   };
   size_t i = from;
-  if (fd.tx_rings != nullptr) {
+  // A lone frame is one writev either way, and cheaper without a ring.
+  if (fd.tx_rings != nullptr && frames_.size() - i > 1) {
     if (std::optional<SendOutcome> u = SendUring(fd, i, hook)) {
       if (u->error || i + u->sent == frames_.size()) return *u;
       // The ring stopped short without an error: the rest one by one.

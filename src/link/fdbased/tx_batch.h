@@ -95,8 +95,8 @@ class TxBatch {
   // Send writes frames [from, size()) to fd in order: sendmmsg batches on
   // sockets (each at most `header_cap` bytes of mmsghdr + iovec when
   // header_cap > 0), one linked chain of io_uring writes when fd has
-  // transmit rings (tx_uring.h) and one is free, one write per frame
-  // otherwise. Stops at the first failure.
+  // transmit rings (tx_uring.h), there are two frames or more and a ring
+  // is free, one write per frame otherwise. Stops at the first failure.
   SendOutcome Send(const FdState& fd, size_t from, size_t header_cap);
 
  private:
