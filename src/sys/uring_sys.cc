@@ -68,14 +68,30 @@ int Uring::Fd() const { return impl_->ring.ring_fd; }
 
 unsigned Uring::SqSpace() const { return io_uring_sq_space_left(&impl_->ring); }
 
-bool Uring::QueueWritev(int fd, std::span<const iovec> iov,
-                        uint64_t user_data) {
-  io_uring_sqe* sqe = io_uring_get_sqe(&impl_->ring);
+namespace {
+
+// QueueWritevFlags queues one writev with SQE flags `flags`.
+bool QueueWritevFlags(io_uring& ring, int fd, std::span<const iovec> iov,
+                      uint64_t user_data, unsigned flags) {
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring);
   if (sqe == nullptr) return false;
   io_uring_prep_writev(sqe, fd, iov.data(), static_cast<unsigned>(iov.size()),
                        static_cast<__u64>(-1));
+  sqe->flags |= flags;
   io_uring_sqe_set_data64(sqe, user_data);
   return true;
+}
+
+}  // namespace
+
+bool Uring::QueueWritev(int fd, std::span<const iovec> iov,
+                        uint64_t user_data) {
+  return QueueWritevFlags(impl_->ring, fd, iov, user_data, 0);
+}
+
+bool Uring::QueueWritevLinked(int fd, std::span<const iovec> iov,
+                              uint64_t user_data) {
+  return QueueWritevFlags(impl_->ring, fd, iov, user_data, IOSQE_IO_LINK);
 }
 
 bool Uring::QueueReadMultishot(int fd, uint16_t group, uint64_t user_data) {

@@ -14,6 +14,7 @@
 
 #include <cstring>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "e2e/offload_util.h"
@@ -72,14 +73,18 @@ std::vector<uint8_t> ReadExactly(int fd, size_t n) {
   return out;
 }
 
+// OffloadTcpOutTest's parameters: GSO on or off, and the dispatch mode
+// (readv: one writev per frame; io_uring: the frames as one chain of
+// io_uring writes).
 class OffloadTcpOutTest : public OffloadE2eTest,
-                          public ::testing::WithParamInterface<bool> {};
+                          public ::testing::WithParamInterface<
+                              std::tuple<bool, fdbased::PacketDispatchMode>> {};
 
 // fdlink writes into a kernel TCP socket: super-packets (GSO metadata,
 // partial checksum) and runs of MSS-sized segments (which the endpoint may
 // coalesce); with GSO off, the same is split in software.
 TEST_P(OffloadTcpOutTest, KernelSocketReadsEveryByteInOrder) {
-  const bool gso = GetParam();
+  const auto [gso, mode] = GetParam();
   ASSERT_TRUE(OpenOffloadedTun("fdlofft0"));
   const UniqueFd listener = ListenIn(*ns_);
   if (HasFatalFailure()) return;
@@ -94,6 +99,7 @@ TEST_P(OffloadTcpOutTest, KernelSocketReadsEveryByteInOrder) {
   // dispatcher that just counts them).
   fdbased::Options o = VnetEndpointOptions();
   o.offload.gso = gso;
+  o.dispatch_mode = mode;
   ASSERT_TRUE(StartRecorder(false, std::move(o)));
 
   // Two super-packets, 14 and 9.5 segments' worth (a short tail).
@@ -130,6 +136,11 @@ TEST_P(OffloadTcpOutTest, KernelSocketReadsEveryByteInOrder) {
   EXPECT_EQ(c.tx_oversized, 0u);
   EXPECT_EQ(c.tx_gso_fallbacks, 0u);
   EXPECT_EQ(c.tx_coalesce_fallbacks, 0u);
+  if (mode == fdbased::PacketDispatchMode::kIoUring) {
+    EXPECT_GE(c.tx_uring_batches, 1u);  // At least the two super-packets.
+  } else {
+    EXPECT_EQ(c.tx_uring_batches, 0u);
+  }
   if (gso) {
     // The super-packets went whole; the run was coalesced.
     EXPECT_EQ(c.tx_split, 0u);
@@ -140,10 +151,18 @@ TEST_P(OffloadTcpOutTest, KernelSocketReadsEveryByteInOrder) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernel, OffloadTcpOutTest, ::testing::Bool(),
-                         [](const auto& info) {
-                           return std::string(info.param ? "Gso" : "NoGso");
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Kernel, OffloadTcpOutTest,
+    ::testing::Combine(
+        ::testing::Bool(),
+        ::testing::Values(fdbased::PacketDispatchMode::kReadv,
+                          fdbased::PacketDispatchMode::kIoUring)),
+    [](const auto& info) {
+      const bool uring =
+          std::get<1>(info.param) == fdbased::PacketDispatchMode::kIoUring;
+      return std::string(std::get<0>(info.param) ? "Gso" : "NoGso") +
+             (uring ? "IoUring" : "Readv");
+    });
 
 class OffloadTcpInTest : public OffloadE2eTest,
                          public ::testing::WithParamInterface<bool> {};

@@ -31,6 +31,14 @@ class CAPABILITY("mutex") Mutex {
     mu_.unlock();
     lockdep::OnRelease(this);
   }
+  // TryLock takes the lock when it is free and returns whether it did; it
+  // never blocks (so it cannot deadlock, but lockdep still records what is
+  // held while it is).
+  bool TryLock(SrcLoc loc = SrcLoc::Current()) TRY_ACQUIRE(true) {
+    if (!mu_.try_lock()) return false;
+    lockdep::OnAcquire(this, class_name_, lockdep::Mode::kExclusive, loc);
+    return true;
+  }
   // AssertHeld tells the analysis the caller holds the lock (unchecked).
   void AssertHeld() const ASSERT_CAPABILITY(this) {}
   const char* class_name() const { return class_name_; }

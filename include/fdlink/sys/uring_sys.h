@@ -78,6 +78,12 @@ class Uring {
   // when the submission queue is full. `iov` (and the bytes it names)
   // must stay valid until the write completes.
   bool QueueWritev(int fd, std::span<const iovec> iov, uint64_t user_data);
+  // QueueWritevLinked is QueueWritev with IOSQE_IO_LINK: the next request
+  // queued starts only after this one completes in full, and is cancelled
+  // (-ECANCELED) when this one fails or writes short. A chain keeps order
+  // even when the kernel punts writes to its workers.
+  bool QueueWritevLinked(int fd, std::span<const iovec> iov,
+                         uint64_t user_data);
   // QueueReadMultishot arms a multishot read of `fd` (opcode 49) into
   // buffers of provided-buffer group `group`.
   bool QueueReadMultishot(int fd, uint16_t group, uint64_t user_data);

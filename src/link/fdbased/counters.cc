@@ -52,6 +52,10 @@ FdCounters FdState::Snapshot() const {
   c.tx_gso_fallbacks = tx_gso_fallbacks.load(std::memory_order_relaxed);
   c.tx_coalesce_fallbacks =
       tx_coalesce_fallbacks.load(std::memory_order_relaxed);
+  if (tx_rings != nullptr) {
+    c.tx_uring_batches = tx_rings->Batches();
+    c.tx_uring_busy = tx_rings->Busy();
+  }
   return c;
 }
 

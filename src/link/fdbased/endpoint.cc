@@ -6,11 +6,13 @@
 
 #include "fdlink/header/ethernet.h"
 #include "fdlink/sys/syscalls.h"
+#include "fdlink/sys/uring_sys.h"
 #include "link/fdbased/attachment.h"
 #include "link/fdbased/fd_probe.h"
 #include "link/fdbased/fd_state.h"
 #include "link/fdbased/link_config.h"
 #include "link/fdbased/tx_switches.h"
+#include "link/fdbased/tx_uring.h"
 #include "link/fdbased/tx_writer.h"
 #include "link/fdbased/uring_probe.h"
 
@@ -44,6 +46,19 @@ Result<void> SetUpRings(const LinkConfig& link, uint32_t mtu,
   return Ok();
 }
 
+// SetUpTxRings gives every fd without sendmmsg (not a socket; not a pipe,
+// whose writes must not raise SIGPIPE on a kernel worker) its transmit
+// rings when the kernel has io_uring writev (tx_uring.h); the rings
+// themselves are set up on first use. Without it the writer writes one
+// frame per writev.
+void SetUpTxRings(std::vector<std::unique_ptr<FdState>>& fds) {
+  const sys::UringSupport& u = sys::ProbeUring();
+  if (!u.ring || !u.writev) return;
+  for (auto& f : fds) {
+    if (!f->is_socket && !f->is_fifo) f->tx_rings = std::make_unique<TxRings>();
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Endpoint>> Endpoint::Create(Options opts) {
@@ -73,6 +88,7 @@ Result<std::unique_ptr<Endpoint>> Endpoint::Create(Options opts) {
   if (resolved.rx.mode == PacketDispatchMode::kIoUring)
     SetUpUringMode(resolved, opts.mtu, fds);
   auto link = std::make_unique<const LinkConfig>(resolved);
+  if (opts.dispatch_mode == PacketDispatchMode::kIoUring) SetUpTxRings(fds);
   if (link->rx.mode == PacketDispatchMode::kPacketMmap) {
     if (Result<void> r = SetUpRings(*link, opts.mtu, fds); !r) return r.error();
   }
@@ -322,6 +338,8 @@ FdCounters Endpoint::TotalCounters() const {
     t.tx_split_dropped += c.tx_split_dropped;
     t.tx_gso_fallbacks += c.tx_gso_fallbacks;
     t.tx_coalesce_fallbacks += c.tx_coalesce_fallbacks;
+    t.tx_uring_batches += c.tx_uring_batches;
+    t.tx_uring_busy += c.tx_uring_busy;
     t.rx_kernel_drops += c.rx_kernel_drops;
     t.rx_ring_dry += c.rx_ring_dry;
     for (size_t i = 0; i < t.drops.size(); ++i) t.drops[i] += c.drops[i];

@@ -4,10 +4,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 
 #include "fdlink/link/fdbased/counters.h"
 #include "link/fdbased/packet_ring.h"
 #include "link/fdbased/uring_rx.h"
+#include "link/fdbased/tx_uring.h"
 
 namespace fdlink::fdbased {
 
@@ -39,6 +41,10 @@ struct FdState {
   // RxUring is the fd's io_uring receive ring in io_uring mode (set up once,
   // in Create, kept like rx_ring). Empty in the other modes.
   UringRxRef rx_uring;
+  // TxRings, in io_uring mode on an fd without sendmmsg (not a socket, not
+  // a pipe) when the kernel has io_uring writev, are the fd's transmit
+  // rings (see tx_uring.h); null otherwise. Set in Create.
+  std::unique_ptr<TxRings> tx_rings;
 
   // Receive side: written only by this fd's loop thread. Attachments follow
   // one another, so there is one writer at a time.

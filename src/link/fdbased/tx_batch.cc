@@ -5,6 +5,7 @@
 
 #include "fdlink/link/fdbased/options.h"
 #include "fdlink/sys/syscalls.h"
+#include "link/fdbased/tx_uring.h"
 #include "link/fdbased/tx_writer.h"
 
 namespace fdlink::fdbased {
@@ -13,6 +14,7 @@ TxBatch::TxBatch() : vnets_(kBatchSize), headers_(kBatchSize) {
   frames_.reserve(kBatchSize);
   iovs_.reserve(kBatchSize * 8);
   msgs_.reserve(kBatchSize);
+  spans_.reserve(kBatchSize);
   flat_.reserve(kBatchSize);
 }
 
@@ -96,6 +98,36 @@ void TxBatch::Drop(size_t from) {
   frames_.resize(from);
 }
 
+std::optional<SendOutcome> TxBatch::SendUring(const FdState& fd, size_t from,
+                                              TxOffloadWriteHook hook) {
+  // Under a test hook the ring writes the frames before the first one the
+  // hook rejects, which then fails as if the kernel had rejected it.
+  std::optional<Error> rejected;
+  spans_.clear();
+  for (size_t j = from; j < frames_.size(); ++j) {
+    const TxFrame& f = frames_[j];
+    const std::span<const iovec> iov =
+        std::span(iovs_).subspan(f.iov_first, f.iov_count);
+    if (hook != nullptr && f.offloaded) {
+      if (const int err = hook(iov); err != 0) {
+        rejected = Error::FromErrno(err, "write (test hook)");
+        break;
+      }
+    }
+    spans_.push_back(iov);
+  }
+  SendOutcome out;
+  if (!spans_.empty()) {
+    std::optional<TxUringOutcome> u = fd.tx_rings->Write(fd.fd, spans_);
+    if (!u) return std::nullopt;
+    out.sent = u->sent;
+    out.error = std::move(u->error);
+    if (out.error || out.sent < spans_.size()) return out;
+  }
+  out.error = std::move(rejected);
+  return out;
+}
+
 SendOutcome TxBatch::Send(const FdState& fd, size_t from, size_t header_cap) {
   SendOutcome out;
   const TxOffloadWriteHook hook =
@@ -104,6 +136,15 @@ SendOutcome TxBatch::Send(const FdState& fd, size_t from, size_t header_cap) {
     return sizeof(mmsghdr) + frames_[j].iov_count * sizeof(iovec);
   };
   size_t i = from;
+  // A lone frame is one writev either way, and cheaper without a ring.
+  if (fd.tx_rings != nullptr && frames_.size() - i > 1) {
+    if (std::optional<SendOutcome> u = SendUring(fd, i, hook)) {
+      if (u->error || i + u->sent == frames_.size()) return *u;
+      // The ring stopped short without an error: the rest one by one.
+      out.sent = u->sent;
+      i += u->sent;
+    }
+  }
   while (i < frames_.size()) {
     // One frame alone (not a socket, the last one, a test hook, or one that
     // by itself exceeds the cap) is one write: sendmsg on a socket.

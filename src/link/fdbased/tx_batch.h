@@ -49,6 +49,12 @@ struct SendOutcome {
   std::optional<Error> error;
 };
 
+// TxOffloadWriteHook is consulted before each offloaded (GSO or coalesced)
+// frame is written, with the frame's iovecs; a non-zero return is an errno
+// that write then fails with, as if the kernel had rejected it (nothing is
+// written). While a hook is set every frame is written on its own.
+using TxOffloadWriteHook = int (*)(std::span<const iovec> frame);
+
 // TxBatch is reused from write to write by one thread (see Batch()): no
 // allocation in steady state. At most kBatchSize frames at a time.
 class TxBatch {
@@ -88,14 +94,21 @@ class TxBatch {
 
   // Send writes frames [from, size()) to fd in order: sendmmsg batches on
   // sockets (each at most `header_cap` bytes of mmsghdr + iovec when
-  // header_cap > 0), one write per frame otherwise. Stops at the first
-  // failure.
+  // header_cap > 0), one linked chain of io_uring writes when fd has
+  // transmit rings (tx_uring.h), there are two frames or more and a ring
+  // is free, one write per frame otherwise. Stops at the first failure.
   SendOutcome Send(const FdState& fd, size_t from, size_t header_cap);
 
  private:
+  // SendUring is Send through fd.tx_rings; nullopt when no ring was free
+  // (nothing written).
+  std::optional<SendOutcome> SendUring(const FdState& fd, size_t from,
+                                       TxOffloadWriteHook hook);
+
   std::vector<TxFrame> frames_;
   std::vector<iovec> iovs_;
   std::vector<mmsghdr> msgs_;
+  std::vector<std::span<const iovec>> spans_;  // SendUring's frames.
   std::vector<std::array<uint8_t, header::kVirtioNetHeaderSize>> vnets_;
   std::vector<std::array<uint8_t, kTxHeaderScratch>> headers_;
   std::vector<std::vector<uint8_t>> flat_;
@@ -103,12 +116,6 @@ class TxBatch {
 
 // Batch is the calling thread's TxBatch.
 TxBatch& Batch();
-
-// TxOffloadWriteHook is consulted before each offloaded (GSO or coalesced)
-// frame is written, with the frame's iovecs; a non-zero return is an errno
-// that write then fails with, as if the kernel had rejected it (nothing is
-// written). While a hook is set every frame is written on its own.
-using TxOffloadWriteHook = int (*)(std::span<const iovec> frame);
 
 // SetTxOffloadWriteHookForTest installs `hook` process-wide (nullptr
 // removes it). Test-only: production code never sets it. Any thread may

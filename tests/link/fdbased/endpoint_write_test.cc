@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <utility>
 
 #include "fdlink/header/ethernet.h"
@@ -226,6 +228,60 @@ TEST(EndpointWrite, NonSocketUsesWritev) {
   ASSERT_TRUE(n.has_value());
   EXPECT_EQ(*n, 50u + 60u);
 }
+
+// EndpointWriteModeTest runs on a non-socket fd in the readv mode (one
+// writev per frame) and the io_uring mode (one chain of io_uring writes).
+class EndpointWriteModeTest
+    : public ::testing::TestWithParam<PacketDispatchMode> {};
+
+// Counter8 is an 8-byte packet holding `v` (what an eventfd takes).
+PacketBufferPtr Counter8(uint64_t v) {
+  std::array<uint8_t, 8> b;
+  std::memcpy(b.data(), &v, sizeof(v));
+  return PacketBuffer::FromView(View::CopyOf(b));
+}
+
+TEST_P(EndpointWriteModeTest, NonSocketWouldBlockReturnsCountWritten) {
+  // An eventfd counter near its limit: the third packet would overflow it
+  // (EAGAIN); the fourth would fit and must not be written after it.
+  Result<UniqueFd> efd = sys::EventFd();
+  ASSERT_TRUE(efd);
+  Options o;
+  o.fds = {efd->get()};
+  o.dispatch_mode = GetParam();
+  auto ep = testing::MustCreateEndpoint(std::move(o));
+  std::vector<PacketBufferPtr> pkts;
+  for (uint64_t v : {uint64_t{1}, uint64_t{0xfffffffffffffff0u}, uint64_t{0x20},
+                     uint64_t{1}}) {
+    pkts.push_back(Counter8(v));
+  }
+  Result<size_t> n = ep->WritePackets(pkts);
+  ASSERT_TRUE(n.has_value()) << n.error().ToString();
+  EXPECT_EQ(*n, 2u);
+  EXPECT_EQ(ep->Counters(0).tx_packets, 2u);
+  EXPECT_EQ(ep->Counters(0).tx_bytes, 16u);
+  EXPECT_EQ(ep->Counters(0).tx_would_block, 1u);
+  EXPECT_EQ(ep->Counters(0).tx_errors, 0u);
+  uint64_t counter = 0;
+  ASSERT_EQ(::read(efd->get(), &counter, 8), 8);
+  EXPECT_EQ(counter, 0xfffffffffffffff1u);
+  // Drained, the rest goes in once.
+  n = ep->WritePackets(std::span(pkts).subspan(2));
+  ASSERT_TRUE(n.has_value()) << n.error().ToString();
+  EXPECT_EQ(*n, 2u);
+  ASSERT_EQ(::read(efd->get(), &counter, 8), 8);
+  EXPECT_EQ(counter, 0x21u);
+  const bool uring = GetParam() == PacketDispatchMode::kIoUring;
+  EXPECT_EQ(ep->Counters(0).tx_uring_batches, uring ? 2u : 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Modes, EndpointWriteModeTest,
+    ::testing::Values(PacketDispatchMode::kReadv, PacketDispatchMode::kIoUring),
+    [](const auto& info) {
+      return std::string(info.param == PacketDispatchMode::kIoUring ? "IoUring"
+                                                                    : "Readv");
+    });
 
 TEST(EndpointWrite, HardErrorWithNothingWrittenIsAnError) {
   SocketPairs sp(1);

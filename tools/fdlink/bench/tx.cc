@@ -62,8 +62,9 @@ constexpr size_t kMaxUdpPayload = 65507;
 constexpr size_t kSuperPerCall = 4;
 constexpr std::chrono::milliseconds kDrain(30);
 
-// TxArm is one writer.
-enum class TxArm { kWrite, kWire, kGso, kCoalesce };
+// TxArm is one writer. kUring is fdlink in the io_uring mode writing wire
+// packets, a batch of them per WritePackets call (one io_uring_enter).
+enum class TxArm { kWrite, kWire, kGso, kCoalesce, kUring };
 
 // TxLink is one run's namespace, TUN device and counting socket.
 struct TxLink {
@@ -257,9 +258,9 @@ Snapshot Take(const Receiver& rx, const TxPump& pump) {
 }
 
 // MeasureTxRun runs `arm` once on a fresh link into *out; *offloads gets
-// the link's TUN_F_* bits.
-Result<RunSample> MeasureTxRun(TxArm arm, size_t size, const RunPlan& plan,
-                               uint32_t* offloads) {
+// the link's TUN_F_* bits. `uring_batch` is kUring's packets per call.
+Result<RunSample> MeasureTxRun(TxArm arm, size_t uring_batch, size_t size,
+                               const RunPlan& plan, uint32_t* offloads) {
   const bool offload = arm == TxArm::kGso || arm == TxArm::kCoalesce;
   Result<std::unique_ptr<TxLink>> link = OpenTxLink(offload);
   if (!link) return link.error();
@@ -285,7 +286,8 @@ Result<RunSample> MeasureTxRun(TxArm arm, size_t size, const RunPlan& plan,
     for (size_t i = 0; i < kSuperPerCall; ++i)
       batch.push_back(ToPacket(super, &gso));
   } else if (arm != TxArm::kWrite) {
-    for (size_t i = 0; i < segments; ++i)
+    const size_t per_call = arm == TxArm::kUring ? uring_batch : segments;
+    for (size_t i = 0; i < per_call; ++i)
       batch.push_back(ToPacket(wire, nullptr));
   }
   std::unique_ptr<fdbased::Endpoint> ep;
@@ -296,6 +298,9 @@ Result<RunSample> MeasureTxRun(TxArm arm, size_t size, const RunPlan& plan,
     o.processors_per_channel = 1;
     o.offload.vnet_header = l.tun->vnet_hdr();
     o.offload.kernel_offloads = l.tun->offloads();
+    if (arm == TxArm::kUring) {
+      o.dispatch_mode = fdbased::PacketDispatchMode::kIoUring;
+    }
     Result<std::unique_ptr<fdbased::Endpoint>> e =
         fdbased::Endpoint::Create(std::move(o));
     if (!e) return e.error();
@@ -309,11 +314,15 @@ Result<RunSample> MeasureTxRun(TxArm arm, size_t size, const RunPlan& plan,
       return {w ? 1 : 0, w ? 1 : 0};
     };
   } else {
+    // Units are syscalls: a super-packet's write, a wire packet's write,
+    // or (io_uring) one call's submission, so seg/read is wire packets per
+    // syscall.
     const uint64_t per = arm == TxArm::kGso ? segments : 1;
-    step = [&ep, &batch, per]() -> std::pair<uint64_t, uint64_t> {
+    const bool uring = arm == TxArm::kUring;
+    step = [&ep, &batch, per, uring]() -> std::pair<uint64_t, uint64_t> {
       Result<size_t> n = ep->WritePackets(batch);
       const uint64_t k = n ? *n : 0;
-      return {k * per, k};
+      return {k * per, uring ? (k > 0 ? 1 : 0) : k};
     };
   }
 
@@ -364,6 +373,7 @@ Result<RunSample> MeasureTxRun(TxArm arm, size_t size, const RunPlan& plan,
 struct TxRow {
   TxArm arm;
   RowInfo row;
+  size_t uring_batch = 0;  // kUring: packets per WritePackets call.
 };
 
 }  // namespace
@@ -382,6 +392,9 @@ bool RunTxCase(const BenchCase& c, const BenchOptions& opts,
       {TxArm::kGso, RowInfo{"fdlink", 1, 0, true, DeliveryKind::kGso}},
       {TxArm::kCoalesce,
        RowInfo{"fdlink", 1, 0, true, DeliveryKind::kCoalesce}},
+      {TxArm::kUring, RowInfo{"uring1", 1, 0, false, DeliveryKind::kWire}, 1},
+      {TxArm::kUring, RowInfo{"uring8", 1, 0, false, DeliveryKind::kWire}, 8},
+      {TxArm::kUring, RowInfo{"uring32", 1, 0, false, DeliveryKind::kWire}, 32},
   };
   const size_t n = rows.size();
   std::vector<RunSample> sums(n);
@@ -390,8 +403,8 @@ bool RunTxCase(const BenchCase& c, const BenchOptions& opts,
     std::vector<RunSample> got(n);
     for (size_t k = 0; k < n; ++k) {
       const size_t i = round % 2 == 0 ? k : n - 1 - k;
-      Result<RunSample> s =
-          MeasureTxRun(rows[i].arm, c.size, plan, &rows[i].row.offloads);
+      Result<RunSample> s = MeasureTxRun(rows[i].arm, rows[i].uring_batch,
+                                         c.size, plan, &rows[i].row.offloads);
       if (!s) return fail(s.error());
       got[i] = *s;
     }

@@ -56,6 +56,12 @@ struct FdCounters {
   uint64_t tx_split_dropped = 0;
   uint64_t tx_gso_fallbacks = 0;
   uint64_t tx_coalesce_fallbacks = 0;
+  // io_uring mode, fds without sendmmsg: TxUringBatches counts
+  // submissions (one io_uring_enter each) that wrote a batch's frames;
+  // TxUringBusy counts batches written one writev per frame instead,
+  // because every transmit ring of the fd was in use by other threads.
+  uint64_t tx_uring_batches = 0;
+  uint64_t tx_uring_busy = 0;
   // RxKernelDrops: frames the kernel dropped before the endpoint saw them
   // (packet_mmap: the receive ring was full; read from PACKET_STATISTICS).
   uint64_t rx_kernel_drops = 0;
