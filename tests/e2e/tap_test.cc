@@ -11,9 +11,13 @@ namespace {
 
 constexpr char kTap[] = "fde2etap0";
 
-TEST_F(E2eTest, TapKernelResolvesUsThenPingsAndEchoesUdp) {
+// Once per mode of non-socket fds (readv, io_uring).
+class E2eTapTest : public E2eTest, public E2eModeParam {};
+
+TEST_P(E2eTapTest, TapKernelResolvesUsThenPingsAndEchoesUdp) {
   ASSERT_TRUE(OpenDevice(kTap, true));
   fdbased::Options o = EthernetOptions();
+  o.dispatch_mode = GetParam();
   StartResponder(tun_->borrowed_fds(), o);
   ASSERT_TRUE(ep_);
 
@@ -47,6 +51,11 @@ TEST_F(E2eTest, TapKernelResolvesUsThenPingsAndEchoesUdp) {
   EXPECT_EQ(c.tx_failed, 0u);
   EXPECT_EQ(ep_->TotalCounters().tx_errors, 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Modes, E2eTapTest,
+    fdlink::testing::ModesOf(fdlink::testing::FdKind::kNonSocket),
+    fdlink::testing::ModeParamName);
 
 }  // namespace
 }  // namespace fdlink::e2e

@@ -10,10 +10,14 @@
 namespace fdlink::e2e {
 namespace {
 
-TEST_F(E2eTest, TunKernelPingsAndEchoesUdp) {
+// Once per mode of non-socket fds (readv, io_uring).
+class E2eTunTest : public E2eTest, public E2eModeParam {};
+
+TEST_P(E2eTunTest, TunKernelPingsAndEchoesUdp) {
   ASSERT_TRUE(OpenDevice("fde2etun0", false));
   fdbased::Options o;
   o.processors_per_channel = 1;
+  o.dispatch_mode = GetParam();
   StartResponder(tun_->borrowed_fds(), o);
   ASSERT_TRUE(ep_);
 
@@ -32,6 +36,11 @@ TEST_F(E2eTest, TunKernelPingsAndEchoesUdp) {
   EXPECT_EQ(fc.total_drops(), 0u) << "the kernel sends only IP on a TUN";
   EXPECT_EQ(fc.tx_packets, c.replies());
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Modes, E2eTunTest,
+    fdlink::testing::ModesOf(fdlink::testing::FdKind::kNonSocket),
+    fdlink::testing::ModeParamName);
 
 }  // namespace
 }  // namespace fdlink::e2e
