@@ -23,6 +23,7 @@ CODE_FILES = [
     "src/link/fdbased/endpoint.cc",
     "src/link/fdbased/packet_mmap_reader.cc",
     "src/link/fdbased/packet_ring.cc",
+    "src/link/fdbased/uring_rx.cc",
 ]
 MODEL_FILE = "model/endpoint.pml"
 

@@ -54,7 +54,8 @@
  * Comments "code: <function>.<step>" name the code step a statement
  * models; model/check_model_tie.py matches them, in order, against the
  * "// model: <function>.<step>" markers in src/link/fdbased/endpoint.cc,
- * packet_mmap_reader.cc and packet_ring.cc.
+ * packet_mmap_reader.cc, packet_ring.cc and uring_rx.cc (the io_uring
+ * reader's wait is the same step as packet_mmap's).
  */
 
 /* ---- bounds ---- */
@@ -431,7 +432,7 @@ end_idle:
          /* A ring reader's Wait: ppoll of the ring's wait fd (not the fd)
           * and stop_fd_, blocking. */
          atomic {
-           RING_WAIT_WAKES(f, g) -> /* code: ring_wait.poll */
+           RING_WAIT_WAKES(f, g) -> /* code: ring_wait.poll */ /* code: uring_wait.poll */
 #endif
            if
            :: efd[g] -> r = 2 /* p->stop */

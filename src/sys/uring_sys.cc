@@ -89,9 +89,14 @@ bool Uring::QueueReadMultishot(int fd, uint16_t group, uint64_t user_data) {
 }
 
 bool Uring::QueueRecvMultishot(int fd, uint16_t group, uint64_t user_data) {
+  return QueueRecvMultishot(fd, group, user_data, 0);
+}
+
+bool Uring::QueueRecvMultishot(int fd, uint16_t group, uint64_t user_data,
+                               int msg_flags) {
   io_uring_sqe* sqe = io_uring_get_sqe(&impl_->ring);
   if (sqe == nullptr) return false;
-  io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, 0);
+  io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, msg_flags);
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = group;
   io_uring_sqe_set_data64(sqe, user_data);

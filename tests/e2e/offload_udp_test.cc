@@ -23,17 +23,22 @@ namespace {
 constexpr uint16_t kSegment = 1200;
 constexpr int kDatagrams = 40;  // 48,000 bytes: one super-packet's worth.
 constexpr uint16_t kSinkPort = 9000;
+constexpr auto kIoUring = fdbased::PacketDispatchMode::kIoUring;
 
-// UdpCase is the address family and whether the dispatcher takes
-// super-packets.
+// UdpCase is the address family, whether the dispatcher takes
+// super-packets, and the receive mode (io_uring reads carry the
+// virtio-net header into the same decode path).
 struct UdpCase {
   bool ipv6;
   bool super;
+  fdbased::PacketDispatchMode mode = fdbased::PacketDispatchMode::kReadv;
 };
 
 std::string UdpCaseName(const ::testing::TestParamInfo<UdpCase>& info) {
   return std::string(info.param.ipv6 ? "Ipv6" : "Ipv4") +
-         (info.param.super ? "Super" : "Split");
+         (info.param.super ? "Super" : "Split") +
+         (info.param.mode == fdbased::PacketDispatchMode::kIoUring ? "IoUring"
+                                                                   : "");
 }
 
 // ChecksumsValid reports whether a wire datagram's IPv4 header checksum
@@ -68,7 +73,10 @@ TEST_P(OffloadUdpInTest, KernelUdpSegmentArrivesAsSuperPacketsOrSplit) {
   const UdpCase c = GetParam();
   ASSERT_TRUE(OpenOffloadedTun("fdloffu0"));
   ASSERT_EQ(tun_->offloads() & offload::kTunFUso4, offload::kTunFUso4);
-  ASSERT_TRUE(StartRecorder(c.super, VnetEndpointOptions()));
+  fdbased::Options o = VnetEndpointOptions();
+  o.dispatch_mode = c.mode;
+  ASSERT_TRUE(StartRecorder(c.super, o));
+  ASSERT_EQ(ep_->DispatchModeInUse(), c.mode) << ep_->DispatchModeFallback();
   GsoRecorder& rec = *rec_;
 
   const std::vector<uint8_t> payload = Payload(kSegment * kDatagrams, 11);
@@ -126,7 +134,9 @@ INSTANTIATE_TEST_SUITE_P(Kernel, OffloadUdpInTest,
                          ::testing::Values(UdpCase{false, true},
                                            UdpCase{false, false},
                                            UdpCase{true, true},
-                                           UdpCase{true, false}),
+                                           UdpCase{true, false},
+                                           UdpCase{false, true, kIoUring},
+                                           UdpCase{true, false, kIoUring}),
                          UdpCaseName);
 
 class OffloadUdpEchoTest : public OffloadE2eTest,

@@ -1,6 +1,7 @@
 // TAP end to end: the kernel must resolve the responder's address to our
 // MAC (02:fd:00:00:00:01, not the TAP's own) through ARP and NDP before it
-// can ping or send UDP; the neighbour entries it ends up with are checked.
+// can ping or send UDP; the neighbour entries it ends up with are checked,
+// in each receive mode a TAP fd has (readv, io_uring).
 #include <gtest/gtest.h>
 
 #include "e2e/e2e_util.h"
@@ -20,6 +21,8 @@ TEST_P(E2eTapTest, TapKernelResolvesUsThenPingsAndEchoesUdp) {
   o.dispatch_mode = GetParam();
   StartResponder(tun_->borrowed_fds(), o);
   ASSERT_TRUE(ep_);
+  ASSERT_EQ(ep_->DispatchModeInUse(), GetParam())
+      << ep_->DispatchModeFallback();
 
   ExpectKernelTalks(/*pings=*/5);
 

@@ -2,7 +2,8 @@
 // device (198.18.0.1/24, 2001:db8::1/64) and the responder the other
 // (198.18.0.2, 2001:db8::2). iputils ping and kernel UDP sockets talk to
 // it; the kernel verifies every checksum before ping or a socket sees a
-// reply, and the UDP payloads come back byte for byte.
+// reply, and the UDP payloads come back byte for byte, in each receive
+// mode a TUN fd has (readv, io_uring).
 #include <gtest/gtest.h>
 
 #include "e2e/e2e_util.h"
@@ -20,6 +21,8 @@ TEST_P(E2eTunTest, TunKernelPingsAndEchoesUdp) {
   o.dispatch_mode = GetParam();
   StartResponder(tun_->borrowed_fds(), o);
   ASSERT_TRUE(ep_);
+  ASSERT_EQ(ep_->DispatchModeInUse(), GetParam())
+      << ep_->DispatchModeFallback();
 
   ExpectKernelTalks(/*pings=*/5);
 

@@ -83,6 +83,10 @@ class Uring {
   bool QueueReadMultishot(int fd, uint16_t group, uint64_t user_data);
   // QueueRecvMultishot arms a multishot recv on socket `fd` into `group`.
   bool QueueRecvMultishot(int fd, uint16_t group, uint64_t user_data);
+  // The same with recv(2) `msg_flags` (MSG_TRUNC: a completion then holds
+  // a datagram's real length, so one cut short by its buffer shows).
+  bool QueueRecvMultishot(int fd, uint16_t group, uint64_t user_data,
+                          int msg_flags);
   // QueuePoll arms a one-shot POLLIN poll of `fd`.
   bool QueuePoll(int fd, uint64_t user_data);
   // QueueCancel cancels every request tagged `target`.

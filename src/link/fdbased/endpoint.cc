@@ -12,6 +12,7 @@
 #include "link/fdbased/link_config.h"
 #include "link/fdbased/tx_switches.h"
 #include "link/fdbased/tx_writer.h"
+#include "link/fdbased/uring_probe.h"
 
 namespace fdlink::fdbased {
 namespace {
@@ -67,8 +68,11 @@ Result<std::unique_ptr<Endpoint>> Endpoint::Create(Options opts) {
       std::all_of(fds.begin(), fds.end(), [](auto& f) { return f->is_socket; });
   const bool all_packet = std::all_of(
       fds.begin(), fds.end(), [](auto& f) { return f->is_packet_socket; });
-  auto link = std::make_unique<const LinkConfig>(ResolveLinkConfig(
-      opts, all_sockets, sys::HardwareConcurrency(), all_packet));
+  LinkConfig resolved = ResolveLinkConfig(
+      opts, all_sockets, sys::HardwareConcurrency(), all_packet);
+  if (resolved.rx.mode == PacketDispatchMode::kIoUring)
+    SetUpUringMode(resolved, opts.mtu, fds);
+  auto link = std::make_unique<const LinkConfig>(resolved);
   if (link->rx.mode == PacketDispatchMode::kPacketMmap) {
     if (Result<void> r = SetUpRings(*link, opts.mtu, fds); !r) return r.error();
   }

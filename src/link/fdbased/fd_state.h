@@ -7,6 +7,7 @@
 
 #include "fdlink/link/fdbased/counters.h"
 #include "link/fdbased/packet_ring.h"
+#include "link/fdbased/uring_rx.h"
 
 namespace fdlink::fdbased {
 
@@ -35,13 +36,16 @@ struct FdState {
   // Create; it survives re-attach and, while packets hold its frames, the
   // endpoint). Empty in the other modes.
   RingRef rx_ring;
+  // RxUring is the fd's io_uring receive ring in io_uring mode (set up once,
+  // in Create, kept like rx_ring). Empty in the other modes.
+  UringRxRef rx_uring;
 
   // Receive side: written only by this fd's loop thread. Attachments follow
   // one another, so there is one writer at a time.
   RxCounter rx_packets, rx_bytes, rx_errors;
   // packet_mmap only: frames the kernel dropped (PACKET_STATISTICS, read
-  // when a frame says TP_STATUS_LOSING) and reads that found every frame
-  // held by the stack.
+  // when a frame says TP_STATUS_LOSING). packet_mmap and io_uring: reads
+  // that found every frame or buffer held by the stack.
   RxCounter rx_kernel_drops, rx_ring_dry;
   RxCounter drops[static_cast<size_t>(DropReason::kCount)];
   // Packets a processor dropped because a detach was under way (processors

@@ -55,6 +55,8 @@ LinkConfig ResolveLinkConfig(const Options& opts, bool all_sockets,
   if (opts.dispatch_mode == PacketDispatchMode::kPacketMmap &&
       all_packet_sockets)
     c.rx.mode = PacketDispatchMode::kPacketMmap;
+  if (opts.dispatch_mode == PacketDispatchMode::kIoUring)
+    c.rx.mode = PacketDispatchMode::kIoUring;
   if (c.rx.mode != opts.dispatch_mode) {
     switch (opts.dispatch_mode) {
       case PacketDispatchMode::kRecvMMsg:
@@ -64,13 +66,12 @@ LinkConfig ResolveLinkConfig(const Options& opts, bool all_sockets,
         c.mode_fallback = "packet_mmap: not every fd is an AF_PACKET socket";
         break;
       case PacketDispatchMode::kIoUring:
-        c.mode_fallback = "io_uring: not built yet";
-        break;
       case PacketDispatchMode::kReadv:
         break;
     }
   }
   c.rx.ring_frames = opts.packet_mmap_frames;
+  c.rx.uring_buffers = opts.io_uring_buffers;
   c.rx.batch = opts.max_msgs_per_recv;
   c.rx.processors = opts.processors_per_channel;
   if (c.rx.processors == 0) {

@@ -15,11 +15,13 @@ namespace fdlink::fdbased {
 struct ReceiveConfig {
   // Mode is the dispatch mode in use: kRecvMMsg only when it was asked for
   // and every fd is a socket, kPacketMmap when asked for and every fd is an
-  // AF_PACKET socket.
+  // AF_PACKET socket, kIoUring when asked for (Endpoint::Create then probes
+  // the kernel and sets up the rings, and may fall back to kReadv).
   PacketDispatchMode mode = PacketDispatchMode::kReadv;
   size_t batch = kMaxMsgsPerRecv;  // Options.max_msgs_per_recv.
-  size_t ring_frames = 0;   // Options.packet_mmap_frames (0: the default).
-  uint32_t processors = 1;  // Per channel, resolved (>= 1).
+  size_t ring_frames = 0;    // Options.packet_mmap_frames (0: the default).
+  size_t uring_buffers = 0;  // Options.io_uring_buffers (0: the default).
+  uint32_t processors = 1;   // Per channel, resolved (>= 1).
   bool checksum_offload = false;  // Mark inbound checksums as validated.
 };
 

@@ -98,6 +98,12 @@ Result<void> ValidateOptions(const Options& o) {
     return Bad(
         "fdbased: Options.packet_mmap_frames must be 0 (the default, 4096) "
         "or 16..262144");
+  if (o.io_uring_buffers != 0 &&
+      (o.io_uring_buffers < 16 || o.io_uring_buffers > kMaxIoUringBuffers ||
+       (o.io_uring_buffers & (o.io_uring_buffers - 1)) != 0))
+    return Bad(
+        "fdbased: Options.io_uring_buffers must be 0 (the default, 1024) or "
+        "a power of two in 16..32768");
   if (o.processors_per_channel > 64)
     return Bad("fdbased: Options.processors_per_channel must be 0..64");
   if (o.max_syscall_header_bytes < 0)

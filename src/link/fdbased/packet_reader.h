@@ -1,5 +1,5 @@
 // PacketReader: the one mode-specific piece of a receive loop. Each dispatch
-// mode (readv, recvmmsg, packet_mmap; later io_uring) is one implementation
+// mode (readv, recvmmsg, packet_mmap, io_uring) is one implementation
 // in its own file; the loop, buffers and delivery are shared.
 #ifndef FDLINK_SRC_LINK_FDBASED_PACKET_READER_H_
 #define FDLINK_SRC_LINK_FDBASED_PACKET_READER_H_
@@ -60,9 +60,12 @@ std::unique_ptr<PacketReader> MakeRecvMMsgReader(const FdState& fd,
 // MakePacketMmapReader takes frames off fd.rx_ring (which must be set) and
 // counts ring drops and dry runs in fd's counters (the loop's own).
 std::unique_ptr<PacketReader> MakePacketMmapReader(FdState& fd);
+// MakeUringReader takes frames off fd.rx_uring (which must be set) and
+// counts dry runs of its buffer ring in fd's counters.
+std::unique_ptr<PacketReader> MakeUringReader(FdState& fd);
 // MakeReader picks the reader for rx.mode (a recvmmsg one reads rx.batch
-// frames per call; packet_mmap needs fd.rx_ring); non-socket fds always get
-// readv.
+// frames per call; packet_mmap needs fd.rx_ring, io_uring fd.rx_uring);
+// non-socket fds always get readv.
 std::unique_ptr<PacketReader> MakeReader(FdState& fd, const ReceiveConfig& rx);
 
 }  // namespace fdlink::fdbased

@@ -35,14 +35,6 @@ std::atomic_ref<uint32_t> StatusOf(uint8_t* frame) {
 
 }  // namespace
 
-RingRef::RingRef(const RingRef& o) : r_(o.r_) {
-  if (r_ != nullptr) r_->Ref();
-}
-
-RingRef::~RingRef() {
-  if (r_ != nullptr) r_->Unref();
-}
-
 sys::PacketRxRingLayout PacketRingLayoutFor(const PacketRingShape& shape,
                                             size_t page_size) {
   const size_t packet = shape.max_frame - shape.vnet_header - shape.link_header;
@@ -83,9 +75,9 @@ Result<RingRef> PacketRing::Create(int fd, const PacketRingShape& shape) {
   Result<sys::PacketRxRingMapping> map =
       sys::SetupPacketRxRing(sock->get(), layout);
   if (!map) return map.error();
-  return RingRef(new PacketRing(std::move(*sock), layout, *map,
-                                shape.vnet_header, std::move(*wake),
-                                std::move(*ep)));
+  return RingRef::Adopt(new PacketRing(std::move(*sock), layout, *map,
+                                       shape.vnet_header, std::move(*wake),
+                                       std::move(*ep)));
 }
 
 PacketRing::PacketRing(UniqueFd sock, sys::PacketRxRingLayout layout,

@@ -15,35 +15,16 @@
 #include "fdlink/buffer/chunk.h"
 #include "fdlink/sys/packet_sys.h"
 #include "fdlink/sys/unique_fd.h"
+#include "link/fdbased/counted_ref.h"
 
 namespace fdlink::fdbased {
 
 struct RxFrame;
 class PacketRing;
 
-// RingRef is a counted reference to a PacketRing (copy adds one, the
-// destructor drops one; the last one frees the ring). Every lent frame holds
+// RingRef is a counted reference to a PacketRing; every lent frame holds
 // one too, so the ring and its mapping outlive every packet made from it.
-class RingRef {
- public:
-  RingRef() = default;
-  RingRef(const RingRef& o);
-  RingRef(RingRef&& o) noexcept : r_(std::exchange(o.r_, nullptr)) {}
-  RingRef& operator=(RingRef o) noexcept {
-    std::swap(r_, o.r_);
-    return *this;
-  }
-  ~RingRef();
-
-  PacketRing* get() const { return r_; }
-  PacketRing* operator->() const { return r_; }
-  explicit operator bool() const { return r_ != nullptr; }
-
- private:
-  friend class PacketRing;
-  explicit RingRef(PacketRing* r) : r_(r) {}  // Adopts one reference.
-  PacketRing* r_ = nullptr;
-};
+using RingRef = CountedRef<PacketRing>;
 
 // PacketRingShape is what a ring is sized from: the frames wanted and the
 // largest frame the link may receive (virtio-net header, link header and
@@ -127,7 +108,7 @@ class PacketRing final : public ChunkOwner {
 
   void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Unref();
-  friend class RingRef;
+  friend class CountedRef<PacketRing>;
   // GiveBack hands slot s's frame to the kernel (release store).
   void GiveBack(Slot& s);
   size_t SlotOf(const Chunk* c) const;

@@ -67,6 +67,8 @@ std::unique_ptr<PacketReader> MakeReadvReader(const FdState& fd) {
 std::unique_ptr<PacketReader> MakeReader(FdState& fd, const ReceiveConfig& rx) {
   if (rx.mode == PacketDispatchMode::kPacketMmap && fd.rx_ring)
     return MakePacketMmapReader(fd);
+  if (rx.mode == PacketDispatchMode::kIoUring && fd.rx_uring)
+    return MakeUringReader(fd);
   if (rx.mode == PacketDispatchMode::kRecvMMsg && fd.is_socket)
     return MakeRecvMMsgReader(fd, rx.batch);
   return MakeReadvReader(fd);

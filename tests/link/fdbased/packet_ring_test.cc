@@ -25,6 +25,7 @@
 #include "fdlink/sys/syscalls.h"
 #include "testing/dispatcher.h"
 #include "testing/endpoints.h"
+#include "testing/holding.h"
 #include "testing/netns_fixture.h"
 #include "testing/packets.h"
 #include "testing/socketpairs.h"
@@ -36,35 +37,13 @@ namespace {
 using device::testing::RunInside;
 using device::testing::WaitRunning;
 using namespace std::chrono_literals;
+using testing::CpuSeconds;
+using testing::HoldingDispatcher;
+using testing::kSanitized;
+using testing::MappingOf;
+using testing::MapsLines;
 
 const MacAddress kOther({0x02, 0x0e, 0x0e, 0x0e, 0x0e, 0x0e});
-
-// HoldingDispatcher keeps every packet it is given until Release.
-class HoldingDispatcher : public NetworkDispatcher {
- public:
-  void DeliverNetworkPacket(NetworkProtocolNumber,
-                            PacketBufferPtr pkt) override {
-    MutexLock l(&mu_);
-    held_.push_back(std::move(pkt));
-    count_.fetch_add(1);
-  }
-  size_t Count() const { return count_.load(); }
-  bool WaitForCount(size_t n, std::chrono::milliseconds wait = 5s) const {
-    const auto end = std::chrono::steady_clock::now() + wait;
-    while (Count() < n && std::chrono::steady_clock::now() < end)
-      std::this_thread::sleep_for(1ms);
-    return Count() >= n;
-  }
-  std::vector<PacketBufferPtr> Take() {
-    MutexLock l(&mu_);
-    return std::move(held_);
-  }
-
- private:
-  std::atomic<size_t> count_{0};
-  Mutex mu_{"test.HoldingDispatcher.mu"};
-  std::vector<PacketBufferPtr> held_ GUARDED_BY(mu_);
-};
 
 // Link is an up veth pair: the endpoint reads end b through AF_PACKET
 // sockets, the test sends on end a through another one.
@@ -125,31 +104,6 @@ void SendOn(const Link& l, const std::vector<uint8_t>& frame) {
   ASSERT_EQ(*n, frame.size());
 }
 
-// MapsLines counts the lines of /proc/self/maps, or only those containing
-// `only` when it is not empty.
-size_t MapsLines(const std::string& only = "") {
-  std::ifstream in("/proc/self/maps");
-  size_t n = 0;
-  for (std::string line; std::getline(in, line);) {
-    if (only.empty() || line.find(only) != std::string::npos) ++n;
-  }
-  return n;
-}
-
-// kSanitized: the sanitizers' allocator maps regions of its own as the
-// process allocates, so there only the ring mappings are compared.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
-
 // ExpectFrameArrives attaches a recording dispatcher to `ep`, sends one
 // frame and checks that it arrives byte-exact, then detaches.
 void ExpectFrameArrives(Endpoint& ep, const Link& l, uint16_t sport) {
@@ -174,25 +128,6 @@ void WithLink(const device::NetNs& ns, int sockets,
     if (::testing::Test::HasFatalFailure()) return;
     body(l);
   });
-}
-
-// MappingOf is the /proc/self/maps line of the mapping holding `p`.
-std::string MappingOf(const void* p) {
-  const auto addr = reinterpret_cast<uintptr_t>(p);
-  std::ifstream in("/proc/self/maps");
-  for (std::string line; std::getline(in, line);) {
-    const size_t dash = line.find('-');
-    const uintptr_t lo = std::stoull(line.substr(0, dash), nullptr, 16);
-    const uintptr_t hi = std::stoull(line.substr(dash + 1), nullptr, 16);
-    if (addr >= lo && addr < hi) return line;
-  }
-  return "";
-}
-
-double CpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
 }
 
 using PacketMmapTest = ::fdlink::testing::NetNsFixture;
@@ -305,18 +240,9 @@ TEST_F(PacketMmapTest, HeldPacketsOutliveDetachReattachAndEndpoint) {
     std::vector<PacketBufferPtr> second = d2.Take();
     ep.reset();  // The endpoint goes; the ring stays while frames are held.
 
-    ASSERT_EQ(first.size() + second.size(), sent.size());
-    for (size_t i = 0; i < first.size(); ++i)
-      EXPECT_EQ(first[i]->ToBytes(), sent[i]) << i;
-    for (size_t i = 0; i < second.size(); ++i)
-      EXPECT_EQ(second[i]->ToBytes(), sent[8 + i]) << i;
     // Released from another thread, in reverse order: the last one frees
     // the ring, unmaps it and removes it from the socket.
-    std::thread([&] {
-      while (!second.empty()) second.pop_back();
-      while (!first.empty()) first.pop_back();
-    }).join();
-    EXPECT_EQ(Chunk::LiveCount(), 0);
+    testing::ExpectHeldThenRelease(std::move(first), std::move(second), sent);
 
     // The socket receives through recv(2) again: a readv endpoint works.
     Options o = MmapOptions(l);

@@ -67,4 +67,11 @@ Json EndpointJson(const fdbased::FdCounters& c) {
   return out;
 }
 
+std::string ModeInUse(const fdbased::Endpoint& ep) {
+  std::string m = fdbased::DispatchModeName(ep.DispatchModeInUse());
+  if (const std::string_view why = ep.DispatchModeFallback(); !why.empty())
+    m += " (" + std::string(why) + ")";
+  return m;
+}
+
 }  // namespace fdlink::tool

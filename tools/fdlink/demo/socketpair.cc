@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "common/cli_status.h"
+#include "common/endpoint_report.h"
 #include "common/json.h"
 #include "common/latency.h"
 #include "demo/run.h"
@@ -164,8 +165,8 @@ void PrintSetup(const DemoOptions& opts, const PairRig& rig) {
       sys::IsRoot() ? "--socketpair given"
                     : "not root: no TUN device; run as root to have the "
                       "Linux kernel ping the responder",
-      kFds, fdbased::DispatchModeName(rig.ep->DispatchModeInUse()),
-      rig.addrs.ours4.c_str(), rig.addrs.ours6.c_str(), rig.addrs.udp_port);
+      kFds, ModeInUse(*rig.ep).c_str(), rig.addrs.ours4.c_str(),
+      rig.addrs.ours6.c_str(), rig.addrs.udp_port);
   std::fflush(stdout);
 }
 

@@ -145,11 +145,8 @@ void PrintSetup(const DemoOptions& opts, const TunRig& rig) {
       "           -> fd-based endpoint (%s, raw IP, 1 processor) -> "
       "responder %s / %s, UDP echo on %u\n"
       "  offload  %s\n",
-      kDevice, kMtu, kKernel4, kKernel6,
-      opts.mode == rig.ep->DispatchModeInUse()
-          ? fdbased::DispatchModeName(opts.mode)
-          : "readv (recvmmsg requested; a TUN fd is no socket)",
-      kOurs4, kOurs6, kEchoPort, OffloadSummary(rig.offload).c_str());
+      kDevice, kMtu, kKernel4, kKernel6, ModeInUse(*rig.ep).c_str(), kOurs4,
+      kOurs6, kEchoPort, OffloadSummary(rig.offload).c_str());
   std::fflush(stdout);
 }
 

@@ -235,8 +235,10 @@ bool WaitForStop(const StopSignals& stop, const ServeLink& link) {
   return false;
 }
 
-// PrintBanner prints what is being served to stderr, and on a second line
-// the offloads in effect ("fdlink serve: tun fdl0: offloads: ...").
+// PrintBanner prints what is being served to stderr, on a second line the
+// offloads in effect ("fdlink serve: tun fdl0: offloads: ..."), and when
+// the requested mode fell back, a third naming why ("fdlink serve: tun
+// fdl0: reading with readv: io_uring: the kernel has no ...").
 void PrintBanner(const ServeLink& link, const fdbased::Endpoint& ep,
                  const fdbased::OffloadOptions& offload) {
   std::fprintf(
@@ -252,6 +254,12 @@ void PrintBanner(const ServeLink& link, const fdbased::Endpoint& ep,
       link.up ? "" : " (warning: the interface is down)");
   std::fprintf(stderr, "fdlink serve: %s %s: %s\n", link.kind_name.c_str(),
                link.name.c_str(), OffloadSummary(offload).c_str());
+  if (const std::string_view why = ep.DispatchModeFallback(); !why.empty()) {
+    std::fprintf(stderr, "fdlink serve: %s %s: reading with %s: %.*s\n",
+                 link.kind_name.c_str(), link.name.c_str(),
+                 fdbased::DispatchModeName(ep.DispatchModeInUse()),
+                 static_cast<int>(why.size()), why.data());
+  }
 }
 
 // PrintStopped prints why serving ended and the counters to stdout: three

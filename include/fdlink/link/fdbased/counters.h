@@ -60,7 +60,9 @@ struct FdCounters {
   // (packet_mmap: the receive ring was full; read from PACKET_STATISTICS).
   uint64_t rx_kernel_drops = 0;
   // RxRingDry: reads that found every ring frame still held by the stack
-  // (packet_mmap); the loop then waits until one comes back.
+  // (packet_mmap), or multishot reads that ended because the stack held
+  // every provided buffer (io_uring, -ENOBUFS); the loop then waits until
+  // one comes back and goes on.
   uint64_t rx_ring_dry = 0;
   std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> drops{};
 

@@ -53,6 +53,13 @@ inline constexpr size_t kMaxMsgsPerRecv = 8;
 inline constexpr size_t kPacketMmapFrames = 4096;
 inline constexpr size_t kPacketMmapJumboFrames = 512;
 inline constexpr size_t kMaxPacketMmapFrames = size_t{1} << 18;
+// kIoUringBuffers is the default number of provided receive buffers per fd
+// in io_uring mode (kIoUringJumboBuffers with virtio-net headers, whose
+// buffers hold 64 KiB each: 16 MiB); kMaxIoUringBuffers the most (the
+// kernel's buffer ring limit).
+inline constexpr size_t kIoUringBuffers = 1024;
+inline constexpr size_t kIoUringJumboBuffers = 256;
+inline constexpr size_t kMaxIoUringBuffers = 32768;
 
 // kBatchSize is the most packets one sendmmsg() carries (gVisor's BatchSize:
 // a 64 KiB TCP segment split into 1420-byte packets is 47 of them).
@@ -157,7 +164,10 @@ struct Options {
   ClosedFunc closed_func;
   // DispatchMode is the requested mode; kRecvMMsg takes effect only when
   // every fd is a socket, kPacketMmap only when every fd is an AF_PACKET
-  // socket; otherwise the endpoint reads with kReadv
+  // socket, kIoUring only when the running kernel has what it needs for
+  // every fd (multishot read, Linux 6.7, for TUN/TAP and other non-socket
+  // fds; multishot recv, 6.0, for sockets; provided-buffer rings) and the
+  // rings can be set up; otherwise the endpoint reads with kReadv
   // (Endpoint::DispatchModeInUse says what is used).
   PacketDispatchMode dispatch_mode = PacketDispatchMode::kReadv;
   // MaxMsgsPerRecv is the recvmmsg batch (1..64).
@@ -173,6 +183,15 @@ struct Options {
   // and kept until the endpoint and every packet from it are gone; the
   // socket then receives through recv(2) again.
   size_t packet_mmap_frames = 0;
+  // IoUringBuffers is the provided-buffer count per fd in io_uring mode (a
+  // power of two, 16..kMaxIoUringBuffers; 0: kIoUringBuffers, or
+  // kIoUringJumboBuffers with offload.vnet_header). Each buffer holds the
+  // link's largest frame, sized like packet_mmap frames; a larger one is
+  // dropped, counted as DropReason::kOversized. The ring is set up once per
+  // fd, in Create, and kept until the endpoint and every packet from it
+  // are gone. When the stack holds every buffer the fd's reads pause
+  // (FdCounters::rx_ring_dry) until one is released.
+  size_t io_uring_buffers = 0;
   // ProcessorsPerChannel: 0 means max(1, cores / fds). With 1, packets are
   // delivered on the loop thread; with N > 1, on N processor threads per fd,
   // spread by a seeded flow hash (at most 64).
