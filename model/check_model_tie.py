@@ -19,7 +19,12 @@ Exit 0 when tied; 1 with one line per problem otherwise.
 import re
 import sys
 
-CODE_FILES = ["src/link/fdbased/endpoint.cc"]
+CODE_FILES = [
+    "src/link/fdbased/endpoint.cc",
+    "src/link/fdbased/packet_mmap_reader.cc",
+    "src/link/fdbased/packet_ring.cc",
+    "src/link/fdbased/uring_rx.cc",
+]
 MODEL_FILE = "model/endpoint.pml"
 
 # What a marked code line must contain, by step.
@@ -34,6 +39,13 @@ CODE_STEP = {
     "fail_reap": r"\bReap\(\);",
     "detach": r"\bDetach\(\);",
     "close": r"\bClose\(\);",
+    # The ring modes (RING=1): a ring reader's Wait polls the stop eventfd
+    # too; a lent frame takes a ring reference, its release drops it, the
+    # last one frees the ring.
+    "poll": r"(PollTwo|QueuePoll)\([^;]*\bstop_fd\b",
+    "ref": r"\bRef\(\);",
+    "unref": r"\bUnref\(\);",
+    "free": r"\bdelete this;",
 }
 # What the modelling statement (its line) must contain, by step.
 MODEL_STEP = {
@@ -47,6 +59,10 @@ MODEL_STEP = {
     "fail_reap": r"reap_body",
     "detach": r"detach_other",
     "close": r"detach_other",
+    "poll": r"RING_WAIT_WAKES",
+    "ref": r"ring_refs\[",
+    "unref": r"ring_unref\(",
+    "free": r"ring_freed\[[a-z]+\] = true",
 }
 
 MARK = re.compile(r"//\s*model:\s*([a-z_]+)\.([a-z_]+)")

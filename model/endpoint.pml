@@ -16,6 +16,10 @@
  *    when a stop had been requested by the time the loop ended;
  *  - A3 (reap/close): Reap joins only idle groups, each once; after Close
  *    nothing is current, stopping or live, and every attachment was joined.
+ *  - A4 (ring memory, RING=1): no packet touches a ring after it was freed
+ *    (every release of a lent frame finds the ring alive), the ring is
+ *    freed only when its last reference goes, and once the endpoint is
+ *    destroyed it lives exactly as long as the stack holds a packet of it.
  *
  * Switches (spin -DNAME[=VALUE]):
  *  PROCESSORS=1   (default) inline delivery on the loop thread;
@@ -34,10 +38,24 @@
  *  START_FAIL_UNDER_MU  the pre-issue-9 start failure: the wait happens
  *                 with mu_ still held; with CB_QUERY spin must deadlock;
  *  CB_QUERY=1     a delivery callback calls IsAttached() (takes mu_).
+ *  RING=1         the ring modes (packet_mmap, io_uring): the reader lends
+ *                 frames of a per-fd ring of RSLOTS slots (the ring is set
+ *                 up once per fd and outlives re-attach); its Wait polls
+ *                 the ring's wait fd and the stop eventfd, not the fd; the
+ *                 stack (process Stack) may keep a delivered packet and
+ *                 release it at any time, after detach and after the
+ *                 endpoint is destroyed. PROCESSORS=1 only.
+ *  BREAK_RING_WAIT_STOP  mutant: the ring Wait ignores the stop eventfd;
+ *                 spin must report an invalid end state (a detach waits
+ *                 forever for a loop that waits forever).
+ *  BREAK_RING_REF mutant: a lent frame holds no ring reference; spin must
+ *                 report the A4 assertion (a release after the free).
  *
  * Comments "code: <function>.<step>" name the code step a statement
- * models; tests/model/check_model_tie.py matches them, in order, against
- * the "// model: <function>.<step>" markers in src/link/fdbased/endpoint.cc.
+ * models; model/check_model_tie.py matches them, in order, against the
+ * "// model: <function>.<step>" markers in src/link/fdbased/endpoint.cc,
+ * packet_mmap_reader.cc, packet_ring.cc and uring_rx.cc (the io_uring
+ * reader's wait is the same step as packet_mmap's).
  */
 
 /* ---- bounds ---- */
@@ -82,6 +100,15 @@
 #ifndef CB_QUERY
 #define CB_QUERY 0 /* callbacks may call IsAttached() */
 #endif
+#ifndef RING
+#define RING 0 /* a ring reader (packet_mmap, io_uring) */
+#endif
+#ifndef RSLOTS
+#define RSLOTS 1 /* frames of each fd's ring */
+#endif
+#if RING && PROCESSORS > 1
+#error "RING=1 is modelled with inline delivery (PROCESSORS=1) only"
+#endif
 
 #define NONE 255
 #define NQ (NGEN * NFD)
@@ -119,6 +146,16 @@ bool qstopped[NQ];
 byte rxbuf[NFD]; /* packets readable on fd f */
 bool hup[NFD];   /* the peer closed fd f */
 
+#if RING
+/* ---- the ring of fd f (packet_ring.h; the io_uring buffer ring alike) ----
+ * Made with the endpoint (one reference: the fd's RingRef), kept across
+ * attachments; each lent frame holds one more. */
+byte ring_refs[NFD]; /* refs_ */
+byte lent[NFD];      /* frames lent out: in a batch, in a delivery, held */
+byte held[NFD];      /* packets the stack keeps after their delivery */
+bool ring_freed[NFD]; /* ghost: the ring and its mapping are gone */
+#endif
+
 /* ---- ghosts ---- */
 bool dispatcher_alive[NGEN]; /* false once the control's detach returned */
 bool quiesced[NGEN];         /* true once a detach covering g has waited */
@@ -126,6 +163,41 @@ byte closed_calls[NQ];       /* closed callbacks per (g, fd) */
 bool reaped[NGEN];           /* removed from stopping_ and joined */
 
 #define MU_FREE (!mu_w && mu_r == 0)
+
+#if RING
+/* PacketRing::Unref: drop one reference; the last one frees the ring. */
+inline ring_unref(fd) {
+  assert(!ring_freed[fd] && ring_refs[fd] > 0);
+  ring_refs[fd]--;
+  if
+  :: ring_refs[fd] == 0 -> ring_freed[fd] = true /* code: ring_unref.free */
+  :: else -> skip
+  fi
+}
+/* PacketRing::OnChunkReleased, from whichever thread drops a packet's last
+ * reference: A4 first (the release reads the ring's slots), then the frame
+ * goes back and the frame's reference is dropped. */
+#ifndef BREAK_RING_REF
+#define RELEASE_REF(fd) ring_unref(fd) /* code: ring_release.unref */
+#define TAKE_REF(fd, k) ring_refs[fd] = ring_refs[fd] + k /* code: ring_take.ref */
+#else
+#define RELEASE_REF(fd) skip
+#define TAKE_REF(fd, k) skip
+#endif
+inline ring_release(fd) { /* the callers make it one step */
+  assert(!ring_freed[fd]); /* A4: the packet's memory is still mapped */
+  lent[fd]--;
+  RELEASE_REF(fd)
+}
+/* The ring has a frame for the loop, or the fd failed or hung up: what
+ * wakes the ring's wait fd (a frame filled, a held frame back, an error). */
+#define RING_READY(f) ((rxbuf[f] > 0 && lent[f] < RSLOTS) || hup[f])
+#ifndef BREAK_RING_WAIT_STOP
+#define RING_WAIT_WAKES(f, g) (RING_READY(f) || efd[g])
+#else
+#define RING_WAIT_WAKES(f, g) RING_READY(f)
+#endif
+#endif
 
 /* The rest of Attachment::RequestStop(a) after the stop flag: signal the
  * eventfd, then Stop() every queue of a. */
@@ -274,6 +346,20 @@ inline detach_member(g) {
 #define DELIVER(g, then) DELIVERY_STARTS(g); QUERY; then
 #endif
 
+#if RING
+/* After DeliverNetworkPacket returns, the stack has kept the packet (its
+ * frame stays lent) or dropped it (the frame goes back). */
+#define KEEP_OR_RELEASE \
+  if \
+  :: held[f]++ \
+  :: atomic { ring_release(f) } \
+  fi
+#define DROP_FRAME atomic { ring_release(f) }
+#else
+#define KEEP_OR_RELEASE skip
+#define DROP_FRAME skip
+#endif
+
 /* group_.Leave(): the thread's last touch; the slot moves to the next
  * attachment with every local reset. */
 #define LEAVE d_step { live[g]--; r = 0; q = 0; g++ }
@@ -313,19 +399,41 @@ end_idle:
     :: atomic { /* while (!StopRequested()) { n = reader->Read(frames) ... */
          if
          :: stop[g] -> r = 2
+#if !RING
          :: !stop[g] && rxbuf[f] > 0 -> /* a batch of up to BATCH frames */
            n = (rxbuf[f] > BATCH -> BATCH : rxbuf[f]);
            rxbuf[f] = rxbuf[f] - n
          :: !stop[g] && rxbuf[f] == 0 && hup[f] -> r = 3  /* EOF */
          :: !stop[g] && rxbuf[f] == 0 && !hup[f] -> r = 1 /* kWouldBlock */
+#else
+         /* TakeNext, up to BATCH times: frames the kernel filled, as far
+          * as the slots are not lent out (kHeld: the ring ran dry). */
+         :: !stop[g] && rxbuf[f] > 0 && lent[f] < RSLOTS ->
+           n = (rxbuf[f] > BATCH -> BATCH : rxbuf[f]);
+           n = (n > RSLOTS - lent[f] -> RSLOTS - lent[f] : n);
+           rxbuf[f] = rxbuf[f] - n;
+           lent[f] = lent[f] + n;
+           TAKE_REF(f, n)
+         :: !stop[g] && rxbuf[f] == 0 && hup[f] -> r = 3 /* error, EOF */
+         :: !stop[g] && !RING_READY(f) -> r = 1 /* kWouldBlock (or kHeld) */
+         /* The ring's Wait reports the hang-up: frames still queued go. */
+         :: !stop[g] && rxbuf[f] > 0 && lent[f] == RSLOTS && hup[f] -> r = 3
+#endif
          fi;
          ended_stopped = stop[g]
        };
        if
        :: r >= 2 -> break
        :: r == 1 ->
+#if !RING
          atomic { /* reader->Wait(fd, stop_fd_): ppoll, blocking */
            rxbuf[f] > 0 || hup[f] || efd[g] ->
+#else
+         /* A ring reader's Wait: ppoll of the ring's wait fd (not the fd)
+          * and stop_fd_, blocking. */
+         atomic {
+           RING_WAIT_WAKES(f, g) -> /* code: ring_wait.poll */ /* code: uring_wait.poll */
+#endif
            if
            :: efd[g] -> r = 2 /* p->stop */
            :: !efd[g] && rxbuf[f] == 0 && hup[f] -> r = 3 /* POLLHUP */
@@ -341,7 +449,7 @@ end_idle:
        fi;
        do /* for each frame: if (StopRequested()) drop, else Dispatch */
 #ifndef BREAK_LOOP_STOP_CHECK
-       :: n > 0 && stop[g] -> n-- /* read before the stop: kDetached */
+       :: n > 0 && stop[g] -> n--; DROP_FRAME /* read before the stop: kDetached */
 #endif
 #if defined(GVISOR_PREFIX) || PROCESSORS == 1
        :: n > 0 && FRAME_OK ->
@@ -351,7 +459,7 @@ end_idle:
          mu_r--;
 #endif
 #if PROCESSORS == 1
-         DELIVER(g, skip)
+         DELIVER(g, KEEP_OR_RELEASE)
 #else
          PUSH
 #endif
@@ -422,6 +530,18 @@ end_idle:
   /* This thread of attachment g never started: on to the next one. */
   :: atomic { g < CYCLES && tried[g] && (started[g] & BIT(NFD + f)) == 0 -> g++ }
   :: g == CYCLES -> break
+  od
+}
+#endif
+
+#if RING
+/* ---- the stack: drops the packets it kept, at any time, on any thread
+ * (after detach and after the endpoint is gone too) ---- */
+proctype Stack() {
+end_holding:
+  do
+  :: atomic { held[0] > 0 -> held[0]--; ring_release(0) }
+  :: atomic { held[1] > 0 -> held[1]--; ring_release(1) }
   od
 }
 #endif
@@ -532,6 +652,17 @@ proctype Control() {
    * attachment has been joined (A3). */
   assert(current == NONE && stopping == 0 && live[0] == 0 && live[1] == 0);
   assert(reaped[0] && (CYCLES < 2 || reaped[1]))
+#if RING
+  ;
+  /* The fds' RingRefs go with the endpoint: from here each ring lives as
+   * long as the stack holds a packet of it (A4), and no longer. */
+  atomic {
+    ring_unref(0);
+    ring_unref(1);
+    assert(ring_freed[0] == (lent[0] == 0) && lent[0] == held[0]);
+    assert(ring_freed[1] == (lent[1] == 0) && lent[1] == held[1])
+  }
+#endif
 }
 
 /* Endpoint::Wait() from a thread in no group: snapshot current_ and
@@ -573,6 +704,11 @@ init {
 #endif
     run Loop(0);
     run Loop(1);
+#if RING
+    ring_refs[0] = 1; /* Endpoint::Create sets up each fd's ring */
+    ring_refs[1] = 1;
+    run Stack();
+#endif
 #if PROCESSORS > 1
     run Proc(0);
     run Proc(1);

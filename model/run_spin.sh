@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run_spin.sh: model-checks model/endpoint.pml with spin.
 #
-# Usage: run_spin.sh fixed|prefix|bites|startfail_under_mu <workdir>
+# Usage: run_spin.sh fixed|ring|prefix|bites|startfail_under_mu|ring_mutants <workdir>
 #   fixed   every configuration of the fixed lifecycle must verify with 0
 #           errors (no invalid end state, no assertion violated); prints the
 #           state counts of each.
@@ -14,19 +14,25 @@
 #           for the started threads with mu_ held, -DSTART_FAIL_UNDER_MU)
 #           with a callback that calls IsAttached: spin must report an
 #           invalid end state (deadlock).
+#   ring    the ring modes' configuration (-DRING=1) must verify with 0
+#           errors, A4 included.
+#   ring_mutants  the ring modes' mutants (-DRING=1): a ring Wait that
+#           ignores the stop eventfd must deadlock (invalid end state); a
+#           lent frame that holds no ring reference must violate A4 (the
+#           ring freed while a packet still points into it).
 # The verifier is generated, built and run in <workdir>/<config>/ (created;
 # any previous content of those subdirectories is removed), never in the
 # source tree. Exits 0 only when the expected outcome was seen.
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 fixed|prefix|bites|startfail_under_mu <workdir>" >&2
+  echo "usage: $0 fixed|ring|prefix|bites|startfail_under_mu|ring_mutants <workdir>" >&2
   exit 2
 }
 [[ $# -eq 2 ]] || usage
 mode=$1
 workdir=$2
-case "$mode" in fixed | prefix | bites | startfail_under_mu) ;; *) usage ;; esac
+case "$mode" in fixed | ring | prefix | bites | startfail_under_mu | ring_mutants) ;; *) usage ;; esac
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 model="$here/endpoint.pml"
@@ -118,6 +124,11 @@ STARTFAIL_PROCESSORS=(-DPROCESSORS=2 -DCYCLES=1 -DNPKT=2 -DBATCH=2 -DQCAP=1
 UNDER_MU=(-DSTART_FAIL_UNDER_MU -DPROCESSORS=1 -DCYCLES=1 -DNPKT=2 -DBATCH=2
           -DSEND_FDS=1 -DCLOSE_FDS=2 -DCB_DETACH=0 -DCB_QUERY=1 -DSTART_FAIL=1
           -DDETACHER=0)
+# The ring modes (packet_mmap, io_uring): inline delivery, one ring slot
+# per fd (so the ring runs dry), a stack that keeps packets past detach and
+# destruction.
+RING=(-DRING=1 -DRSLOTS=1 -DPROCESSORS=1 -DCYCLES=2 -DNPKT=2 -DBATCH=2
+      -DSEND_FDS=1 -DCLOSE_FDS=2 -DCB_DETACH=1 -DDETACHER=1)
 PREFIX=(-DGVISOR_PREFIX -DPROCESSORS=1 -DCYCLES=2 -DNPKT=2 -DBATCH=2
         -DSEND_FDS=1 -DCLOSE_FDS=2)
 
@@ -165,6 +176,20 @@ expect_bite() {
   }
 }
 
+# expect_ring_mutant <name> <switch> <pan output pattern> <message>: the
+# ring configuration with -D<switch> must fail with that pan output.
+expect_ring_mutant() {
+  run_pan "$1" "" "" "${RING[@]}" "-D$2"
+  local e
+  e=$(errors)
+  echo "== ring_mutants/$1: spin ${RING[*]} -D$2"
+  grep -E "^pan:1:" "$dir/pan.out" | sed 's/^/    /' || true
+  if [[ -z "$e" || "$e" == 0 ]] || ! grep -q "$3" "$dir/pan.out"; then
+    echo "run_spin.sh: ring_mutants/$1: $4" >&2
+    exit 1
+  fi
+}
+
 case "$mode" in
 fixed)
   verify_fixed inline "${INLINE[@]}"
@@ -174,10 +199,21 @@ fixed)
   verify_fixed startfail_processors "${STARTFAIL_PROCESSORS[@]}"
   echo "fixed: 0 errors in every configuration"
   ;;
+ring)
+  verify_fixed ring "${RING[@]}"
+  echo "ring: 0 errors"
+  ;;
 bites)
   expect_bite loop "${INLINE[@]}" -DBREAK_LOOP_STOP_CHECK
   expect_bite processor "${BATCHES[@]}" -DBREAK_PROC_STOP_CHECK
   echo "bites: each broken model violates the delivery assertion"
+  ;;
+ring_mutants)
+  expect_ring_mutant ring_wait_ignores_stop BREAK_RING_WAIT_STOP \
+    "invalid end state" "a ring Wait without the stop eventfd passed; expected a deadlock"
+  expect_ring_mutant ring_frame_without_ref BREAK_RING_REF \
+    "assertion violated .*ring_freed" "a frame without a ring reference passed; expected the A4 assertion"
+  echo "ring_mutants: each broken ring model is rejected"
   ;;
 startfail_under_mu)
   run_pan startfail_under_mu "" "" "${UNDER_MU[@]}"

@@ -155,10 +155,12 @@ bool E2eTest::OpenDevice(const std::string& name, bool tap, int queues,
 
 void E2eTest::StartResponder(const std::vector<int>& fds, fdbased::Options o) {
   o.fds = fds;
+  const fdbased::PacketDispatchMode requested = o.dispatch_mode;
   Result<std::unique_ptr<fdbased::Endpoint>> ep =
       fdbased::Endpoint::Create(std::move(o));
   ASSERT_TRUE(ep) << ep.error().ToString();
   ep_ = std::move(*ep);
+  EXPECT_TRUE(fdlink::testing::ModeInEffect(*ep_, requested));
   responder::ResponderConfig rc;
   rc.ipv4 = {header::Ipv4Address::Parse(kOurs4).value()};
   rc.ipv6 = {header::Ipv6Address::Parse(kOurs6).value()};

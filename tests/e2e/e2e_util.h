@@ -23,6 +23,7 @@
 #include "fdlink/link/fdbased/endpoint.h"
 #include "fdlink/responder/responder.h"
 #include "fdlink/sys/unique_fd.h"
+#include "testing/dispatch_modes.h"
 #include "testing/netns_fixture.h"
 
 namespace fdlink::e2e {
@@ -47,38 +48,11 @@ inline fdbased::Options EthernetOptions() {
   return o;
 }
 
-// BothModes and ModeName instantiate a suite parameterized by the receive
-// mode over readv and recvmmsg.
-inline auto BothModes() {
-  return ::testing::Values(fdbased::PacketDispatchMode::kReadv,
-                           fdbased::PacketDispatchMode::kRecvMMsg);
-}
-// PacketSocketModes adds packet_mmap, for suites on AF_PACKET sockets.
-inline auto PacketSocketModes() {
-  return ::testing::Values(fdbased::PacketDispatchMode::kReadv,
-                           fdbased::PacketDispatchMode::kRecvMMsg,
-                           fdbased::PacketDispatchMode::kPacketMmap);
-}
-// TunModes are the receive modes for suites on TUN/TAP fds (no sockets):
-// readv and io_uring.
-inline auto TunModes() {
-  return ::testing::Values(fdbased::PacketDispatchMode::kReadv,
-                           fdbased::PacketDispatchMode::kIoUring);
-}
-inline std::string ModeName(
-    const ::testing::TestParamInfo<fdbased::PacketDispatchMode>& info) {
-  switch (info.param) {
-    case fdbased::PacketDispatchMode::kRecvMMsg:
-      return "RecvMMsg";
-    case fdbased::PacketDispatchMode::kPacketMmap:
-      return "PacketMmap";
-    case fdbased::PacketDispatchMode::kIoUring:
-      return "IoUring";
-    case fdbased::PacketDispatchMode::kReadv:
-      break;
-  }
-  return "Readv";
-}
+// E2eModeParam makes a fixture parameterised by the receive mode;
+// instantiate it with testing::ModesOf(<the fds' kind>) and
+// testing::ModeParamName (testing/dispatch_modes.h). StartResponder checks
+// that the mode asked for is in effect.
+using E2eModeParam = ::testing::WithParamInterface<fdbased::PacketDispatchMode>;
 
 // SockAddr is a socket address for an IPv4 or IPv6 text address and port.
 struct SockAddr {

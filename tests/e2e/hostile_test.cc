@@ -247,10 +247,14 @@ class Injector {
   int ifindex_ = 0;
 };
 
-TEST_F(E2eHostileTest, TunFramesFromTheKernelSide) {
+// The TUN and TAP cases run in every mode of non-socket fds.
+class E2eHostileDeviceTest : public E2eHostileTest, public E2eModeParam {};
+
+TEST_P(E2eHostileDeviceTest, TunFramesFromTheKernelSide) {
   ASSERT_TRUE(OpenDevice("fde2ehtun0", false));
   fdbased::Options o;
   o.processors_per_channel = 1;
+  o.dispatch_mode = GetParam();
   StartResponder(tun_->borrowed_fds(), o);
   ASSERT_TRUE(ep_);
   Injector inject(*ns_, "fde2ehtun0", /*ethernet=*/false);
@@ -270,9 +274,10 @@ TEST_F(E2eHostileTest, TunFramesFromTheKernelSide) {
       });
 }
 
-TEST_F(E2eHostileTest, TapFramesFromTheKernelSide) {
+TEST_P(E2eHostileDeviceTest, TapFramesFromTheKernelSide) {
   ASSERT_TRUE(OpenDevice("fde2ehtap0", true));
   fdbased::Options o = EthernetOptions();
+  o.dispatch_mode = GetParam();
   StartResponder(tun_->borrowed_fds(), o);
   ASSERT_TRUE(ep_);
   Injector inject(*ns_, "fde2ehtap0", /*ethernet=*/true);
@@ -287,9 +292,12 @@ TEST_F(E2eHostileTest, TapFramesFromTheKernelSide) {
       });
 }
 
-class E2eHostileSocketpairTest
-    : public E2eHostileTest,
-      public ::testing::WithParamInterface<fdbased::PacketDispatchMode> {
+INSTANTIATE_TEST_SUITE_P(
+    Modes, E2eHostileDeviceTest,
+    fdlink::testing::ModesOf(fdlink::testing::FdKind::kNonSocket),
+    fdlink::testing::ModeParamName);
+
+class E2eHostileSocketpairTest : public E2eHostileTest, public E2eModeParam {
  protected:
   // Outlives the endpoint: TearDown detaches before members are destroyed.
   fdlink::testing::SocketPairs pairs_{1, SOCK_DGRAM};
@@ -326,8 +334,10 @@ TEST_P(E2eHostileSocketpairTest, FramesNoDeviceCarries) {
       });
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, E2eHostileSocketpairTest, BothModes(),
-                         ModeName);
+INSTANTIATE_TEST_SUITE_P(
+    Modes, E2eHostileSocketpairTest,
+    fdlink::testing::ModesOf(fdlink::testing::FdKind::kSocketpair),
+    fdlink::testing::ModeParamName);
 
 }  // namespace
 }  // namespace fdlink::e2e

@@ -12,9 +12,8 @@ namespace {
 
 constexpr char kTap[] = "fde2etap0";
 
-class E2eTapTest
-    : public E2eTest,
-      public ::testing::WithParamInterface<fdbased::PacketDispatchMode> {};
+// Once per mode of non-socket fds (readv, io_uring).
+class E2eTapTest : public E2eTest, public E2eModeParam {};
 
 TEST_P(E2eTapTest, TapKernelResolvesUsThenPingsAndEchoesUdp) {
   ASSERT_TRUE(OpenDevice(kTap, true));
@@ -56,7 +55,10 @@ TEST_P(E2eTapTest, TapKernelResolvesUsThenPingsAndEchoesUdp) {
   EXPECT_EQ(ep_->TotalCounters().tx_errors, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, E2eTapTest, TunModes(), ModeName);
+INSTANTIATE_TEST_SUITE_P(
+    Modes, E2eTapTest,
+    fdlink::testing::ModesOf(fdlink::testing::FdKind::kNonSocket),
+    fdlink::testing::ModeParamName);
 
 }  // namespace
 }  // namespace fdlink::e2e

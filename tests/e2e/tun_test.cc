@@ -11,9 +11,8 @@
 namespace fdlink::e2e {
 namespace {
 
-class E2eTunTest
-    : public E2eTest,
-      public ::testing::WithParamInterface<fdbased::PacketDispatchMode> {};
+// Once per mode of non-socket fds (readv, io_uring).
+class E2eTunTest : public E2eTest, public E2eModeParam {};
 
 TEST_P(E2eTunTest, TunKernelPingsAndEchoesUdp) {
   ASSERT_TRUE(OpenDevice("fde2etun0", false));
@@ -41,7 +40,10 @@ TEST_P(E2eTunTest, TunKernelPingsAndEchoesUdp) {
   EXPECT_EQ(fc.tx_packets, c.replies());
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, E2eTunTest, TunModes(), ModeName);
+INSTANTIATE_TEST_SUITE_P(
+    Modes, E2eTunTest,
+    fdlink::testing::ModesOf(fdlink::testing::FdKind::kNonSocket),
+    fdlink::testing::ModeParamName);
 
 }  // namespace
 }  // namespace fdlink::e2e

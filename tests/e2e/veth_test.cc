@@ -17,9 +17,7 @@ namespace {
 constexpr char kKernelEnd[] = "fde2eve0";
 constexpr char kOurEnd[] = "fde2eve1";
 
-class E2eVethTest
-    : public E2eTest,
-      public ::testing::WithParamInterface<fdbased::PacketDispatchMode> {
+class E2eVethTest : public E2eTest, public E2eModeParam {
  protected:
   // Outlives the endpoint: TearDown detaches before members are destroyed.
   std::optional<device::PacketSockets> sockets_;
@@ -66,7 +64,6 @@ TEST_P(E2eVethTest, PacketSocketFanoutServesTheKernel) {
   o.processors_per_channel = 1;
   StartResponder(sockets_->borrowed_fds(), o);
   ASSERT_TRUE(ep_);
-  EXPECT_EQ(ep_->DispatchModeInUse(), GetParam());
 
   ExpectKernelTalks(/*pings=*/5);
 
@@ -90,7 +87,10 @@ TEST_P(E2eVethTest, PacketSocketFanoutServesTheKernel) {
   EXPECT_EQ(c.tx_failed, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, E2eVethTest, PacketSocketModes(), ModeName);
+INSTANTIATE_TEST_SUITE_P(
+    Modes, E2eVethTest,
+    fdlink::testing::ModesOf(fdlink::testing::FdKind::kPacketSocket),
+    fdlink::testing::ModeParamName);
 
 }  // namespace
 }  // namespace fdlink::e2e

@@ -51,8 +51,8 @@ std::set<std::string> DocProcessNames(const std::string& doc) {
 TEST(ModelFilesTest, ModelDeclaresTheLifecycleProcesses) {
   const std::string pml = ReadSourceFile("model/endpoint.pml");
   ASSERT_FALSE(pml.empty()) << "model/endpoint.pml is missing or empty";
-  const std::set<std::string> expected = {"Control", "Detacher", "Loop", "Peer",
-                                          "Proc"};
+  const std::set<std::string> expected = {"Control", "Detacher", "Loop",
+                                          "Peer",    "Proc",     "Stack"};
   EXPECT_EQ(ProcessNames(pml), expected);
   EXPECT_NE(pml.find("\ninit {"), std::string::npos);
 }
@@ -80,7 +80,7 @@ TEST(ModelFilesTest, RunnerHandlesEveryModeTheTestsUse) {
   EXPECT_EQ(sh.rfind("#!/usr/bin/env bash", 0), 0u);
   EXPECT_NE(sh.find("set -euo pipefail"), std::string::npos);
   EXPECT_NE(sh.find("endpoint.pml"), std::string::npos);
-  for (const char* mode : {"fixed)", "prefix)", "bites)"}) {
+  for (const char* mode : {"fixed)", "prefix)", "bites)", "ring_mutants)"}) {
     EXPECT_NE(sh.find(mode), std::string::npos) << mode;
   }
 }

@@ -37,7 +37,9 @@ class PacketMmapReader final : public PacketReader {
   size_t MaxBatch() const override { return kMmapBatch; }
 
   Result<sys::PollResult> Wait(int /*fd*/, int stop_fd) override {
-    Result<sys::PollResult> p = sys::PollTwo(ring_->WaitFd(), stop_fd, -1);
+    // The stop eventfd is in every wait (the lifecycle model's ring Wait).
+    Result<sys::PollResult> p =
+        sys::PollTwo(ring_->WaitFd(), stop_fd, -1);  // model: ring_wait.poll
     if (!p) return p;
     if (p->fd_readable) {
       // A socket error (ENETDOWN: the interface went down, or was down at

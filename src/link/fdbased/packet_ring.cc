@@ -105,7 +105,8 @@ PacketRing::~PacketRing() {
 }
 
 void PacketRing::Unref() {
-  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    delete this;  // model: ring_unref.free
 }
 
 size_t PacketRing::SlotOf(const Chunk* c) const {
@@ -153,7 +154,7 @@ PacketRing::Take PacketRing::TakeNext(RxFrame* out, bool* losing) {
     return Take::kFrame;
   }
   s.lent.store(true, std::memory_order_relaxed);
-  Ref();  // The frame's: dropped in OnChunkReleased.
+  Ref();  // model: ring_take.ref (the frame's; OnChunkReleased drops it)
   out->bytes = View(ChunkRef::Lend(s.chunk.get()),
                     static_cast<uint32_t>(mac - vnet_header_),
                     static_cast<uint32_t>(snaplen + vnet_header_));
@@ -170,7 +171,7 @@ void PacketRing::OnChunkReleased(Chunk* c) {
     // Cannot fail short of a closed fd, and the ring keeps it open.
     (void)sys::EventFdSignal(wake_.get());
   }
-  Unref();  // Last touch: may free the ring.
+  Unref();  // model: ring_release.unref (last touch: may free the ring)
 }
 
 PacketRing::Wakeups PacketRing::ConsumeWakeups() {

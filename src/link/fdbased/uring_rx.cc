@@ -226,7 +226,9 @@ Result<sys::PollResult> UringRx::Wait(int stop_fd) {
       wake_armed_ = true;
     }
   }
-  Result<sys::PollResult> p = sys::PollTwo(ring_->Fd(), stop_fd, -1);
+  // The stop eventfd is in every wait (the lifecycle model's ring Wait).
+  Result<sys::PollResult> p =
+      sys::PollTwo(ring_->Fd(), stop_fd, -1);  // model: uring_wait.poll
   if (p) {
     // The ring's descriptor never hangs up; the fd's failures come as
     // completions.

@@ -1,4 +1,5 @@
-// The lifecycle contract of fdbased::Endpoint, one test per promise.
+// The lifecycle contract of fdbased::Endpoint, one test per promise, in
+// every receive mode that applies to the fds (testing/dispatch_modes.h).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 
 #include "fdlink/link/fdbased/endpoint.h"
 #include "fdlink/sys/syscalls.h"
+#include "testing/dispatch_modes.h"
 #include "testing/dispatcher.h"
 #include "testing/endpoints.h"
 #include "testing/packets.h"
@@ -25,18 +27,27 @@ std::vector<uint8_t> Pkt(uint16_t sport = 1000, size_t n = 64) {
   return testing::Ipv4Udp("198.18.0.1", "198.18.0.2", sport, 7, n);
 }
 
-std::unique_ptr<Endpoint> MakeEndpoint(const SocketPairs& sp,
-                                       ClosedFunc closed = nullptr,
-                                       uint32_t processors = 1) {
-  Options o;
-  o.fds = sp.ours();
-  o.closed_func = std::move(closed);
-  o.processors_per_channel = processors;
-  return testing::MustCreateEndpoint(std::move(o));
-}
+// EndpointLifecycle runs on socketpairs, once per mode that applies to
+// them; MakeEndpoint builds the endpoint in the suite's mode and checks that
+// the mode is in effect.
+class EndpointLifecycle : public ::testing::TestWithParam<PacketDispatchMode> {
+ protected:
+  std::unique_ptr<Endpoint> MakeEndpoint(const SocketPairs& sp,
+                                         ClosedFunc closed = nullptr,
+                                         uint32_t processors = 1) {
+    Options o;
+    o.fds = sp.ours();
+    o.closed_func = std::move(closed);
+    o.processors_per_channel = processors;
+    o.dispatch_mode = GetParam();
+    std::unique_ptr<Endpoint> ep = testing::MustCreateEndpoint(std::move(o));
+    EXPECT_TRUE(testing::ModeInEffect(*ep, GetParam()));
+    return ep;
+  }
+};
 
 // 1. Attach on an attached endpoint does nothing.
-TEST(EndpointLifecycle, AttachWhenAttachedIsNoOp) {
+TEST_P(EndpointLifecycle, AttachWhenAttachedIsNoOp) {
   SocketPairs sp(1);
   auto ep = MakeEndpoint(sp);
   RecordingDispatcher d1, d2;
@@ -52,7 +63,7 @@ TEST(EndpointLifecycle, AttachWhenAttachedIsNoOp) {
 
 // 2. Detach returns only after a delivery in progress has returned, and the
 // dispatcher may be destroyed right after (ASan watches the destruction).
-TEST(EndpointLifecycle, DetachWaitsForDeliveryThenDispatcherMayDie) {
+TEST_P(EndpointLifecycle, DetachWaitsForDeliveryThenDispatcherMayDie) {
   for (uint32_t processors : {1u, 2u}) {
     SCOPED_TRACE(::testing::Message() << "processors=" << processors);
     SocketPairs sp(2);
@@ -79,7 +90,7 @@ TEST(EndpointLifecycle, DetachWaitsForDeliveryThenDispatcherMayDie) {
 // 2b. While a delivery is stuck, every control call still returns: the hot
 // path holds no lock a control call needs, and detach holds none while it
 // waits.
-TEST(EndpointLifecycle, ControlCallsDoNotBlockOnStuckDelivery) {
+TEST_P(EndpointLifecycle, ControlCallsDoNotBlockOnStuckDelivery) {
   SocketPairs sp(1);
   auto ep = MakeEndpoint(sp);
   RecordingDispatcher d;
@@ -105,7 +116,7 @@ TEST(EndpointLifecycle, ControlCallsDoNotBlockOnStuckDelivery) {
 
 // 3. Detach from inside DeliverNetworkPacket: stops and joins the others,
 // returns, and the calling thread ends after the callback.
-TEST(EndpointLifecycle, DetachFromInsideDelivery) {
+TEST_P(EndpointLifecycle, DetachFromInsideDelivery) {
   for (uint32_t processors : {1u, 3u}) {
     SCOPED_TRACE(::testing::Message() << "processors=" << processors);
     SocketPairs sp(3);
@@ -135,7 +146,7 @@ TEST(EndpointLifecycle, DetachFromInsideDelivery) {
 
 // 3b. Two loops that both detach from their callbacks do not wait for each
 // other.
-TEST(EndpointLifecycle, TwoCallbacksDetachAtOnce) {
+TEST_P(EndpointLifecycle, TwoCallbacksDetachAtOnce) {
   SocketPairs sp(2);
   auto ep = MakeEndpoint(sp);
   RecordingDispatcher d;
@@ -154,7 +165,7 @@ TEST(EndpointLifecycle, TwoCallbacksDetachAtOnce) {
 }
 
 // 3c. Detach from inside the closed callback.
-TEST(EndpointLifecycle, DetachFromClosedCallback) {
+TEST_P(EndpointLifecycle, DetachFromClosedCallback) {
   SocketPairs sp(2);
   std::unique_ptr<Endpoint> ep;
   std::atomic<int> calls{0};
@@ -171,7 +182,7 @@ TEST(EndpointLifecycle, DetachFromClosedCallback) {
 }
 
 // 4. Detaching a never-attached endpoint is a no-op; so is a second detach.
-TEST(EndpointLifecycle, DetachNeverAttachedIsNoOp) {
+TEST_P(EndpointLifecycle, DetachNeverAttachedIsNoOp) {
   SocketPairs sp(1);
   auto ep = MakeEndpoint(sp);
   ep->Attach(nullptr);
@@ -181,7 +192,7 @@ TEST(EndpointLifecycle, DetachNeverAttachedIsNoOp) {
 }
 
 // 4b. Concurrent detaches all return only after quiescence.
-TEST(EndpointLifecycle, ConcurrentDetachesAllWait) {
+TEST_P(EndpointLifecycle, ConcurrentDetachesAllWait) {
   SocketPairs sp(2);
   auto ep = MakeEndpoint(sp);
   RecordingDispatcher d;
@@ -207,7 +218,7 @@ TEST(EndpointLifecycle, ConcurrentDetachesAllWait) {
 }
 
 // 4c. Attach, detach, attach again on the same fds, many times.
-TEST(EndpointLifecycle, ReattachManyTimes) {
+TEST_P(EndpointLifecycle, ReattachManyTimes) {
   SocketPairs sp(2);
   auto ep = MakeEndpoint(sp);
   for (int i = 0; i < 50; ++i) {
@@ -221,7 +232,7 @@ TEST(EndpointLifecycle, ReattachManyTimes) {
 
 // 5. Peer close ends that fd's loop and calls the closed callback once,
 // with Errc::kPeerClosed; a detach does not call it.
-TEST(EndpointLifecycle, PeerCloseCallsClosedFuncOncePerFd) {
+TEST_P(EndpointLifecycle, PeerCloseCallsClosedFuncOncePerFd) {
   SocketPairs sp(2);
   Mutex mu{"test.closed.mu"};
   std::vector<Errc> codes;
@@ -245,7 +256,7 @@ TEST(EndpointLifecycle, PeerCloseCallsClosedFuncOncePerFd) {
   EXPECT_EQ(codes.size(), 2u);
 }
 
-TEST(EndpointLifecycle, DetachDoesNotCallClosedFunc) {
+TEST_P(EndpointLifecycle, DetachDoesNotCallClosedFunc) {
   SocketPairs sp(2);
   std::atomic<int> calls{0};
   auto ep = MakeEndpoint(sp, [&](const Error&) { calls.fetch_add(1); });
@@ -258,7 +269,11 @@ TEST(EndpointLifecycle, DetachDoesNotCallClosedFunc) {
 
 // 5b. An fd that fails (here: the write end of a pipe, which cannot be
 // read) reports Errc::kIoError, not kPeerClosed.
-TEST(EndpointLifecycle, FdErrorReportsIoError) {
+// (A pipe is not a socket: the modes of non-socket fds.)
+class EndpointLifecycleNonSocket
+    : public ::testing::TestWithParam<PacketDispatchMode> {};
+
+TEST_P(EndpointLifecycleNonSocket, FdErrorReportsIoError) {
   int p[2];
   ASSERT_EQ(::pipe(p), 0);
   UniqueFd r(p[0]), w(p[1]);
@@ -266,11 +281,13 @@ TEST(EndpointLifecycle, FdErrorReportsIoError) {
   std::atomic<Errc> code{Errc::kUnknown};
   Options o;
   o.fds = {w.get()};
+  o.dispatch_mode = GetParam();
   o.closed_func = [&](const Error& e) {
     code = e.code;
     calls.fetch_add(1);
   };
   auto ep = testing::MustCreateEndpoint(std::move(o));
+  EXPECT_TRUE(testing::ModeInEffect(*ep, GetParam()));
   RecordingDispatcher d;
   ep->Attach(&d);
   ep->Wait();
@@ -280,7 +297,7 @@ TEST(EndpointLifecycle, FdErrorReportsIoError) {
 }
 
 // 6. Wait returns after a detach, and after every peer closed.
-TEST(EndpointLifecycle, WaitReturnsAfterDetach) {
+TEST_P(EndpointLifecycle, WaitReturnsAfterDetach) {
   SocketPairs sp(2);
   auto ep = MakeEndpoint(sp, nullptr, 2);
   RecordingDispatcher d;
@@ -291,7 +308,7 @@ TEST(EndpointLifecycle, WaitReturnsAfterDetach) {
   EXPECT_FALSE(ep->IsAttached());
 }
 
-TEST(EndpointLifecycle, WaitReturnsWhenAllPeersClosed) {
+TEST_P(EndpointLifecycle, WaitReturnsWhenAllPeersClosed) {
   SocketPairs sp(3);
   auto ep = MakeEndpoint(sp, nullptr, 2);
   RecordingDispatcher d;
@@ -306,11 +323,13 @@ TEST(EndpointLifecycle, WaitReturnsWhenAllPeersClosed) {
 
 // 7. Creating and destroying 10,000 endpoints (each attached and detached)
 // leaves the process's fd count unchanged: threads and eventfds are freed.
-TEST(EndpointLifecycle, TenThousandEndpointsLeakNoFds) {
+// (2,000 in the modes other than readv, to keep the suite's time down.)
+TEST_P(EndpointLifecycle, TenThousandEndpointsLeakNoFds) {
   SocketPairs sp(1);
   const size_t before = sys::CountOpenFds().value();
   RecordingDispatcher d;
-  for (int i = 0; i < 10000; ++i) {
+  const int n = GetParam() == PacketDispatchMode::kReadv ? 10000 : 2000;
+  for (int i = 0; i < n; ++i) {
     auto ep = MakeEndpoint(sp);
     ep->Attach(&d);
     if (i % 2 == 0) ep->Attach(nullptr);  // The other half: destructor.
@@ -318,7 +337,7 @@ TEST(EndpointLifecycle, TenThousandEndpointsLeakNoFds) {
   EXPECT_EQ(sys::CountOpenFds().value(), before);
 }
 
-TEST(EndpointLifecycle, CloseRunsOnCloseActionOnceAndStopsThreads) {
+TEST_P(EndpointLifecycle, CloseRunsOnCloseActionOnceAndStopsThreads) {
   SocketPairs sp(2);
   auto ep = MakeEndpoint(sp);
   std::atomic<int> actions{0};
@@ -335,7 +354,7 @@ TEST(EndpointLifecycle, CloseRunsOnCloseActionOnceAndStopsThreads) {
 
 // 8. Detach takes effect under a sustained flood: the loop checks the stop
 // signal between reads, so it does not wait for the socket to run dry.
-TEST(EndpointLifecycle, DetachUnderFlood) {
+TEST_P(EndpointLifecycle, DetachUnderFlood) {
   SocketPairs sp(1, SOCK_DGRAM);
   auto ep = MakeEndpoint(sp);
   std::atomic<bool> stop{false};
@@ -363,12 +382,14 @@ TEST(EndpointLifecycle, DetachUnderFlood) {
 }
 
 // Detach racing SetLinkAddress / LinkAddress / SetMTU while packets flow.
-TEST(EndpointLifecycle, DetachRacesControlCalls) {
+TEST_P(EndpointLifecycle, DetachRacesControlCalls) {
   SocketPairs sp(2, SOCK_DGRAM);
   Options o;
   o.fds = sp.ours();
   o.processors_per_channel = 2;
+  o.dispatch_mode = GetParam();
   auto ep = testing::MustCreateEndpoint(std::move(o));
+  EXPECT_TRUE(testing::ModeInEffect(*ep, GetParam()));
   std::atomic<bool> stop{false};
   std::vector<std::thread> ts;
   for (auto& p : sp.peers)
@@ -399,6 +420,13 @@ TEST(EndpointLifecycle, DetachRacesControlCalls) {
   stop = true;
   for (auto& t : ts) t.join();
 }
+
+INSTANTIATE_TEST_SUITE_P(Modes, EndpointLifecycle,
+                         testing::ModesOf(testing::FdKind::kSocketpair),
+                         testing::ModeParamName);
+INSTANTIATE_TEST_SUITE_P(Modes, EndpointLifecycleNonSocket,
+                         testing::ModesOf(testing::FdKind::kNonSocket),
+                         testing::ModeParamName);
 
 }  // namespace
 }  // namespace fdlink::fdbased

@@ -1,9 +1,11 @@
 // Properties and options of fdbased::Endpoint (gVisor's property tests plus
-// option validation).
+// option validation); the property tests run in every receive mode that
+// applies to socketpairs (testing/dispatch_modes.h).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include "fdlink/link/fdbased/endpoint.h"
+#include "testing/dispatch_modes.h"
 #include "testing/endpoints.h"
 #include "testing/socketpairs.h"
 
@@ -16,7 +18,21 @@ std::unique_ptr<Endpoint> Make(Options o) {
   return testing::MustCreateEndpoint(std::move(o));
 }
 
-TEST(EndpointProperties, NoEthernet) {
+// EndpointProperties: Make builds the endpoint in the suite's mode and, on
+// socketpairs only (`on_socketpairs`), checks the mode is in effect.
+class EndpointProperties : public ::testing::TestWithParam<PacketDispatchMode> {
+ protected:
+  std::unique_ptr<Endpoint> Make(Options o, bool on_socketpairs = true) {
+    o.dispatch_mode = GetParam();
+    std::unique_ptr<Endpoint> ep = testing::MustCreateEndpoint(std::move(o));
+    if (on_socketpairs) {
+      EXPECT_TRUE(testing::ModeInEffect(*ep, GetParam()));
+    }
+    return ep;
+  }
+};
+
+TEST_P(EndpointProperties, NoEthernet) {
   SocketPairs sp(1);
   Options o;
   o.fds = sp.ours();
@@ -28,7 +44,7 @@ TEST(EndpointProperties, NoEthernet) {
   EXPECT_EQ(ep->Capabilities() & kCapabilityResolutionRequired, 0u);
 }
 
-TEST(EndpointProperties, Ethernet) {
+TEST_P(EndpointProperties, Ethernet) {
   SocketPairs sp(1);
   Options o;
   o.fds = sp.ours();
@@ -48,7 +64,7 @@ TEST(EndpointProperties, Ethernet) {
   EXPECT_EQ(ep->Capabilities(), want);
 }
 
-TEST(EndpointProperties, Address) {
+TEST_P(EndpointProperties, Address) {
   for (const char* text :
        {"02:00:00:00:00:01", "0a:bb:cc:dd:ee:ff", "fe:ff:ff:ff:ff:ff"}) {
     SocketPairs sp(1);
@@ -61,7 +77,7 @@ TEST(EndpointProperties, Address) {
   }
 }
 
-TEST(EndpointProperties, SetAddressAndMtu) {
+TEST_P(EndpointProperties, SetAddressAndMtu) {
   SocketPairs sp(1);
   Options o;
   o.fds = sp.ours();
@@ -74,7 +90,7 @@ TEST(EndpointProperties, SetAddressAndMtu) {
   EXPECT_EQ(ep->MTU(), 300u);
 }
 
-TEST(EndpointProperties, ProcessorsDefaultAtLeastOne) {
+TEST_P(EndpointProperties, ProcessorsDefaultAtLeastOne) {
   SocketPairs sp(64);
   Options o;
   o.fds = sp.ours();
@@ -84,7 +100,7 @@ TEST(EndpointProperties, ProcessorsDefaultAtLeastOne) {
 
 // Host GSO goes through the virtio-net header, on any fd; gVisor's
 // software GSO needs sockets.
-TEST(EndpointProperties, GsoKindFollowsVnetHeaderAndSockets) {
+TEST_P(EndpointProperties, GsoKindFollowsVnetHeaderAndSockets) {
   SocketPairs sp(1);
   Options o;
   o.fds = sp.ours();
@@ -104,13 +120,17 @@ TEST(EndpointProperties, GsoKindFollowsVnetHeaderAndSockets) {
   np.fds = {r.get()};
   np.gso_max_size = 32768;
   np.software_gso = true;
-  auto pipe_ep = Make(np);
+  auto pipe_ep = Make(np, /*on_socketpairs=*/false);
   EXPECT_EQ(pipe_ep->SupportedGSO(), GSOKind::kNone);
   EXPECT_EQ(pipe_ep->GSOMaxSize(), 0u);
   np.software_gso = false;
   np.offload.vnet_header = true;
-  EXPECT_EQ(Make(np)->SupportedGSO(), GSOKind::kHostGSO);
+  EXPECT_EQ(Make(np, false)->SupportedGSO(), GSOKind::kHostGSO);
 }
+
+INSTANTIATE_TEST_SUITE_P(Modes, EndpointProperties,
+                         testing::ModesOf(testing::FdKind::kSocketpair),
+                         testing::ModeParamName);
 
 // What Options.offload resolves to, as the accessors report it.
 struct OffloadCase {
@@ -190,13 +210,22 @@ INSTANTIATE_TEST_SUITE_P(
       return i.param.name;
     });
 
-TEST(EndpointProperties, DispatchModeInUseSaysWhatTheLoopsUse) {
+TEST(EndpointModes, DispatchModeInUseSaysWhatTheLoopsUse) {
   SocketPairs sp(2);
   Options o;
   o.fds = sp.ours();
   EXPECT_EQ(Make(o)->DispatchModeInUse(), PacketDispatchMode::kReadv);
   o.dispatch_mode = PacketDispatchMode::kRecvMMsg;
   EXPECT_EQ(Make(o)->DispatchModeInUse(), PacketDispatchMode::kRecvMMsg);
+  EXPECT_EQ(Make(o)->DispatchModeFallback(), "");
+  o.dispatch_mode = PacketDispatchMode::kIoUring;
+  EXPECT_TRUE(testing::ModeInEffect(*Make(o), PacketDispatchMode::kIoUring));
+  // packet_mmap needs AF_PACKET sockets: readv, with the reason.
+  o.dispatch_mode = PacketDispatchMode::kPacketMmap;
+  auto mmap_ep = Make(o);
+  EXPECT_EQ(mmap_ep->DispatchModeInUse(), PacketDispatchMode::kReadv);
+  EXPECT_EQ(mmap_ep->DispatchModeFallback(),
+            "packet_mmap: not every fd is an AF_PACKET socket");
 
   // recvmmsg cannot read a non-socket fd (TUN, pipe): readv is used, for
   // every fd, and the accessor says so.
@@ -207,8 +236,14 @@ TEST(EndpointProperties, DispatchModeInUseSaysWhatTheLoopsUse) {
   np.fds = {r.get()};
   np.dispatch_mode = PacketDispatchMode::kRecvMMsg;
   EXPECT_EQ(Make(np)->DispatchModeInUse(), PacketDispatchMode::kReadv);
+  EXPECT_EQ(Make(np)->DispatchModeFallback(),
+            "recvmmsg: not every fd is a socket");
   np.fds = {sp.ours()[0], r.get()};
   EXPECT_EQ(Make(np)->DispatchModeInUse(), PacketDispatchMode::kReadv);
+  // io_uring applies to a pipe (pollable, multishot read).
+  np.fds = {r.get()};
+  np.dispatch_mode = PacketDispatchMode::kIoUring;
+  EXPECT_TRUE(testing::ModeInEffect(*Make(np), PacketDispatchMode::kIoUring));
 }
 
 struct BadCase {

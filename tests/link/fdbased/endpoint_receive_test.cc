@@ -9,6 +9,7 @@
 #include "fdlink/link/fdbased/endpoint.h"
 #include "fdlink/sys/syscalls.h"
 #include "link/fdbased/packet_reader.h"
+#include "testing/dispatch_modes.h"
 #include "testing/dispatcher.h"
 #include "testing/endpoints.h"
 #include "testing/packets.h"
@@ -24,20 +25,18 @@ const MacAddress kOurs({0x02, 0x03, 0x03, 0x04, 0x05, 0x06});
 const MacAddress kPeer({0x02, 0x03, 0x03, 0x04, 0x05, 0x07});
 const MacAddress kOther({0x02, 0x0e, 0x0e, 0x0e, 0x0e, 0x0e});
 
-struct Mode {
-  PacketDispatchMode mode;
-  int sock_type;
-};
-const Mode kModes[] = {{PacketDispatchMode::kReadv, SOCK_SEQPACKET},
-                       {PacketDispatchMode::kRecvMMsg, SOCK_SEQPACKET},
-                       {PacketDispatchMode::kReadv, SOCK_DGRAM},
-                       {PacketDispatchMode::kRecvMMsg, SOCK_DGRAM}};
+// The behaviour tests run once per mode of socketpairs (the suite's
+// parameter), each on both socket types.
+const int kSockTypes[] = {SOCK_SEQPACKET, SOCK_DGRAM};
 
-// Describe names one case of the mode x Ethernet (x length) loops for
-// SCOPED_TRACE, e.g. "recvmmsg/dgram eth=1 len=100".
-std::string Describe(const Mode& m, bool eth, size_t len = 0) {
-  std::string s = m.mode == PacketDispatchMode::kReadv ? "readv" : "recvmmsg";
-  s += m.sock_type == SOCK_SEQPACKET ? "/seqpacket" : "/dgram";
+class EndpointReceive : public ::testing::TestWithParam<PacketDispatchMode> {};
+
+// Describe names one case of the socket type x Ethernet (x length) loops
+// for SCOPED_TRACE, e.g. "recvmmsg/dgram eth=1 len=100".
+std::string Describe(PacketDispatchMode mode, int sock_type, bool eth,
+                     size_t len = 0) {
+  std::string s = DispatchModeName(mode);
+  s += sock_type == SOCK_SEQPACKET ? "/seqpacket" : "/dgram";
   s += eth ? " eth=1" : " eth=0";
   if (len != 0) s += " len=" + std::to_string(len);
   return s;
@@ -52,7 +51,9 @@ std::unique_ptr<Endpoint> Make(const SocketPairs& sp, bool eth,
   o.address = kOurs;
   o.dispatch_mode = mode;
   o.processors_per_channel = processors;
-  return testing::MustCreateEndpoint(std::move(o));
+  std::unique_ptr<Endpoint> ep = testing::MustCreateEndpoint(std::move(o));
+  EXPECT_TRUE(testing::ModeInEffect(*ep, mode));
+  return ep;
 }
 
 std::vector<uint8_t> Frame(bool eth, const std::vector<uint8_t>& ip,
@@ -64,13 +65,13 @@ std::vector<uint8_t> Frame(bool eth, const std::vector<uint8_t>& ip,
 }
 
 // gVisor's TestDeliverPacket: eth on/off x 100/1000 bytes, every mode.
-TEST(EndpointReceive, DeliveredPacketIsIntact) {
-  for (const Mode& m : kModes) {
+TEST_P(EndpointReceive, DeliveredPacketIsIntact) {
+  for (int type : kSockTypes) {
     for (bool eth : {true, false}) {
       for (size_t len : {100, 1000}) {
-        SCOPED_TRACE(Describe(m, eth, len));
-        SocketPairs sp(1, m.sock_type);
-        auto ep = Make(sp, eth, m.mode);
+        SCOPED_TRACE(Describe(GetParam(), type, eth, len));
+        SocketPairs sp(1, type);
+        auto ep = Make(sp, eth, GetParam());
         RecordingDispatcher d;
         ep->Attach(&d);
         std::vector<uint8_t> ip =
@@ -94,12 +95,12 @@ TEST(EndpointReceive, DeliveredPacketIsIntact) {
 // gVisor's TestDispatchPacketFormat: one dispatch gives exactly one packet
 // with the right link header length, size and protocol, IPv6 with
 // extension headers included.
-TEST(EndpointReceive, DispatchFormatIncludingIpv6ExtensionHeaders) {
-  for (const Mode& m : kModes) {
+TEST_P(EndpointReceive, DispatchFormatIncludingIpv6ExtensionHeaders) {
+  for (int type : kSockTypes) {
     for (bool eth : {true, false}) {
-      SCOPED_TRACE(Describe(m, eth));
-      SocketPairs sp(1, m.sock_type);
-      auto ep = Make(sp, eth, m.mode);
+      SCOPED_TRACE(Describe(GetParam(), type, eth));
+      SocketPairs sp(1, type);
+      auto ep = Make(sp, eth, GetParam());
       RecordingDispatcher d;
       ep->Attach(&d);
       std::vector<uint8_t> ip = testing::Ipv6Udp(
@@ -143,11 +144,11 @@ TEST(EndpointReceive, MaxSizePacketFitsInOneBuffer) {
 // A frame that fails the filter, a truncated frame and garbage are dropped
 // and counted; the loop keeps running and the next good frame arrives
 // (gVisor's readv loop ended on the first filtered frame).
-TEST(EndpointReceive, BadFramesAreDroppedAndLoopContinues) {
-  for (const Mode& m : kModes) {
-    SCOPED_TRACE(Describe(m, true));
-    SocketPairs sp(1, m.sock_type);
-    auto ep = Make(sp, true, m.mode);
+TEST_P(EndpointReceive, BadFramesAreDroppedAndLoopContinues) {
+  for (int type : kSockTypes) {
+    SCOPED_TRACE(Describe(GetParam(), type, true));
+    SocketPairs sp(1, type);
+    auto ep = Make(sp, true, GetParam());
     RecordingDispatcher d;
     ep->Attach(&d);
     std::vector<uint8_t> ip =
@@ -164,10 +165,10 @@ TEST(EndpointReceive, BadFramesAreDroppedAndLoopContinues) {
     EXPECT_EQ(c.rx_packets, 4u);
     ep->Attach(nullptr);
   }
-  for (const Mode& m : kModes) {
-    SCOPED_TRACE(Describe(m, false));
-    SocketPairs sp(1, m.sock_type);
-    auto ep = Make(sp, false, m.mode);
+  for (int type : kSockTypes) {
+    SCOPED_TRACE(Describe(GetParam(), type, false));
+    SocketPairs sp(1, type);
+    auto ep = Make(sp, false, GetParam());
     RecordingDispatcher d;
     ep->Attach(&d);
     const int fd = sp.peers[0].get();
@@ -180,9 +181,9 @@ TEST(EndpointReceive, BadFramesAreDroppedAndLoopContinues) {
   }
 }
 
-TEST(EndpointReceive, EmptyDatagramIsDroppedNotEof) {
+TEST_P(EndpointReceive, EmptyDatagramIsDroppedNotEof) {
   SocketPairs sp(1, SOCK_DGRAM);
-  auto ep = Make(sp, false, PacketDispatchMode::kReadv);
+  auto ep = Make(sp, false, GetParam());
   RecordingDispatcher d;
   ep->Attach(&d);
   ASSERT_EQ(::send(sp.peers[0].get(), "", 0, 0), 0);
@@ -192,6 +193,10 @@ TEST(EndpointReceive, EmptyDatagramIsDroppedNotEof) {
   EXPECT_EQ(ep->Counters(0).drops_of(DropReason::kEmpty), 1u);
   ep->Attach(nullptr);
 }
+
+INSTANTIATE_TEST_SUITE_P(Modes, EndpointReceive,
+                         testing::ModesOf(testing::FdKind::kSocketpair),
+                         testing::ModeParamName);
 
 // A non-socket fd (a pipe) falls back to the readv mode, even when
 // recvmmsg is asked for.

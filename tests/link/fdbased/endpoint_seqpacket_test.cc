@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "fdlink/link/fdbased/endpoint.h"
+#include "testing/dispatch_modes.h"
 #include "testing/dispatcher.h"
 #include "testing/endpoints.h"
 #include "testing/packets.h"
@@ -41,7 +42,9 @@ std::unique_ptr<Endpoint> Make(const SocketPairs& sp, PacketDispatchMode mode,
     closed->code = e.code;
     closed->calls.fetch_add(1);
   };
-  return testing::MustCreateEndpoint(std::move(o));
+  std::unique_ptr<Endpoint> ep = testing::MustCreateEndpoint(std::move(o));
+  EXPECT_TRUE(testing::ModeInEffect(*ep, mode));
+  return ep;
 }
 
 void SendEmpty(int fd) { ASSERT_EQ(::send(fd, "", 0, 0), 0); }
@@ -93,11 +96,8 @@ TEST_P(SeqpacketTest, HangUpStillEndsTheLoopAfterQueuedRecords) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, SeqpacketTest,
-                         ::testing::Values(PacketDispatchMode::kReadv,
-                                           PacketDispatchMode::kRecvMMsg),
-                         [](const auto& info) {
-                           return std::string(DispatchModeName(info.param));
-                         });
+                         testing::ModesOf(testing::FdKind::kSocketpair),
+                         testing::ModeParamName);
 
 TEST(EndpointReceiveContract, NetworkPacketStartsAtTheIpHeader) {
   // The dispatcher is told the link header has been consumed: the frame's

@@ -1,5 +1,7 @@
 // The write path of fdbased::Endpoint: bytes on the wire, fd choice by hash,
-// link headers, batching limits and would-block.
+// link headers, batching limits and would-block; in every receive mode that
+// applies to the fds (testing/dispatch_modes.h; io_uring also changes how
+// non-socket fds are written).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,6 +14,7 @@
 #include "fdlink/header/virtio_net.h"
 #include "fdlink/link/fdbased/endpoint.h"
 #include "fdlink/sys/syscalls.h"
+#include "testing/dispatch_modes.h"
 #include "testing/endpoints.h"
 #include "testing/packets.h"
 #include "testing/socketpairs.h"
@@ -25,24 +28,36 @@ const MacAddress kOurs({0x02, 0x03, 0x03, 0x04, 0x05, 0x06});
 const MacAddress kPeer({0x02, 0x03, 0x03, 0x04, 0x05, 0x07});
 const MacAddress kBridged({0x02, 0x99, 0x99, 0x99, 0x99, 0x99});
 
-// Make builds the endpoint under test; `vnet` gives it virtio-net headers
-// with every TUN offload, so that the plain write path is checked through
-// the offload writer too (ordinary packets go out behind zero headers).
-std::unique_ptr<Endpoint> Make(const SocketPairs& sp, bool eth,
-                               uint32_t gso = 0, int max_hdr_bytes = 0,
-                               bool vnet = false) {
-  Options o;
-  o.fds = sp.ours();
-  o.ethernet_header = eth;
-  o.address = kOurs;
-  o.gso_max_size = gso;
-  o.offload.vnet_header = gso > 0 || vnet;  // Host GSO writes one.
-  // A packet socket's kernel side takes TCP super-packets.
-  if (gso > 0) o.offload.kernel_offloads = kPacketSocketOffloads;
-  if (vnet) o.offload.kernel_offloads = 0x01 | 0x02 | 0x04 | 0x20 | 0x40;
-  o.max_syscall_header_bytes = max_hdr_bytes;
-  return testing::MustCreateEndpoint(std::move(o));
-}
+// EndpointWrite runs on socketpairs, once per mode that applies to them.
+// Make builds the endpoint under test in the suite's mode (and checks the
+// mode is in effect); `vnet` gives it virtio-net headers with every TUN
+// offload, so that the plain write path is checked through the offload
+// writer too (ordinary packets go out behind zero headers).
+class EndpointWrite : public ::testing::TestWithParam<PacketDispatchMode> {
+ protected:
+  std::unique_ptr<Endpoint> Make(const SocketPairs& sp, bool eth,
+                                 uint32_t gso = 0, int max_hdr_bytes = 0,
+                                 bool vnet = false) {
+    Options o;
+    o.fds = sp.ours();
+    o.ethernet_header = eth;
+    o.address = kOurs;
+    o.gso_max_size = gso;
+    o.offload.vnet_header = gso > 0 || vnet;  // Host GSO writes one.
+    // A packet socket's kernel side takes TCP super-packets.
+    if (gso > 0) o.offload.kernel_offloads = kPacketSocketOffloads;
+    if (vnet) o.offload.kernel_offloads = 0x01 | 0x02 | 0x04 | 0x20 | 0x40;
+    o.max_syscall_header_bytes = max_hdr_bytes;
+    o.dispatch_mode = GetParam();
+    std::unique_ptr<Endpoint> ep = testing::MustCreateEndpoint(std::move(o));
+    EXPECT_TRUE(testing::ModeInEffect(*ep, GetParam()));
+    return ep;
+  }
+};
+
+// (A pipe is not a socket: the modes of non-socket fds.)
+class EndpointWriteNonSocket
+    : public ::testing::TestWithParam<PacketDispatchMode> {};
 
 // OutboundPacket builds a packet the way a stack would: a network header
 // pushed into headroom in front of `payload`, then the link header.
@@ -62,7 +77,7 @@ PacketBufferPtr OutboundPacket(Endpoint& ep, size_t payload, uint32_t hash,
   return p;
 }
 
-TEST(EndpointWrite, BytesOnTheWireAreExact) {
+TEST_P(EndpointWrite, BytesOnTheWireAreExact) {
   for (bool eth : {true, false}) {
     for (bool vnet : {false, true}) {
       for (size_t payload : {0, 100, 1000}) {
@@ -101,7 +116,7 @@ TEST(EndpointWrite, BytesOnTheWireAreExact) {
   }
 }
 
-TEST(EndpointWrite, HostGsoPrependsVirtioHeader) {
+TEST_P(EndpointWrite, HostGsoPrependsVirtioHeader) {
   // gVisor's TestWritePacket GSO half: NEEDS_CSUM, csum_start = link + L3,
   // gso_type only when the payload exceeds the MSS.
   for (bool eth : {true, false}) {
@@ -136,7 +151,7 @@ TEST(EndpointWrite, HostGsoPrependsVirtioHeader) {
   }
 }
 
-TEST(EndpointWrite, HashPicksTheFd) {
+TEST_P(EndpointWrite, HashPicksTheFd) {
   for (uint32_t hash : {0u, 1u, 2u, 3u}) {
     SCOPED_TRACE(::testing::Message() << "hash=" << hash);
     SocketPairs sp(2);
@@ -151,7 +166,7 @@ TEST(EndpointWrite, HashPicksTheFd) {
   }
 }
 
-TEST(EndpointWrite, BridgedSourceAddressIsPreserved) {
+TEST_P(EndpointWrite, BridgedSourceAddressIsPreserved) {
   SocketPairs sp(1);
   auto ep = Make(sp, true);
   PacketBufferPtr p = OutboundPacket(*ep, 10, 0, kBridged);
@@ -161,7 +176,7 @@ TEST(EndpointWrite, BridgedSourceAddressIsPreserved) {
   EXPECT_EQ(MacAddress(e.src()), kBridged);
 }
 
-TEST(EndpointWrite, ManyPacketsGroupedAndInOrder) {
+TEST_P(EndpointWrite, ManyPacketsGroupedAndInOrder) {
   // 200 packets alternating runs over 2 fds: each fd receives its packets
   // in order, in several sendmmsg batches of at most 47.
   for (auto [cap, vnet] : {std::pair{0, false}, std::pair{300, false},
@@ -190,7 +205,7 @@ TEST(EndpointWrite, ManyPacketsGroupedAndInOrder) {
   }
 }
 
-TEST(EndpointWrite, WouldBlockReturnsCountWritten) {
+TEST_P(EndpointWrite, WouldBlockReturnsCountWritten) {
   for (bool vnet : {false, true}) {
     SCOPED_TRACE(::testing::Message() << "vnet=" << vnet);
     SocketPairs sp(1, SOCK_DGRAM);
@@ -210,13 +225,15 @@ TEST(EndpointWrite, WouldBlockReturnsCountWritten) {
   }
 }
 
-TEST(EndpointWrite, NonSocketUsesWritev) {
+TEST_P(EndpointWriteNonSocket, NonSocketUsesWritev) {
   int p[2];
   ASSERT_EQ(::pipe(p), 0);
   UniqueFd r(p[0]), w(p[1]);
   Options o;
   o.fds = {w.get()};
-  auto ep = std::move(Endpoint::Create(o)).value();
+  o.dispatch_mode = GetParam();
+  auto ep = testing::MustCreateEndpoint(std::move(o));
+  EXPECT_TRUE(testing::ModeInEffect(*ep, GetParam()));
   PacketBufferPtr a = OutboundPacket(*ep, 10, 0);
   PacketBufferPtr b = OutboundPacket(*ep, 20, 0);
   std::vector<PacketBufferPtr> pkts;
@@ -283,7 +300,7 @@ INSTANTIATE_TEST_SUITE_P(
                                                                     : "Readv");
     });
 
-TEST(EndpointWrite, HardErrorWithNothingWrittenIsAnError) {
+TEST_P(EndpointWrite, HardErrorWithNothingWrittenIsAnError) {
   SocketPairs sp(1);
   auto ep = Make(sp, false);
   sp.peers[0].reset();
@@ -294,7 +311,7 @@ TEST(EndpointWrite, HardErrorWithNothingWrittenIsAnError) {
   EXPECT_EQ(ep->Counters(0).tx_errors, 1u);
 }
 
-TEST(EndpointWrite, ParseHeaderConsumesEthernet) {
+TEST_P(EndpointWrite, ParseHeaderConsumesEthernet) {
   SocketPairs sp(1);
   auto ep = Make(sp, true);
   std::vector<uint8_t> frame = testing::EthernetFrame(
@@ -308,6 +325,13 @@ TEST(EndpointWrite, ParseHeaderConsumesEthernet) {
       PacketBuffer::FromView(View::CopyOf(std::span(frame).first(10)));
   EXPECT_FALSE(ep->ParseHeader(*short_pkt));
 }
+
+INSTANTIATE_TEST_SUITE_P(Modes, EndpointWrite,
+                         testing::ModesOf(testing::FdKind::kSocketpair),
+                         testing::ModeParamName);
+INSTANTIATE_TEST_SUITE_P(Modes, EndpointWriteNonSocket,
+                         testing::ModesOf(testing::FdKind::kNonSocket),
+                         testing::ModeParamName);
 
 }  // namespace
 }  // namespace fdlink::fdbased

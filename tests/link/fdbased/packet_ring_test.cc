@@ -29,6 +29,7 @@
 #include "testing/netns_fixture.h"
 #include "testing/packets.h"
 #include "testing/socketpairs.h"
+#include "testing/watchdog.h"
 
 namespace fdlink::fdbased {
 namespace {
@@ -116,9 +117,11 @@ void ExpectFrameArrives(Endpoint& ep, const Link& l, uint16_t sport) {
 }
 
 // WithLink runs `body` inside the test's namespace with a fresh veth link
-// read through `sockets` AF_PACKET sockets.
+// read through `sockets` AF_PACKET sockets. A body that hangs (a detach
+// that never returns: the mutation tests' M5) ends the binary after 120 s.
 void WithLink(const device::NetNs& ns, int sockets,
               const std::function<void(const Link&)>& body) {
+  testing::Watchdog watchdog(std::chrono::seconds(120), "a packet_mmap test");
   RunInside(ns, [&] {
     Link l;
     MakeLink(&l, sockets);

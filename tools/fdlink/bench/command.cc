@@ -19,9 +19,11 @@ void AddBench(CLI::App& app, int* exit_code) {
   auto kinds = std::make_shared<std::vector<std::string>>();
   auto modes = std::make_shared<std::vector<std::string>>();
   sub->add_option("--kind", *kinds,
-                  "Descriptor kinds (default: all; the tun kinds need root)")
-      ->check(CLI::IsMember(
-          {"seqpacket", "dgram", "gro", "tun", "tun-offload", "tun-tx"}));
+                  "Descriptor kinds (default: all but veth; the tun kinds and "
+                  "veth need root; veth: AF_PACKET on a veth pair, packet_mmap "
+                  "against recvmmsg and the bare recvmmsg loop)")
+      ->check(CLI::IsMember({"seqpacket", "dgram", "gro", "tun", "tun-offload",
+                             "tun-tx", "veth"}));
   sub->add_option("--mode", *modes, "Receive modes (default: both)")
       ->check(ModeNames());
   sub->add_option("--size", opts->sizes,
@@ -52,6 +54,7 @@ void AddBench(CLI::App& app, int* exit_code) {
                             : k == "tun-offload" ? BenchKind::kTunOffload
                             : k == "tun-tx"      ? BenchKind::kTunTx
                             : k == "gro"         ? BenchKind::kGro
+                            : k == "veth"        ? BenchKind::kVeth
                             : k == "dgram"       ? BenchKind::kDgram
                                                  : BenchKind::kSeqpacket);
     }

@@ -27,6 +27,10 @@ Result<std::unique_ptr<fdbased::Endpoint>> MakeEndpoint(
   o.offload.udp_gro = format.gro;
   if (format.max_msgs_per_recv > 0)
     o.max_msgs_per_recv = format.max_msgs_per_recv;
+  if (format.link_header > 0) {
+    o.ethernet_header = true;
+    o.address = format.address;
+  }
   return fdbased::Endpoint::Create(std::move(o));
 }
 

@@ -30,6 +30,7 @@ class LimitReceiver final : public Receiver {
   LimitReceiver(fdbased::PacketDispatchMode mode, const RxFormat& format)
       : mode_(mode),
         vnet_bytes_(format.vnet_header ? header::kVirtioNetHeaderSize : 0),
+        link_bytes_(format.link_header),
         udp_payloads_(format.udp_payloads) {}
   ~LimitReceiver() override { Stop(); }
 
@@ -83,6 +84,9 @@ class LimitReceiver final : public Receiver {
   // say (ceil(payload / gso_size)), the header's bytes not counted.
   void Frame(const uint8_t* buf, size_t len, Counts* c) const {
     ++c->reads;
+    // An Ethernet header (the veth link) is not counted as IP bytes.
+    const size_t link = len < link_bytes_ ? len : link_bytes_;
+    len -= link;
     if (udp_payloads_) {
       c->packets += 1;
       c->bytes += len + kBenchHeaders;
@@ -148,6 +152,7 @@ class LimitReceiver final : public Receiver {
 
   const fdbased::PacketDispatchMode mode_;
   const size_t vnet_bytes_;
+  const size_t link_bytes_;
   const bool udp_payloads_;
   UniqueFd stop_fd_;
   std::vector<std::vector<uint8_t>> buffers_;

@@ -44,6 +44,7 @@ Result<std::unique_ptr<BenchLink>> OpenBenchLink(BenchKind kind, size_t size,
                                                  bool offload) {
   if (kind == BenchKind::kTun || kind == BenchKind::kTunOffload)
     return OpenTunLink(size, offload);
+  if (kind == BenchKind::kVeth) return OpenVethLink(size);
   UniqueFd rx, tx;
   const int type = kind == BenchKind::kSeqpacket ? SOCK_SEQPACKET : SOCK_DGRAM;
   if (Result<void> r = sys::SocketPair(type, &rx, &tx); !r) return r.error();

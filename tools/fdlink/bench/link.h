@@ -11,6 +11,7 @@
 #include "bench/flood.h"
 #include "bench/options.h"
 #include "fdlink/base/result.h"
+#include "fdlink/header/mac_address.h"
 
 namespace fdlink::tool {
 
@@ -34,6 +35,11 @@ class BenchLink {
   // header; offloads are the TUN_F_* bits the kernel accepted (0: none).
   virtual bool vnet_header() const { return false; }
   virtual uint32_t offloads() const { return 0; }
+  // link_header is the bytes of link header in front of each IP packet (14
+  // on the veth link's Ethernet frames, else 0); address is the receiving
+  // end's MAC when there is one.
+  virtual size_t link_header() const { return 0; }
+  virtual MacAddress address() const { return MacAddress(); }
 };
 
 // OpenBenchLink builds a fresh link of `kind` whose flood sends `size`-byte
@@ -44,6 +50,11 @@ class BenchLink {
 // with a virtio-net header and the kernel's offloads.
 Result<std::unique_ptr<BenchLink>> OpenBenchLink(BenchKind kind, size_t size,
                                                  bool offload = false);
+
+// OpenVethLink is OpenBenchLink for kVeth (veth.cc): AF_PACKET sockets on
+// a veth pair in a new network namespace, the flood sending Ethernet frames
+// from the other end (needs root).
+Result<std::unique_ptr<BenchLink>> OpenVethLink(size_t size);
 
 // OpenTunLink is OpenBenchLink for the TUN kinds (tun.cc).
 Result<std::unique_ptr<BenchLink>> OpenTunLink(size_t size, bool offload);

@@ -26,10 +26,13 @@ enum class BenchKind {
   // AF_UNIX SOCK_DGRAM socketpair flooded with runs of a few flows, read
   // by fdlink with its receive GRO on and off (recvmmsg only).
   kGro,
+  // AF_PACKET socket on a veth pair in a private namespace, flooded with
+  // Ethernet frames from the other end: packet_mmap against recvmmsg.
+  kVeth,
 };
 
 // BenchKindName is the flag and JSON name ("seqpacket", "dgram", "tun",
-// "tun-offload", "tun-tx", "gro").
+// "tun-offload", "tun-tx", "gro", "veth").
 std::string_view BenchKindName(BenchKind k);
 
 // BenchOptions are the bench's flags. Empty lists mean "all": every kind

@@ -57,6 +57,10 @@ struct RxFormat {
   // udp_gro; max_msgs_per_recv > 0 replaces the recvmmsg batch.
   bool gro = true;
   size_t max_msgs_per_recv = 0;
+  // link_header: bytes of Ethernet header before each IP packet (the veth
+  // link: 14; the endpoint then filters on `address`).
+  size_t link_header = 0;
+  MacAddress address;
 };
 
 // DeliveryKind says what the fdlink receiver's dispatcher takes, or (in the

@@ -28,6 +28,8 @@ std::string_view BenchKindName(BenchKind k) {
       return "tun-tx";
     case BenchKind::kGro:
       return "gro";
+    case BenchKind::kVeth:
+      return "veth";
   }
   return "?";
 }
@@ -56,7 +58,8 @@ void BenchReport::Throughput(const BenchCase& c, const RowInfo& row,
                              const RunSample& s, const RowRatios& ratios,
                              DetachStats* detach) {
   const std::string kind = Str(BenchKindName(c.kind));
-  const std::string mode = Str(fdbased::DispatchModeName(c.mode));
+  const std::string mode =
+      Str(fdbased::DispatchModeName(row.mode ? *row.mode : c.mode));
   const std::string im = Str(row.impl);
   const uint32_t processors = row.processors;
   const std::string offload = OffloadName(row.vnet_header, row.offloads);
@@ -101,6 +104,8 @@ void BenchReport::Throughput(const BenchCase& c, const RowInfo& row,
       j["ratio_to_no_offload"] = Rounded(*ratios.to_no_offload, 3);
     if (ratios.to_per_packet)
       j["ratio_to_per_packet_writes"] = Rounded(*ratios.to_per_packet, 3);
+    if (ratios.to_recvmmsg)
+      j["ratio_to_recvmmsg"] = Rounded(*ratios.to_recvmmsg, 3);
     if (c.kind == BenchKind::kTunTx && s.tx_packets > 0) {
       j["tx_coalesced_share"] = Rounded(static_cast<double>(s.tx_coalesced) /
                                             static_cast<double>(s.tx_packets),
@@ -136,6 +141,8 @@ void BenchReport::Throughput(const BenchCase& c, const RowInfo& row,
     std::snprintf(rn, sizeof(rn), "%.3f", *ratios.to_no_offload);
   if (ratios.to_per_packet)
     std::snprintf(rn, sizeof(rn), "%.3fw", *ratios.to_per_packet);
+  if (ratios.to_recvmmsg)
+    std::snprintf(rn, sizeof(rn), "%.3fr", *ratios.to_recvmmsg);
   std::printf(
       "%-11s %-8s %5zu %-6s %-5s %-22s %4u %11.0f %7.3f %7.3f %8.2f %10.3f "
       "%10s %6.2f %-6s %7s %7s\n",

@@ -32,6 +32,9 @@ struct RowInfo {
   DeliveryKind delivery = DeliveryKind::kWire;
   // gro: the endpoint's receive GRO was on (fdlink rows of the GRO case).
   bool gro = false;
+  // mode, when set, is the row's receive mode where it differs from the
+  // case's (the veth case's recvmmsg rows next to packet_mmap).
+  std::optional<fdbased::PacketDispatchMode> mode = std::nullopt;
 };
 
 // RowRatios are a row's ratios (medians of per-round ratios), when set.
@@ -39,6 +42,9 @@ struct RowRatios {
   std::optional<double> to_limit;
   std::optional<double> to_no_offload;  // To fdlink without offload.
   std::optional<double> to_per_packet;  // Transmit: to one write() a packet.
+  // To fdlink's recvmmsg mode on the same kind of link (the veth case;
+  // printed with an "r" in the table's last column).
+  std::optional<double> to_recvmmsg;
 };
 
 // OffloadName spells the TUN_F_* bits for the `offload` field:

@@ -48,6 +48,7 @@ struct Arm {
   std::optional<size_t> limit_arm;       // For ratio_to_limit.
   std::optional<size_t> no_offload_arm;  // For ratio_to_no_offload.
   bool detach = false;                   // Time detaches for this arm.
+  std::optional<size_t> recvmmsg_arm = std::nullopt;  // ratio_to_recvmmsg
 };
 
 // Arms lists a case's receivers. Plain kinds: the limit, then fdlink at each
@@ -65,6 +66,22 @@ std::vector<Arm> Arms(const BenchCase& c, const BenchOptions& opts) {
                        false, true, 0, 2});
     arms.push_back(Arm{RowInfo{"fdlink", 1, 0, false, DeliveryKind::kSuper},
                        false, false, 0, std::nullopt});
+    return arms;
+  }
+  if (c.kind == BenchKind::kVeth && c.mode == PacketDispatchMode::kPacketMmap) {
+    // The bare recvmmsg loop (the limit), fdlink's packet_mmap and fdlink's
+    // recvmmsg on the same kind of link, at each processor count.
+    RowInfo limit{"limit"};
+    limit.mode = PacketDispatchMode::kRecvMMsg;
+    arms.push_back(Arm{limit, false, true, std::nullopt, std::nullopt});
+    for (uint32_t p : opts.processors) {
+      const size_t mmap = arms.size();
+      arms.push_back(Arm{RowInfo{"fdlink", p}, false, true, 0, std::nullopt,
+                         false, mmap + 1});
+      RowInfo rv{"fdlink", p};
+      rv.mode = PacketDispatchMode::kRecvMMsg;
+      arms.push_back(Arm{rv, false, true, 0, std::nullopt});
+    }
     return arms;
   }
   if (c.kind != BenchKind::kTunOffload) {
@@ -106,7 +123,8 @@ class BenchRunner {
     std::vector<Arm> arms = Arms(c, opts_);
     const size_t n = arms.size();
     std::vector<RunSample> sums(n);
-    std::vector<std::vector<double>> to_limit(n), to_no_offload(n);
+    std::vector<std::vector<double>> to_limit(n), to_no_offload(n),
+        to_recvmmsg(n);
     for (int round = 0; round < opts_.rounds; ++round) {
       std::vector<RunSample> got(n);
       for (size_t k = 0; k < n; ++k) {
@@ -118,6 +136,8 @@ class BenchRunner {
         const Arm& a = arms[i];
         if (a.limit_arm && got[*a.limit_arm].pps() > 0)
           to_limit[i].push_back(got[i].pps() / got[*a.limit_arm].pps());
+        if (a.recvmmsg_arm && got[*a.recvmmsg_arm].pps() > 0)
+          to_recvmmsg[i].push_back(got[i].pps() / got[*a.recvmmsg_arm].pps());
         if (a.no_offload_arm && got[*a.no_offload_arm].pps() > 0) {
           to_no_offload[i].push_back(got[i].pps() /
                                      got[*a.no_offload_arm].pps());
@@ -137,6 +157,7 @@ class BenchRunner {
       RowRatios r;
       if (!to_limit[i].empty()) r.to_limit = Median(to_limit[i]);
       if (!to_no_offload[i].empty()) r.to_no_offload = Median(to_no_offload[i]);
+      if (!to_recvmmsg[i].empty()) r.to_recvmmsg = Median(to_recvmmsg[i]);
       report_.Throughput(c, arms[i].row, sums[i], r,
                          detach[i] ? &*detach[i] : nullptr);
     }
@@ -164,12 +185,15 @@ class BenchRunner {
     arm->row.gro =
         c.kind == BenchKind::kGro && arm->gro && arm->row.impl == "fdlink";
     if (c.kind == BenchKind::kGro) format.max_msgs_per_recv = kMaxGroBatch;
+    format.link_header = (*link)->link_header();
+    format.address = (*link)->address();
     arm->row.vnet_header = format.vnet_header;
     arm->row.offloads = format.offloads;
+    const PacketDispatchMode mode = arm->row.mode ? *arm->row.mode : c.mode;
     std::unique_ptr<Receiver> rx =
         arm->row.impl == "limit"
-            ? MakeLimitReceiver(c.mode, format)
-            : MakeFdlinkReceiver(c.mode, arm->row.processors, format,
+            ? MakeLimitReceiver(mode, format)
+            : MakeFdlinkReceiver(mode, arm->row.processors, format,
                                  arm->row.delivery);
     Result<RunSample> s = MeasureRun(**link, *rx, plan_);
     if (!s) return Fail(c, s.error());
@@ -234,12 +258,24 @@ int RunBench(const BenchOptions& in) {
     const bool tun = kind == BenchKind::kTun ||
                      kind == BenchKind::kTunOffload ||
                      kind == BenchKind::kTunTx;
-    if (tun && !root) {
+    const bool veth = kind == BenchKind::kVeth;
+    if ((tun || veth) && !root) {
       report.Note(std::string("skipping ") + std::string(BenchKindName(kind)) +
-                  ": needs root (a TUN device in a namespace)");
+                  ": needs root (a device in a namespace)");
       continue;
     }
-    for (PacketDispatchMode mode : opts.modes) {
+    // The veth kind's default is its packet_mmap case, which measures the
+    // recvmmsg loop and fdlink's recvmmsg mode next to packet_mmap.
+    const std::vector<PacketDispatchMode> veth_default = {
+        PacketDispatchMode::kPacketMmap};
+    for (PacketDispatchMode mode :
+         veth&& in.modes.empty() ? veth_default : opts.modes) {
+      if (veth && mode == PacketDispatchMode::kReadv) {
+        report.Note(
+            "skipping veth/readv: the veth case compares packet_mmap "
+            "and recvmmsg");
+        continue;
+      }
       if (kind == BenchKind::kGro && mode == PacketDispatchMode::kReadv) {
         report.Note("skipping gro/readv: GRO works within a recvmmsg batch");
         continue;
@@ -250,11 +286,11 @@ int RunBench(const BenchOptions& in) {
                     "(like gVisor's) reads it in readv mode");
         continue;
       }
-      if (mode == PacketDispatchMode::kPacketMmap) {
+      if (mode == PacketDispatchMode::kPacketMmap && !veth) {
         report.Note(std::string("skipping ") +
                     std::string(BenchKindName(kind)) +
-                    "/packet_mmap: the mode needs AF_PACKET sockets, and no "
-                    "bench kind is one yet");
+                    "/packet_mmap: the mode needs AF_PACKET sockets (--kind "
+                    "veth)");
         continue;
       }
       for (size_t size : opts.sizes) {

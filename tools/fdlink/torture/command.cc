@@ -30,13 +30,23 @@ void AddTorture(CLI::App& app, int* exit_code) {
   auto mode =
       std::make_shared<std::string>(fdbased::DispatchModeName(opts->mode));
   auto socket = std::make_shared<std::string>("seqpacket");
-  sub->add_option("--mode", *mode, "Receive mode")
+  auto link = std::make_shared<std::string>("auto");
+  sub->add_option("--mode", *mode,
+                  "Receive mode; packet_mmap runs on a veth pair (see --link), "
+                  "io_uring on the socketpairs")
       ->check(ModeNames())
       ->capture_default_str();
   sub->add_option("--socket", *socket,
                   "Socketpair type: with seqpacket a peer close reaches the "
                   "endpoint as a hang-up; with dgram Linux does not signal it")
       ->check(CLI::IsMember({"seqpacket", "dgram"}))
+      ->capture_default_str();
+  sub->add_option("--link", *link,
+                  "What the endpoint reads: socketpairs, or veth (AF_PACKET "
+                  "sockets in a fanout group on a veth pair in a private "
+                  "network namespace, needs root); auto picks veth for "
+                  "--mode packet_mmap and socketpairs otherwise")
+      ->check(CLI::IsMember({"auto", "socketpair", "veth"}))
       ->capture_default_str();
   sub->add_option("--max-pause-us", opts->max_pause_us,
                   "Longest random pause between an attach and its detach")
@@ -48,9 +58,12 @@ void AddTorture(CLI::App& app, int* exit_code) {
   sub->add_option("--seed", opts->seed, "Random seed (0: pick one)");
   sub->add_flag("--json", opts->json,
                 "Print one JSON object (on the last line) instead");
-  sub->callback([opts, mode, socket, exit_code] {
+  sub->callback([opts, mode, socket, link, exit_code] {
     opts->mode = *fdbased::ParseDispatchMode(*mode);
     opts->socket_type = *socket == "dgram" ? SOCK_DGRAM : SOCK_SEQPACKET;
+    opts->link = *link == "veth"         ? TortureLink::kVeth
+                 : *link == "socketpair" ? TortureLink::kSocketpair
+                                         : TortureLink::kAuto;
     *exit_code = RunTorture(*opts);
   });
 }

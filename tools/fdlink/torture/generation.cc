@@ -25,15 +25,20 @@ Result<std::unique_ptr<Generation>> Generation::Create(
     const GenerationConfig& c) {
   std::unique_ptr<Generation> g(new Generation(c));
   const TortureOptions& o = *c.opts;
-  for (uint32_t i = 0; i < o.fds; ++i) {
+  if (c.veth != nullptr) {
+    if (Result<void> r = c.veth->OpenSockets(o.fds, &g->ours_, &g->peers_); !r)
+      return r.error();
+  }
+  for (uint32_t i = 0; i < o.fds && c.veth == nullptr; ++i) {
     UniqueFd ours, peer;
     if (Result<void> r = sys::SocketPair(o.socket_type, &ours, &peer); !r)
       return r.error();
     if (Result<void> r = sys::SetNonBlocking(peer.get()); !r) return r.error();
     g->ours_.push_back(std::move(ours));
     g->peers_.push_back(std::move(peer));
-    g->peer_ctl_.push_back(std::make_unique<PeerControl>());
   }
+  for (uint32_t i = 0; i < o.fds; ++i)
+    g->peer_ctl_.push_back(std::make_unique<PeerControl>());
   g->packets_ = FloodPackets(kFloodPackets, c.ethernet);
   g->tx_packets_ = FloodPackets(kTxPackets, false);
 

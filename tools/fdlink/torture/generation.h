@@ -18,6 +18,7 @@
 #include "torture/options.h"
 #include "torture/state.h"
 #include "torture/traffic.h"
+#include "torture/veth.h"
 
 namespace fdlink::tool {
 
@@ -26,12 +27,16 @@ struct GenerationConfig {
   const TortureOptions* opts = nullptr;
   TortureContext* ctx = nullptr;
   bool ethernet = false;  // Frames carry an Ethernet header.
+  // Veth: when set, the fds are AF_PACKET sockets on it (always Ethernet),
+  // not socketpairs.
+  const TortureVeth* veth = nullptr;
   // End is when the control thread plans to finish; the peer closer hangs
   // up at random times before it.
   std::chrono::steady_clock::time_point end;
 };
 
-// Generation owns the socketpairs, the endpoint and the helper threads.
+// Generation owns the socketpairs (or packet sockets), the endpoint and the
+// helper threads.
 //
 // Threading: every method runs on the control thread; the closed callback
 // runs on endpoint threads.

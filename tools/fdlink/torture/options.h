@@ -10,6 +10,13 @@
 
 namespace fdlink::tool {
 
+// TortureLink is what the endpoint's fds are.
+enum class TortureLink {
+  kAuto,        // A veth pair for packet_mmap, socketpairs otherwise.
+  kSocketpair,  // AF_UNIX socketpairs of `socket_type`.
+  kVeth,        // AF_PACKET sockets on a veth pair in a private namespace.
+};
+
 // TortureOptions are the torture's flags. The run stops at `seconds` or
 // after `cycles` attach/detach cycles (0: no limit), whichever comes first.
 struct TortureOptions {
@@ -24,11 +31,20 @@ struct TortureOptions {
   // SocketType of the socketpairs: SOCK_SEQPACKET (a peer close reaches the
   // endpoint as a hang-up) or SOCK_DGRAM (Linux does not signal it).
   int socket_type = SOCK_SEQPACKET;
+  TortureLink link = TortureLink::kAuto;
   // HangMs: the watchdog fails the run when one call takes longer.
   uint32_t hang_ms = 5000;
   // Seed for every random choice; 0 picks one (printed in the result).
   uint64_t seed = 0;
 };
+
+// EffectiveLink resolves kAuto for the options' mode.
+inline TortureLink EffectiveLink(const TortureOptions& o) {
+  if (o.link != TortureLink::kAuto) return o.link;
+  return o.mode == fdbased::PacketDispatchMode::kPacketMmap
+             ? TortureLink::kVeth
+             : TortureLink::kSocketpair;
+}
 
 }  // namespace fdlink::tool
 

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <cstdio>
+#include <string>
 
 #include "common/json.h"
 
@@ -16,7 +17,12 @@ const char* ModeName(const TortureOptions& o) {
 }
 
 const char* SocketName(const TortureOptions& o) {
+  if (EffectiveLink(o) == TortureLink::kVeth) return "veth AF_PACKET";
   return o.socket_type == SOCK_DGRAM ? "dgram" : "seqpacket";
+}
+
+const char* LinkName(const TortureOptions& o) {
+  return EffectiveLink(o) == TortureLink::kVeth ? "veth" : "socketpair";
 }
 
 void PrintJson(const TortureOptions& o, const TortureReport& r) {
@@ -46,6 +52,9 @@ void PrintJson(const TortureOptions& o, const TortureReport& r) {
            {"property_calls", r.property_calls},
            {"seconds", Rounded(r.seconds, 3)},
            {"mode", ModeName(o)},
+           {"mode_in_use", fdbased::DispatchModeName(r.mode_in_use)},
+           {"mode_fallback", std::string(r.mode_fallback)},
+           {"link", LinkName(o)},
            {"socket", SocketName(o)},
            {"fds", o.fds},
            {"processors", o.processors},
@@ -57,8 +66,8 @@ void PrintJson(const TortureOptions& o, const TortureReport& r) {
 
 void PrintSummary(const TortureOptions& o, const TortureReport& r) {
   std::printf(
-      "fdlink torture: %.1f s, %u %s socketpairs, %s, %u processor(s) per "
-      "fd, seed %llu\n"
+      "fdlink torture: %.1f s, %u %s %s, %s (in use: %s%s%s), %u "
+      "processor(s) per fd, seed %llu\n"
       "  cycles      %llu attach/detach (+%llu ended by Close) over %llu "
       "endpoints\n"
       "  detach      p50 %.1f us, p99 %.1f us, max %.1f us (target: p99 < "
@@ -70,11 +79,14 @@ void PrintSummary(const TortureOptions& o, const TortureReport& r) {
       "  checks      hangs %llu, late deliveries %llu, bad packets %llu, "
       "lockdep reports %llu, live packets at end %lld\n"
       "  result      %s\n",
-      r.seconds, o.fds, SocketName(o), ModeName(o), o.processors, ull(r.seed),
-      ull(r.cycles), ull(r.close_detaches), ull(r.generations), r.detach_p50_us,
-      r.detach_p99_us, r.detach_max_us, kTargetP99Us, kTargetMaxUs,
-      r.TargetMet() ? "met" : "target missed", ull(r.self_detaches),
-      r.callback_detach_p50_us, r.callback_detach_max_us,
+      r.seconds, o.fds, SocketName(o),
+      EffectiveLink(o) == TortureLink::kVeth ? "sockets" : "socketpairs",
+      ModeName(o), fdbased::DispatchModeName(r.mode_in_use),
+      r.mode_fallback.empty() ? "" : "; ", std::string(r.mode_fallback).c_str(),
+      o.processors, ull(r.seed), ull(r.cycles), ull(r.close_detaches),
+      ull(r.generations), r.detach_p50_us, r.detach_p99_us, r.detach_max_us,
+      kTargetP99Us, kTargetMaxUs, r.TargetMet() ? "met" : "target missed",
+      ull(r.self_detaches), r.callback_detach_p50_us, r.callback_detach_max_us,
       ull(r.closed_callbacks), ull(r.peer_closes), ull(r.sent),
       ull(r.send_would_block), ull(r.packets), ull(r.tx_written),
       ull(r.property_calls), ull(r.hangs), ull(r.late_deliveries),

@@ -4,6 +4,7 @@
 #define FDLINK_TOOLS_FDLINK_TORTURE_REPORT_H_
 
 #include <cstdint>
+#include <string_view>
 
 #include "common/latency.h"
 #include "torture/options.h"
@@ -20,6 +21,10 @@ struct TortureReport {
   double callback_detach_p50_us = 0, callback_detach_max_us = 0;
   uint64_t lockdep_reports = 0;
   int64_t live_packets_at_end = 0;
+  // The receive mode the endpoints used, and why it differs from the one
+  // asked for (Endpoint::DispatchModeFallback; empty when it does not).
+  fdbased::PacketDispatchMode mode_in_use = fdbased::PacketDispatchMode::kReadv;
+  std::string_view mode_fallback;
   // Counter values (copied from TortureCounters).
   uint64_t cycles = 0, close_detaches = 0, packets = 0, generations = 0,
            self_detaches = 0, late_deliveries = 0, bad_packets = 0,

@@ -7,8 +7,10 @@
 
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "fdlink/base/lockdep.h"
@@ -17,6 +19,7 @@
 #include "torture/generation.h"
 #include "torture/report.h"
 #include "torture/state.h"
+#include "torture/veth.h"
 #include "torture/watchdog.h"
 
 namespace fdlink::tool {
@@ -34,8 +37,9 @@ constexpr uint64_t kSelfDetacherOneIn = 4;
 // Control runs the attach/detach cycles. It lives on the calling thread.
 class Control {
  public:
-  Control(const TortureOptions& o, TortureContext& ctx, WatchdogSlot* slot)
-      : o_(o), ctx_(ctx), c_(*ctx.counters), slot_(slot) {}
+  Control(const TortureOptions& o, TortureContext& ctx, WatchdogSlot* slot,
+          const TortureVeth* veth)
+      : o_(o), ctx_(ctx), c_(*ctx.counters), slot_(slot), veth_(veth) {}
 
   // Run runs generations until the time or cycle limit; false (with a
   // message on stderr) if a generation could not be built.
@@ -50,7 +54,8 @@ class Control {
       GenerationConfig gc;
       gc.opts = &o_;
       gc.ctx = &ctx_;
-      gc.ethernet = n % 2 == 1;
+      gc.ethernet = veth_ != nullptr || n % 2 == 1;
+      gc.veth = veth_;
       gc.end = end;
       Result<std::unique_ptr<Generation>> g = [&] {
         OpScope op(slot_, "build socketpairs and endpoint");
@@ -60,6 +65,10 @@ class Control {
         std::fprintf(stderr, "fdlink torture: %s\n",
                      g.error().ToString().c_str());
         return false;
+      }
+      if (n == 0) {
+        mode_in_use_ = (*g)->ep().DispatchModeInUse();
+        mode_fallback_ = (*g)->ep().DispatchModeFallback();
       }
       while (!Done() && Clock::now() < end) Cycle(**g);
       if (!Done() && ThreadRng().OneIn(kCloseAttachedOneIn))
@@ -71,6 +80,10 @@ class Control {
   }
 
   LatencyStats& detach() { return detach_; }
+  // The mode the first generation's endpoint used, and why it is not the
+  // one asked for (empty: it is).
+  fdbased::PacketDispatchMode mode_in_use() const { return mode_in_use_; }
+  std::string_view mode_fallback() const { return mode_fallback_; }
 
  private:
   bool Done() const {
@@ -137,6 +150,9 @@ class Control {
   TortureContext& ctx_;
   TortureCounters& c_;
   WatchdogSlot* const slot_;
+  const TortureVeth* const veth_;
+  fdbased::PacketDispatchMode mode_in_use_;
+  std::string_view mode_fallback_;  // A static string (LinkConfig).
   Clock::time_point deadline_;
   uint64_t next_id_ = 0;
   LatencyStats detach_;
@@ -175,16 +191,38 @@ int RunTorture(const TortureOptions& opts) {
     PrintReport(opts, r);
   });
   TortureContext ctx{&counters, &watchdog, &callback_detach};
+  std::unique_ptr<TortureVeth> veth;
+  if (EffectiveLink(opts) == TortureLink::kVeth) {
+    Result<std::unique_ptr<TortureVeth>> v = TortureVeth::Create();
+    if (!v) {
+      std::fprintf(stderr,
+                   "fdlink torture: cannot make the veth pair (run as root, "
+                   "or pass --link socketpair): %s\n",
+                   v.error().ToString().c_str());
+      return 1;
+    }
+    veth = std::move(*v);
+  }
   watchdog.Start();
 
   TortureReport r;
+  r.mode_in_use = opts.mode;
   LatencyStats detach;
   bool built = true;
   {
     ScopedSlot slot(watchdog, "control", 0);
-    Control control(opts, ctx, slot.get());
+    Control control(opts, ctx, slot.get(), veth.get());
     built = control.Run();
     detach = control.detach();
+    if (built) {
+      r.mode_in_use = control.mode_in_use();
+      r.mode_fallback = control.mode_fallback();
+    }
+  }
+  if (!r.mode_fallback.empty()) {
+    std::fprintf(stderr, "fdlink torture: --mode %s is not in effect: %s\n",
+                 fdbased::DispatchModeName(opts.mode),
+                 std::string(r.mode_fallback).c_str());
   }
   watchdog.Stop();
   TortureDispatcher::DrainQuarantine();
