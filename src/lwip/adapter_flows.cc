@@ -32,6 +32,7 @@ bool NetifAdapter::AdmitFlow(FlowId id) {
   if (e == nullptr || !f) return false;  // Not reached: both held with it.
   RewriteFlow(h.packet, *f, e->translated_src, e->translated_dst);
   ++counters_.rx_translated;
+  OutputBatch batch(*this);  // The SYN-ACK (and what follows) in one write.
   Feed(h.packet);
   return true;
 }

@@ -94,7 +94,10 @@ struct AdapterCallbacks {
   static void Tick(void* arg) {
     core_lock.AssertHeld();
     auto* a = static_cast<NetifAdapter*>(arg);
-    a->Tick();
+    {
+      NetifAdapter::OutputBatch batch(*a);
+      a->Tick();
+    }
     if (a->started_) {
       sys_timeout(static_cast<u32_t>(a->config_.tick.count()), &Tick, a);
     }
@@ -294,8 +297,13 @@ bool NetifAdapter::TranslateTcp(std::span<uint8_t> ip, const ParsedFlow& f) {
 
 void NetifAdapter::DeliverNetworkPacket(NetworkProtocolNumber,
                                         PacketBufferPtr pkt) {
-  std::span<uint8_t> ip = pkt->NetworkPacket();
   CoreLockGuard g;
+  OutputBatch batch(*this);
+  DeliverLocked(*pkt);
+}
+
+void NetifAdapter::DeliverLocked(PacketBuffer& pkt) {
+  std::span<uint8_t> ip = pkt.NetworkPacket();
   ++counters_.rx_packets;
   if (!started_ || ip.empty() || ip.size() > 0xffff) {
     ++counters_.rx_other;
@@ -329,6 +337,8 @@ Result<void> NetifAdapter::Transmit(PacketBufferPtr pkt) {
   pkt->set_network_protocol((!ip.empty() && (ip[0] >> 4) == 6)
                                 ? kIPv6ProtocolNumber
                                 : kIPv4ProtocolNumber);
+  FlushOutput();  // What lwIP queued goes first.
+  ++counters_.tx_writes;
   Result<size_t> n =
       endpoint_->WritePackets(std::span<const PacketBufferPtr>(&pkt, 1));
   if (n && *n == 1) {
@@ -367,7 +377,7 @@ void NetifAdapter::Output(pbuf* p) {
     RewriteFlow(ip, *f, src, dst);
     ++counters_.tx_translated;
   }
-  (void)Transmit(std::move(pkt));  // A failure is counted in tx_dropped.
+  TransmitOutput(std::move(pkt));  // A failure is counted in tx_dropped.
 }
 
 NetifAdapter::AcceptOutcome NetifAdapter::Accept(tcp_pcb* pcb) {
@@ -420,6 +430,7 @@ size_t NetifAdapter::OpenConnections() const {
 
 void NetifAdapter::ExpireNow() {
   CoreLockGuard g;
+  OutputBatch batch(*this);
   Tick();
 }
 

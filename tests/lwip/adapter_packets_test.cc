@@ -150,30 +150,6 @@ TEST(UdpPayload, BadChecksumsAndFragmentsAreRefused) {
   EXPECT_TRUE(IsUdpFragment(frag6));
 }
 
-// Echo4 builds an ICMPv4 echo request with ident 0x1234, seq 7 and `data`.
-std::vector<uint8_t> Echo4(const char* src, const char* dst,
-                           std::span<const uint8_t> data) {
-  std::vector<uint8_t> b(28 + data.size());
-  header::MutableIpv4 ip(b);
-  ip.SetVersion(4);
-  ip.SetHeaderLength(20);
-  ip.SetTotalLength(static_cast<uint16_t>(b.size()));
-  ip.SetTtl(3);
-  ip.SetProtocol(1);
-  ip.SetSrc(V4(src));
-  ip.SetDst(V4(dst));
-  ip.UpdateChecksum();
-  b[20] = 8;
-  b[24] = 0x12;
-  b[25] = 0x34;
-  b[27] = 7;
-  std::copy(data.begin(), data.end(), b.begin() + 28);
-  const uint16_t c = header::Icmpv4Checksum(std::span(b).subspan(20));
-  b[22] = static_cast<uint8_t>(c >> 8);
-  b[23] = static_cast<uint8_t>(c);
-  return b;
-}
-
 TEST(TurnEchoIntoReply, Ipv4ReplyComesFromThePingedAddress) {
   const std::vector<uint8_t> data = testing::Pattern(56, 1);
   std::vector<uint8_t> b = Echo4("198.18.64.1", "198.18.99.99", data);

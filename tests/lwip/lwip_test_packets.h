@@ -1,8 +1,9 @@
 // Helpers of the lwip layer's tests: addresses from text and a valid
-// IPv4 TCP segment.
+// IPv4 TCP segment and ICMPv4 echo request.
 #ifndef FDLINK_TESTS_LWIP_LWIP_TEST_PACKETS_H_
 #define FDLINK_TESTS_LWIP_LWIP_TEST_PACKETS_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -48,6 +49,30 @@ inline std::vector<uint8_t> Tcp4Packet(const char* src, uint16_t sport,
   t.SetWindow(65535);
   t.SetChecksum(
       header::TcpChecksum(V4(src), V4(dst), std::span(b).subspan(20)));
+  return b;
+}
+
+// Echo4 builds an ICMPv4 echo request with ident 0x1234, seq 7 and `data`.
+inline std::vector<uint8_t> Echo4(const char* src, const char* dst,
+                                  std::span<const uint8_t> data) {
+  std::vector<uint8_t> b(28 + data.size());
+  header::MutableIpv4 ip(b);
+  ip.SetVersion(4);
+  ip.SetHeaderLength(20);
+  ip.SetTotalLength(static_cast<uint16_t>(b.size()));
+  ip.SetTtl(3);
+  ip.SetProtocol(1);
+  ip.SetSrc(V4(src));
+  ip.SetDst(V4(dst));
+  ip.UpdateChecksum();
+  b[20] = 8;
+  b[24] = 0x12;
+  b[25] = 0x34;
+  b[27] = 7;
+  std::copy(data.begin(), data.end(), b.begin() + 28);
+  const uint16_t c = header::Icmpv4Checksum(std::span(b).subspan(20));
+  b[22] = static_cast<uint8_t>(c >> 8);
+  b[23] = static_cast<uint8_t>(c);
   return b;
 }
 

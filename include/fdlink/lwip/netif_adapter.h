@@ -62,6 +62,10 @@ struct AdapterCounters {
   uint64_t udp_tx = 0;             // Datagrams SendUdp wrote.
   uint64_t udp_dropped = 0;        // UDP of no handler, over the cap, or bad.
   uint64_t icmp_echo_replied = 0;  // Echo requests answered (any address).
+  // Batching (OutputBatch, DeliverNetworkPackets).
+  uint64_t tx_writes = 0;   // WritePackets calls (one per flush or packet).
+  uint64_t tx_batched = 0;  // lwIP's packets queued in an OutputBatch.
+  uint64_t rx_batches = 0;  // DeliverNetworkPackets calls (one lock each).
 };
 
 // NetifAdapter is the NetworkDispatcher of one LinkEndpoint with an IP
@@ -91,6 +95,13 @@ struct AdapterCounters {
 // segment it sends; that is lwIP's, not the adapter's (the adapter's own
 // packets come from the PacketBuffer pool). A held SYN is one copy per
 // held flow.
+//
+// Batching: a receive batch (DeliverNetworkPackets) is handled under one
+// core_lock hold, and lwIP's output produced inside an OutputBatch scope
+// (the receive batch, AdmitFlow and the tick open one; a user may open
+// one around a burst of Connection::Write calls) is written with one
+// WritePackets call when the scope closes, so the endpoint's TX
+// coalescing sees a flow's consecutive segments together.
 //
 // Threading and locks: see core_lock.h. DeliverNetworkPacket takes
 // core_lock; lwIP's callbacks (accept, the Connection callbacks, the
@@ -139,6 +150,45 @@ class NetifAdapter : public NetworkDispatcher {
   using UdpFn = std::function<void(const FlowAddr& src, const FlowAddr& dst,
                                    std::span<const uint8_t> payload)>;
 
+  // kOutputBatchMax bounds an OutputBatch's pending list: when it is full
+  // the list is written at once and the scope goes on.
+  static constexpr size_t kOutputBatchMax = 64;
+
+  // OutputBatch is an output batch scope (RAII): while one is open on an
+  // adapter, lwIP's output through that adapter (the segments of
+  // Connection::Write/Close/Recved, ACKs, SYN-ACKs) is appended to the
+  // adapter's bounded pending list of pooled packets instead of written
+  // one WritePackets call each; when the outermost scope closes the list
+  // is written with one WritePackets call (early, too, whenever it holds
+  // kOutputBatchMax packets). Packets the adapter builds itself (RSTs,
+  // echo replies, SendUdp) are written at once, after the pending list is
+  // flushed, so the adapter's output keeps its order.
+  //
+  // Contract: open it only with core_lock held (any thread: the relay's,
+  // an endpoint thread inside a callback such as OnAccept or a
+  // Connection's recv callback, lwIP's tcpip thread), and close it (end
+  // its C++ scope) before releasing core_lock: declare it after the
+  // CoreLockGuard in the same block, so it is destroyed first. Nothing is
+  // ever left pending once the outermost scope of an adapter has closed.
+  // Scopes nest (an inner scope only counts; the outermost flushes), also
+  // across callbacks: the adapter's own entry points open one, so a user
+  // scope inside a callback is an inner one. `adapter` is borrowed and
+  // must outlive the scope; a scope on an adapter that is detached or
+  // stopped is harmless (its output is written, or dropped and counted,
+  // as without a scope). A failed or partial write is counted in
+  // tx_dropped like an unbatched one (TCP retransmits). Not copyable or
+  // movable; never allocates.
+  class OutputBatch {
+   public:
+    explicit OutputBatch(NetifAdapter& adapter) REQUIRES(core_lock);
+    ~OutputBatch() REQUIRES(core_lock);
+    OutputBatch(const OutputBatch&) = delete;
+    OutputBatch& operator=(const OutputBatch&) = delete;
+
+   private:
+    NetifAdapter& adapter_;
+  };
+
   // OnAccept sets the accept callback; call it before Attach.
   void OnAccept(AcceptFn fn) EXCLUDES(core_lock);
   // OnSyn sets the connect-first callback; call it before Attach.
@@ -181,6 +231,12 @@ class NetifAdapter : public NetworkDispatcher {
   // and hands it to lwIP, under core_lock. Called by endpoint threads.
   void DeliverNetworkPacket(NetworkProtocolNumber protocol,
                             PacketBufferPtr pkt) override EXCLUDES(core_lock);
+  // DeliverNetworkPackets (NetworkDispatcher) does the same for a whole
+  // receive batch, in order, under one core_lock hold and inside one
+  // OutputBatch (lwIP's replies to the batch go out in one write). Each
+  // packet is handled and counted exactly as DeliverNetworkPacket does.
+  void DeliverNetworkPackets(std::span<PacketBufferPtr> pkts) override
+      EXCLUDES(core_lock);
   bool TakesSuperPackets() const override { return false; }
 
   // Counters, NatCounters and OpenConnections read the counters, the
@@ -204,6 +260,11 @@ class NetifAdapter : public NetworkDispatcher {
   // Stop aborts the connections, removes the listener, the netif and the
   // tick.
   void Stop() REQUIRES(core_lock);
+  // DeliverLocked handles one inbound packet (DeliverNetworkPacket's body).
+  void DeliverLocked(PacketBuffer& pkt) REQUIRES(core_lock);
+  // FlushOutput writes the pending output list with one WritePackets call
+  // and empties it (counting what was written and dropped).
+  void FlushOutput() REQUIRES(core_lock);
   // Translate rewrites an inbound packet for lwIP; false: drop it (counted).
   bool TranslateInbound(std::span<uint8_t> ip) REQUIRES(core_lock);
   // Output sends one of lwIP's packets (lwIP holds core_lock).
@@ -254,6 +315,9 @@ class NetifAdapter : public NetworkDispatcher {
   // headroom; Transmit writes one and counts it.
   PacketBufferPtr NewPacket(std::span<const uint8_t> ip) const;
   Result<void> Transmit(PacketBufferPtr pkt) REQUIRES(core_lock);
+  // TransmitOutput sends one of lwIP's packets: queued while an
+  // OutputBatch is open, else written at once (Transmit).
+  void TransmitOutput(PacketBufferPtr pkt) REQUIRES(core_lock);
 
   LinkEndpoint* const endpoint_;
   const AdapterConfig config_;
@@ -268,6 +332,11 @@ class NetifAdapter : public NetworkDispatcher {
   std::vector<std::unique_ptr<Connection>> conns_ GUARDED_BY(core_lock);
   std::unordered_map<FlowId, HeldSyn> held_ GUARDED_BY(core_lock);
   AdapterCounters counters_ GUARDED_BY(core_lock);
+  // The OutputBatch state: open scopes, and the pending list (its first
+  // pending_count_ slots).
+  int batch_depth_ GUARDED_BY(core_lock) = 0;
+  size_t pending_count_ GUARDED_BY(core_lock) = 0;
+  std::array<PacketBufferPtr, kOutputBatchMax> pending_ GUARDED_BY(core_lock);
   // scratch_ holds a chained pbuf's bytes while it is copied out.
   std::array<uint8_t, 65536> scratch_ GUARDED_BY(core_lock);
 };
