@@ -75,7 +75,8 @@ class Tun2socksTest : public E2eTest {
     Ip(*server_ns_, {"addr", "add", "198.18.2.1/32", "dev", "lo"});
     Ip(*server_ns_, {"-6", "addr", "add", "2001:db8:2::1/128", "dev", "lo"});
     // Marked sockets (--fwmark 1) take table 100 over the veth; sockets
-    // bound to v-cli (--bind-device) find the metric-100 routes.
+    // bound to v-cli (--bind-device) find the metric-2000 routes (IPv6
+    // routes default to metric 1024: the TUN routes must win).
     Ip(*ns_, {"rule", "add", "fwmark", "0x1", "lookup", "100"});
     Ip(*ns_, {"-6", "rule", "add", "fwmark", "0x1", "lookup", "100"});
     Ip(*ns_,
@@ -83,9 +84,9 @@ class Tun2socksTest : public E2eTest {
     Ip(*ns_, {"-6", "route", "add", "2001:db8:2::/64", "via", "2001:db8:1::2",
               "table", "100"});
     Ip(*ns_, {"route", "add", "198.18.2.0/24", "via", "198.18.1.2", "dev",
-              "v-cli", "metric", "100"});
+              "v-cli", "metric", "2000"});
     Ip(*ns_, {"-6", "route", "add", "2001:db8:2::/64", "via", "2001:db8:1::2",
-              "dev", "v-cli", "metric", "100"});
+              "dev", "v-cli", "metric", "2000"});
   }
 
   void TearDown() override {
