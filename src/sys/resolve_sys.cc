@@ -3,10 +3,14 @@
 #include <netdb.h>
 #include <netinet/in.h>
 
+#include <cstddef>
 #include <cstring>
 #include <string>
 
 namespace fdlink::sys {
+
+static_assert(offsetof(sockaddr_in, sin_port) == 2 &&
+              offsetof(sockaddr_in6, sin6_port) == 2);
 
 Result<void> ResolveHost(std::string_view host, uint16_t port,
                          sockaddr_storage* out, socklen_t* len) {
@@ -22,26 +26,19 @@ Result<void> ResolveHost(std::string_view host, uint16_t port,
     return Error{Errc::kNotFound, 0, "getaddrinfo"};
   Result<void> r = Error{Errc::kNotFound, 0, "getaddrinfo"};
   for (const addrinfo* a = list; a != nullptr; a = a->ai_next) {
-    if (a->ai_family == AF_INET && a->ai_addrlen == sizeof(sockaddr_in)) {
-      sockaddr_in sin;
-      std::memcpy(&sin, a->ai_addr, sizeof(sin));
-      sin.sin_port = htons(port);
-      *out = {};
-      std::memcpy(out, &sin, sizeof(sin));
-      *len = sizeof(sin);
-      r = {};
-      break;
-    }
-    if (a->ai_family == AF_INET6 && a->ai_addrlen == sizeof(sockaddr_in6)) {
-      sockaddr_in6 sin6;
-      std::memcpy(&sin6, a->ai_addr, sizeof(sin6));
-      sin6.sin6_port = htons(port);
-      *out = {};
-      std::memcpy(out, &sin6, sizeof(sin6));
-      *len = sizeof(sin6);
-      r = {};
-      break;
-    }
+    const bool v4 =
+        a->ai_family == AF_INET && a->ai_addrlen == sizeof(sockaddr_in);
+    const bool v6 =
+        a->ai_family == AF_INET6 && a->ai_addrlen == sizeof(sockaddr_in6);
+    if (!v4 && !v6) continue;
+    *out = {};
+    std::memcpy(out, a->ai_addr, a->ai_addrlen);
+    *len = a->ai_addrlen;
+    // sin_port and sin6_port are both at offset 2, big-endian.
+    const uint16_t be = htons(port);
+    std::memcpy(reinterpret_cast<uint8_t*>(out) + 2, &be, sizeof(be));
+    r = {};
+    break;
   }
   ::freeaddrinfo(list);
   return r;

@@ -6,6 +6,7 @@
 #include "fdlink/header/ip_address.h"
 #include "fdlink/sys/resolve_sys.h"
 #include "fdlink/sys/socket_sys.h"
+#include "fdlink/sys/syscalls.h"
 #include "tun2socks/socks5_handshake.h"
 #include "tun2socks/socks5_proto.h"
 #include "tun2socks/socks5_sockaddr.h"
@@ -138,6 +139,8 @@ Result<std::unique_ptr<Socks5UdpAssociation>>
 Socks5Upstream::StartUdpAssociation() {
   Result<std::pair<UniqueFd, bool>> control = OpenControl(server_);
   if (!control) return control.error();
+  Result<UniqueFd> udp = sys::UdpSocket(server_.v6 ? AF_INET6 : AF_INET);
+  if (!udp) return udp.error();
   // RFC 1928 section 7: a client that does not know yet where it will send
   // from gives the all-zeros address and port.
   lwip::FlowAddr any;
@@ -147,7 +150,7 @@ Socks5Upstream::StartUdpAssociation() {
       CredentialsOf(config_));
   return std::unique_ptr<Socks5UdpAssociation>(
       new Socks5UdpAssociation(std::move(control->first), control->second,
-                               server_, std::move(handshake)));
+                               server_, std::move(*udp), std::move(handshake)));
 }
 
 Result<std::unique_ptr<Upstream>> MakeSocks5Upstream(

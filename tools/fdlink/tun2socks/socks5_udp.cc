@@ -28,10 +28,11 @@ bool IsUnspecified(const lwip::FlowAddr& a) {
 
 Socks5UdpAssociation::Socks5UdpAssociation(
     UniqueFd control, bool connected, const lwip::FlowAddr& server,
-    std::unique_ptr<Socks5Handshake> handshake)
+    UniqueFd udp, std::unique_ptr<Socks5Handshake> handshake)
     : control_(std::move(control)),
       connected_(connected),
       server_(server),
+      udp_(std::move(udp)),
       handshake_(std::move(handshake)) {}
 
 Socks5UdpAssociation::~Socks5UdpAssociation() = default;
@@ -59,10 +60,10 @@ Result<Handshake::Want> Socks5UdpAssociation::Step() {
   }
   sockaddr_storage ss{};
   const socklen_t len = SockAddrOf(relay_, &ss);
-  Result<UniqueFd> udp =
-      sys::ConnectedUdp(reinterpret_cast<const sockaddr*>(&ss), len);
-  if (!udp) return udp.error();
-  udp_ = std::move(*udp);
+  if (Result<bool> c = sys::StartConnect(
+          udp_.get(), reinterpret_cast<const sockaddr*>(&ss), len);
+      !c)
+    return c.error();
   done_ = true;
   return Handshake::Want::kDone;
 }

@@ -60,8 +60,9 @@ class Socks5UdpAssociation {
   Result<Handshake::Want> Step();
   // done is true once Step returned kDone.
   bool done() const { return done_; }
-  // udp_fd is the UDP socket connected to the server's relay address;
-  // -1 until done().
+  // udp_fd is the UDP socket (owned; opened with the control socket, in
+  // the same network namespace), connected to the server's relay address
+  // once done(): poll it for reading from then on.
   int udp_fd() const { return udp_.get(); }
   // relay is the server's relay address (BND.ADDR:BND.PORT; the server's
   // own address when it answered with the unspecified address). Valid
@@ -98,7 +99,7 @@ class Socks5UdpAssociation {
  private:
   friend class Socks5Upstream;
   Socks5UdpAssociation(UniqueFd control, bool connected,
-                       const lwip::FlowAddr& server,
+                       const lwip::FlowAddr& server, UniqueFd udp,
                        std::unique_ptr<Socks5Handshake> handshake);
 
   UniqueFd control_;
