@@ -31,6 +31,7 @@
 #include "testing/netns_fixture.h"
 #include "tun2socks/socks5.h"
 #include "tun2socks/socks5_handshake.h"
+#include "tun2socks/socks5_testing.h"
 #include "tun2socks/socks5_udp.h"
 
 namespace fdlink::tool::tun2socks {
@@ -38,8 +39,12 @@ namespace {
 
 using namespace std::chrono_literals;
 using Bytes = std::vector<uint8_t>;
-using Clock = std::chrono::steady_clock;
+using Clock = testing::Clock;
 using Want = Handshake::Want;
+using testing::Echo;
+using testing::EchoThrough;
+using testing::Flow;
+using testing::WaitFor;
 
 constexpr char kServer4[] = "198.18.1.2";
 constexpr char kServer6[] = "2001:db8:1::2";
@@ -50,87 +55,6 @@ constexpr uint16_t kMicrosocksAuthPort = 1082;
 constexpr uint16_t kDantePort = 1081;
 constexpr uint16_t kEchoPort = 7007;
 constexpr uint16_t kClosedPort = 9;
-
-lwip::FlowAddr Flow(const char* ip, uint16_t port) {
-  if (std::strchr(ip, ':') != nullptr)
-    return lwip::FlowAddr::FromV6(*header::Ipv6Address::Parse(ip), port);
-  return lwip::FlowAddr::FromV4(*header::Ipv4Address::Parse(ip), port);
-}
-
-// Echo is a kernel echo server (TCP: one connection at a time, each echoed
-// until EOF; UDP: every datagram back to its sender) on its own thread.
-class Echo {
- public:
-  Echo(const device::NetNs& ns, const char* ip, uint16_t port, int type) {
-    const e2e::SockAddr a = e2e::MakeSockAddr(ip, port);
-    EXPECT_TRUE(ns.Run([&] {
-      fd_ = UniqueFd(::socket(a.family, type | SOCK_CLOEXEC, 0));
-      const int one = 1;
-      ::setsockopt(fd_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-      EXPECT_EQ(::bind(fd_.get(), a.get(), a.len), 0) << std::strerror(errno);
-      if (type == SOCK_STREAM) {
-        EXPECT_EQ(::listen(fd_.get(), 16), 0);
-      }
-    }));
-    thread_ = std::thread(
-        [this, type] { type == SOCK_STREAM ? ServeTcp() : ServeUdp(); });
-  }
-  ~Echo() {
-    stop_ = true;
-    thread_.join();
-  }
-
- private:
-  bool Readable(int fd) {
-    pollfd p{fd, POLLIN, 0};
-    return ::poll(&p, 1, 50) > 0;
-  }
-  void ServeTcp() {
-    while (!stop_) {
-      if (!Readable(fd_.get())) continue;
-      const UniqueFd c(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-      if (!c.valid()) continue;
-      uint8_t buf[65536];
-      while (!stop_) {
-        if (!Readable(c.get())) continue;
-        const ssize_t n = ::read(c.get(), buf, sizeof(buf));
-        if (n <= 0) break;
-        for (ssize_t off = 0; off < n;) {
-          const ssize_t w = ::send(c.get(), buf + off, n - off, MSG_NOSIGNAL);
-          if (w <= 0) break;
-          off += w;
-        }
-      }
-    }
-  }
-  void ServeUdp() {
-    uint8_t buf[65536];
-    while (!stop_) {
-      if (!Readable(fd_.get())) continue;
-      sockaddr_storage from{};
-      socklen_t len = sizeof(from);
-      const ssize_t n = ::recvfrom(fd_.get(), buf, sizeof(buf), 0,
-                                   reinterpret_cast<sockaddr*>(&from), &len);
-      if (n >= 0)
-        ::sendto(fd_.get(), buf, n, 0, reinterpret_cast<sockaddr*>(&from), len);
-    }
-  }
-
-  UniqueFd fd_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
-// WaitFor polls `fd` for `events` until `deadline`; false on timeout.
-bool WaitFor(int fd, short events, Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - Clock::now());
-  if (left <= 0ms) return false;
-  pollfd p{fd, events, 0};
-  Result<size_t> n =
-      sys::Poll(std::span(&p, 1), static_cast<int>(left.count()));
-  return n && *n > 0;
-}
 
 // Drive completes the connect and runs `h` on `fd` as the relay does:
 // Step, then wait for what it wants. kTimedOut after 5 s.
@@ -149,33 +73,6 @@ Result<void> Drive(int fd, bool connected, Handshake& h) {
   }
 }
 
-// EchoThrough sends `n` bytes on `fd` and reads them back (after
-// `leftover`, the handshake's extra bytes), interleaving both ways.
-Bytes EchoThrough(int fd, std::span<const uint8_t> leftover,
-                  const Bytes& data) {
-  Bytes got(leftover.begin(), leftover.end());
-  size_t sent = 0;
-  const auto deadline = Clock::now() + 20s;
-  uint8_t buf[65536];
-  while (got.size() < data.size() && Clock::now() < deadline) {
-    pollfd p{
-        fd, static_cast<short>(POLLIN | (sent < data.size() ? POLLOUT : 0)), 0};
-    if (::poll(&p, 1, 100) <= 0) continue;
-    if ((p.revents & POLLOUT) && sent < data.size()) {
-      Result<size_t> w =
-          sys::Send(fd, std::span(data).subspan(
-                            sent, std::min<size_t>(data.size() - sent, 65536)));
-      if (w) sent += *w;
-    }
-    if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
-      Result<size_t> r = sys::Read(fd, buf);
-      if (r && *r == 0) break;
-      if (r) got.insert(got.end(), buf, buf + *r);
-    }
-  }
-  return got;
-}
-
 // SetUpAssociation runs `assoc`'s set-up to kDone or an error.
 Result<void> SetUpAssociation(Socks5UdpAssociation& assoc) {
   const auto deadline = Clock::now() + 5s;
@@ -189,16 +86,6 @@ Result<void> SetUpAssociation(Socks5UdpAssociation& assoc) {
                  deadline))
       return Errc::kTimedOut;
   }
-}
-
-Bytes Pattern(size_t n, uint32_t seed) {
-  Bytes b(n);
-  uint32_t x = seed * 2654435761u + 1;
-  for (auto& v : b) {
-    x = x * 1103515245u + 12345u;
-    v = static_cast<uint8_t>(x >> 16);
-  }
-  return b;
 }
 
 class Socks5ServerTest : public ::fdlink::testing::NetNsFixture {
@@ -228,55 +115,15 @@ class Socks5ServerTest : public ::fdlink::testing::NetNsFixture {
     ASSERT_TRUE(r && *r == 0) << out;
   }
 
-  // WaitListening waits until something accepts TCP at ip:port.
-  bool WaitListening(const char* ip, uint16_t port) {
-    const e2e::SockAddr a = e2e::MakeSockAddr(ip, port);
-    const auto deadline = Clock::now() + 10s;
-    while (Clock::now() < deadline) {
-      bool ok = false;
-      EXPECT_TRUE(ns_->Run([&] {
-        const UniqueFd s(::socket(a.family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        ok = ::connect(s.get(), a.get(), a.len) == 0;
-      }));
-      if (ok) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
-  }
-
   void StartMicrosocks(uint16_t port, bool auth) {
-    std::vector<std::string> args{"-i", kServer4, "-p", std::to_string(port)};
-    if (auth) args.insert(args.end(), {"-u", "alice", "-P", "s3cret"});
-    servers_.push_back(
-        e2e::ToolProcess::Start(*ns_, "/usr/bin/microsocks", args));
+    servers_.push_back(testing::StartMicrosocks(
+        *ns_, kServer4, port, auth ? "alice" : "", auth ? "s3cret" : ""));
     ASSERT_TRUE(servers_.back());
-    ASSERT_TRUE(WaitListening(kServer4, port)) << servers_.back()->output();
   }
 
   e2e::ToolProcess* StartDante() {
-    const std::string conf = dir_ + "/danted.conf";
-    std::ofstream(conf) << "logoutput: stderr\n"
-                        << "internal: " << kServer4 << " port = " << kDantePort
-                        << "\n"
-                        << "internal: " << kServer6 << " port = " << kDantePort
-                        << "\n"
-                        << "external: lo\n"
-                        << "clientmethod: none\n"
-                        << "socksmethod: none\n"
-                        << "user.privileged: root\n"
-                        << "user.unprivileged: nobody\n"
-                        << "client pass { from: 0/0 to: 0/0 }\n"
-                        << "socks pass { from: 0/0 to: 0/0 command: connect "
-                           "udpassociate udpreply }\n";
-    servers_.push_back(e2e::ToolProcess::Start(
-        *ns_, "/usr/sbin/danted",
-        {"-f", conf, "-p", dir_ + "/danted.pid", "-N", "1"}));
-    EXPECT_TRUE(servers_.back());
-    if (!servers_.back()) return nullptr;
-    EXPECT_TRUE(WaitListening(kServer4, kDantePort))
-        << servers_.back()->output();
-    EXPECT_TRUE(WaitListening(kServer6, kDantePort))
-        << servers_.back()->output();
+    servers_.push_back(testing::StartDante(*ns_, dir_, {kServer4, kServer6},
+                                           kDantePort, "lo"));
     return servers_.back().get();
   }
 
@@ -310,7 +157,7 @@ class Socks5ServerTest : public ::fdlink::testing::NetNsFixture {
     Upstream::Dialing d;
     Result<void> r = Connect(up, dst, &d);
     ASSERT_TRUE(r) << r.error().ToString();
-    const Bytes data = Pattern(n, dst.port + n);
+    const Bytes data = e2e::Payload(n, dst.port + n);
     EXPECT_TRUE(EchoThrough(d.fd.get(), d.handshake->Leftover(), data) == data)
         << up.Name() << " to " << dst.ToString();
   }
@@ -357,7 +204,7 @@ TEST_F(Socks5ServerTest, MicrosocksConnectsToADomainName) {
   }));
   Result<void> r = Drive(fd.get(), connected, h);
   ASSERT_TRUE(r) << r.error().ToString();
-  const Bytes data = Pattern(4096, 3);
+  const Bytes data = e2e::Payload(4096, 3);
   EXPECT_TRUE(EchoThrough(fd.get(), h.Leftover(), data) == data);
 }
 
@@ -468,10 +315,10 @@ TEST_F(Socks5ServerTest, DanteUdpAssociateEchoesByteExact) {
       << assoc->relay().ToString();
   EXPECT_TRUE(assoc->CheckControl());
   for (size_t n : {size_t{1}, size_t{512}, size_t{1400}, size_t{8000}}) {
-    EXPECT_TRUE(UdpEcho(*assoc, Flow(kDest4, kEchoPort), Pattern(n, 1)))
+    EXPECT_TRUE(UdpEcho(*assoc, Flow(kDest4, kEchoPort), e2e::Payload(n, 1)))
         << n << dante->output();
   }
-  EXPECT_TRUE(UdpEcho(*assoc, Flow(kDest6, kEchoPort), Pattern(700, 2)))
+  EXPECT_TRUE(UdpEcho(*assoc, Flow(kDest6, kEchoPort), e2e::Payload(700, 2)))
       << dante->output();
 
   // The server ending the association closes the control connection.
