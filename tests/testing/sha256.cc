@@ -1,0 +1,140 @@
+#include "testing/sha256.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace fdlink::testing {
+namespace {
+
+constexpr std::array<uint32_t, 64> kK = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+    0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+    0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+    0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+    0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+    0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+    0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+    0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+constexpr uint32_t Rotr(uint32_t x, int n) {
+  return (x >> n) | (x << (32 - n));
+}
+
+}  // namespace
+
+void Sha256::Reset() {
+  state_ = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+            0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  pending_size_ = 0;
+  total_ = 0;
+}
+
+void Sha256::Block(const uint8_t* p) {
+  std::array<uint32_t, 64> w;
+  for (int i = 0; i < 16; ++i) {
+    w[i] = uint32_t{p[4 * i]} << 24 | uint32_t{p[4 * i + 1]} << 16 |
+           uint32_t{p[4 * i + 2]} << 8 | uint32_t{p[4 * i + 3]};
+  }
+  for (int i = 16; i < 64; ++i) {
+    const uint32_t s0 =
+        Rotr(w[i - 15], 7) ^ Rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+    const uint32_t s1 =
+        Rotr(w[i - 2], 17) ^ Rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+  }
+  uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
+  uint32_t e = state_[4], f = state_[5], g = state_[6], h = state_[7];
+  for (int i = 0; i < 64; ++i) {
+    const uint32_t t1 = h + (Rotr(e, 6) ^ Rotr(e, 11) ^ Rotr(e, 25)) +
+                        ((e & f) ^ (~e & g)) + kK[i] + w[i];
+    const uint32_t t2 = (Rotr(a, 2) ^ Rotr(a, 13) ^ Rotr(a, 22)) +
+                        ((a & b) ^ (a & c) ^ (b & c));
+    h = g;
+    g = f;
+    f = e;
+    e = d + t1;
+    d = c;
+    c = b;
+    b = a;
+    a = t1 + t2;
+  }
+  state_[0] += a;
+  state_[1] += b;
+  state_[2] += c;
+  state_[3] += d;
+  state_[4] += e;
+  state_[5] += f;
+  state_[6] += g;
+  state_[7] += h;
+}
+
+void Sha256::Update(std::span<const uint8_t> bytes) {
+  total_ += bytes.size();
+  size_t at = 0;
+  if (pending_size_ > 0) {
+    const size_t take = std::min(bytes.size(), 64 - pending_size_);
+    std::memcpy(pending_.data() + pending_size_, bytes.data(), take);
+    pending_size_ += take;
+    at = take;
+    if (pending_size_ < 64) return;
+    Block(pending_.data());
+    pending_size_ = 0;
+  }
+  for (; at + 64 <= bytes.size(); at += 64) Block(bytes.data() + at);
+  pending_size_ = bytes.size() - at;
+  if (pending_size_ > 0) {
+    std::memcpy(pending_.data(), bytes.data() + at, pending_size_);
+  }
+}
+
+Sha256::Digest Sha256::Final() {
+  const uint64_t bits = total_ * 8;
+  static constexpr uint8_t kPad[64] = {0x80};
+  const size_t pad =
+      pending_size_ < 56 ? 56 - pending_size_ : 120 - pending_size_;
+  Update(std::span<const uint8_t>(kPad, pad));
+  uint8_t length[8];
+  for (int i = 0; i < 8; ++i)
+    length[i] = static_cast<uint8_t>(bits >> (56 - 8 * i));
+  Update(length);
+  Digest d;
+  for (int i = 0; i < 8; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      d[4 * i + j] = static_cast<uint8_t>(state_[i] >> (24 - 8 * j));
+    }
+  }
+  Reset();
+  return d;
+}
+
+std::string Sha256::Hex(const Digest& digest) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  for (uint8_t b : digest) {
+    s += kHex[b >> 4];
+    s += kHex[b & 15];
+  }
+  return s;
+}
+
+void StreamBytes(uint64_t seed, uint64_t offset, std::span<uint8_t> out) {
+  uint64_t word = offset / 8;
+  size_t skip = offset % 8;
+  size_t at = 0;
+  while (at < out.size()) {
+    uint64_t z = seed + (word + 1) * 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    for (size_t i = skip; i < 8 && at < out.size(); ++i) {
+      out[at++] = static_cast<uint8_t>(z >> (8 * i));
+    }
+    skip = 0;
+    ++word;
+  }
+}
+
+}  // namespace fdlink::testing
