@@ -37,7 +37,8 @@
 #   --json FILE      write the summary (medians and ratios) as JSON to FILE
 #   --profile DIR    afterwards, profile the fdlink and gvisor rows under
 #                    iperf3 (perf record -e cpu-clock -g, one run per
-#                    direction) and write perf reports into DIR
+#                    direction) and write perf reports into DIR (flat:
+#                    ROW-DIR.txt; with call chains: ROW-DIR-callers.txt)
 # Needs root (namespaces, TUN). Prints the table on stdout (Markdown).
 set -euo pipefail
 
@@ -74,7 +75,7 @@ while [ $# -gt 0 ]; do
     --raw) raw_out="${2:-}"; shift 2 ;;
     --json) json_out="${2:-}"; shift 2 ;;
     --profile) profile_dir="${2:-}"; shift 2 ;;
-    -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,42p' "$0"; exit 0 ;;
     *) usage_error "unknown argument $1" ;;
   esac
 done
@@ -379,7 +380,10 @@ if [ -n "$profile_dir" ]; then
       in_cli iperf3 -c 198.18.2.1 -p 5201 -t "$seconds" $flag -J >"$work/prof.json" 2>&1 || true
       wait "$perf_pid" || true
       perf report -i "$work/perf.data" --stdio --no-children --percent-limit 0.5 \
-        --sort dso,symbol 2>/dev/null >"$profile_dir/$row-$dir.txt" || true
+        --sort dso,symbol -g none 2>/dev/null >"$profile_dir/$row-$dir.txt" || true
+      perf report -i "$work/perf.data" --stdio --no-children --percent-limit 2 \
+        --sort symbol -g caller,0.5,callee,function,percent 2>/dev/null \
+        >"$profile_dir/$row-$dir-callers.txt" || true
       echo "profiled $row $dir at $(iperf_gbps "$work/prof.json") Gbit/s: $profile_dir/$row-$dir.txt" >&2
     done
     stop_row
