@@ -141,6 +141,7 @@ NatEntry* NatTable::Open(const FlowKey& original, Clock::time_point now) {
   by_original_.emplace(original, slot);
   by_translated_.emplace(TranslatedKey(original.proto, src), slot);
   ++counters_.created;
+  e.id = counters_.created;
   return &e;
 }
 

@@ -8,6 +8,7 @@
 #include "fdlink/header/ip_protocols.h"
 #include "fdlink/lwip/nat_rewrite.h"
 #include "fdlink/lwip/stack.h"
+#include "lwip/adapter_packets.h"
 #include "lwip/connection_callbacks.h"
 #include "lwip/lwip_headers.h"
 
@@ -171,6 +172,7 @@ void NetifAdapter::Stop() {
   if (!started_) return;
   started_ = false;
   sys_untimeout(&AdapterCallbacks::Tick, this);
+  DropHeld();
   for (std::unique_ptr<Connection>& c : conns_) c->Abort();
   conns_.clear();
   tcp_arg(listener_, nullptr);
@@ -179,6 +181,8 @@ void NetifAdapter::Stop() {
   listener_ = nullptr;
   netif_remove(netif_.get());
   on_accept_ = nullptr;
+  on_syn_ = nullptr;
+  on_udp_ = nullptr;
 }
 
 NetifAdapter::~NetifAdapter() { Detach(); }
@@ -193,20 +197,9 @@ void NetifAdapter::OnSyn(SynFn fn) {
   on_syn_ = std::move(fn);
 }
 
-// AdmitFlow, RefuseFlow and SendUdp: the connect-first and UDP paths are
-// being built (issue 13); until then no flow is ever held and UDP is not
-// terminated, so there is nothing to admit, refuse or answer.
-bool NetifAdapter::AdmitFlow(FlowId) { return false; }
-bool NetifAdapter::RefuseFlow(FlowId) { return false; }
-
 void NetifAdapter::OnUdp(UdpFn fn) {
   CoreLockGuard g;
   on_udp_ = std::move(fn);
-}
-
-Result<void> NetifAdapter::SendUdp(const FlowAddr&, const FlowAddr&,
-                                   std::span<const uint8_t>) {
-  return Errc::kNotSupported;
 }
 
 void NetifAdapter::Attach() {
@@ -239,29 +232,11 @@ bool NetifAdapter::IsLocal(const FlowAddr& a) const {
 bool NetifAdapter::TranslateInbound(std::span<uint8_t> ip) {
   std::optional<ParsedFlow> f = ParseFlow(ip);
   if (f && !IsLocal(f->key.dst)) {
-    if (f->key.proto != header::ip_proto::kTcp) {
-      ++counters_.rx_other;  // UDP is not terminated (yet).
+    if (f->key.proto == header::ip_proto::kUdp) {
+      DeliverUdp(ip, *f);
       return false;
     }
-    const NatTable::Clock::time_point now = NatTable::Clock::now();
-    NatEntry* e = nat_.FindOriginal(f->key);
-    if (e == nullptr) {
-      if ((f->tcp_flags & (kTcpSyn | kTcpAck | kTcpRst)) != kTcpSyn) {
-        ++counters_.rx_unmapped;
-        return false;
-      }
-      e = nat_.Open(f->key, now);
-      if (e == nullptr) {
-        ++counters_.rx_refused;
-        return false;
-      }
-    }
-    const FlowAddr src = e->translated_src;
-    const FlowAddr dst = e->translated_dst;
-    (void)nat_.OnTcpInbound(e, f->tcp_flags, now);  // May remove e.
-    RewriteFlow(ip, *f, src, dst);
-    ++counters_.rx_translated;
-    return true;
+    return TranslateTcp(ip, *f);
   }
   FlowAddr dst;
   if (f) dst = f->key.dst;
@@ -269,8 +244,52 @@ bool NetifAdapter::TranslateInbound(std::span<uint8_t> ip) {
     ++counters_.rx_local;
     return true;
   }
+  if (IsUdpFragment(ip)) {
+    ++counters_.udp_dropped;
+    return false;
+  }
   ++counters_.rx_other;
   return false;
+}
+
+bool NetifAdapter::TranslateTcp(std::span<uint8_t> ip, const ParsedFlow& f) {
+  const Clock::time_point now = Clock::now();
+  NatEntry* e = nat_.FindOriginal(f.key);
+  if (e == nullptr) {
+    if ((f.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst)) != kTcpSyn) {
+      ++counters_.rx_unmapped;
+      return false;
+    }
+    e = nat_.Open(f.key, now);
+    if (e == nullptr) {
+      ++counters_.rx_refused;
+      SendReset(f.key.dst, f.key.src, TcpSeq(ip, f) + 1);
+      return false;
+    }
+    if (on_syn_) {
+      Hold(ip, f, *e, now);
+      return false;
+    }
+  } else if (!held_.empty()) {
+    if (auto it = held_.find(e->id); it != held_.end()) {
+      // Held: a retransmitted SYN is absorbed, an RST ends the flow.
+      if ((f.tcp_flags & kTcpRst) != 0) {
+        held_.erase(it);
+        nat_.Remove(e);
+      } else if ((f.tcp_flags & kTcpSyn) != 0) {
+        ++counters_.syn_absorbed;
+      } else {
+        ++counters_.rx_unmapped;
+      }
+      return false;
+    }
+  }
+  const FlowAddr src = e->translated_src;
+  const FlowAddr dst = e->translated_dst;
+  (void)nat_.OnTcpInbound(e, f.tcp_flags, now);  // May remove e.
+  RewriteFlow(ip, f, src, dst);
+  ++counters_.rx_translated;
+  return true;
 }
 
 void NetifAdapter::DeliverNetworkPacket(NetworkProtocolNumber,
@@ -282,7 +301,12 @@ void NetifAdapter::DeliverNetworkPacket(NetworkProtocolNumber,
     ++counters_.rx_other;
     return;
   }
+  if (AnswerEcho(ip)) return;
   if (!TranslateInbound(ip)) return;
+  Feed(ip);
+}
+
+void NetifAdapter::Feed(std::span<const uint8_t> ip) {
   // lwIP copies: its pbufs are malloc'd (Debian builds MEM_LIBC_MALLOC).
   pbuf* p = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(ip.size()), PBUF_RAM);
   if (p == nullptr) {
@@ -291,6 +315,29 @@ void NetifAdapter::DeliverNetworkPacket(NetworkProtocolNumber,
   }
   pbuf_take(p, ip.data(), static_cast<u16_t>(ip.size()));
   if (netif_->input(p, netif_.get()) != ERR_OK) pbuf_free(p);
+}
+
+PacketBufferPtr NetifAdapter::NewPacket(std::span<const uint8_t> ip) const {
+  PacketBufferOptions opts;
+  opts.reserve_header_bytes = endpoint_->MaxHeaderLength();
+  opts.payload = ip;
+  return PacketBuffer::Create(opts);
+}
+
+Result<void> NetifAdapter::Transmit(PacketBufferPtr pkt) {
+  std::span<uint8_t> ip = pkt->NetworkPacket();
+  pkt->set_network_protocol((!ip.empty() && (ip[0] >> 4) == 6)
+                                ? kIPv6ProtocolNumber
+                                : kIPv4ProtocolNumber);
+  Result<size_t> n =
+      endpoint_->WritePackets(std::span<const PacketBufferPtr>(&pkt, 1));
+  if (n && *n == 1) {
+    ++counters_.tx_packets;
+    return {};
+  }
+  ++counters_.tx_dropped;
+  if (!n) return n.error();
+  return Errc::kWouldBlock;
 }
 
 void NetifAdapter::Output(pbuf* p) {
@@ -303,10 +350,7 @@ void NetifAdapter::Output(pbuf* p) {
     pbuf_copy_partial(p, scratch_.data(), static_cast<u16_t>(len), 0);
     bytes = std::span<const uint8_t>(scratch_.data(), len);
   }
-  PacketBufferOptions opts;
-  opts.reserve_header_bytes = endpoint_->MaxHeaderLength();
-  opts.payload = bytes;
-  PacketBufferPtr pkt = PacketBuffer::Create(opts);
+  PacketBufferPtr pkt = NewPacket(bytes);
   std::span<uint8_t> ip = pkt->Contiguous();
   std::optional<ParsedFlow> f = ParseFlow(ip);
   if (f) {
@@ -318,20 +362,12 @@ void NetifAdapter::Output(pbuf* p) {
     const FlowAddr src = e->original.dst;
     const FlowAddr dst = e->original.src;
     if (f->key.proto == header::ip_proto::kTcp) {
-      (void)nat_.OnTcpOutbound(e, f->tcp_flags, NatTable::Clock::now());
+      (void)nat_.OnTcpOutbound(e, f->tcp_flags, Clock::now());
     }
     RewriteFlow(ip, *f, src, dst);
     ++counters_.tx_translated;
   }
-  pkt->set_network_protocol((ip[0] >> 4) == 6 ? kIPv6ProtocolNumber
-                                              : kIPv4ProtocolNumber);
-  Result<size_t> n =
-      endpoint_->WritePackets(std::span<const PacketBufferPtr>(&pkt, 1));
-  if (n && *n == 1) {
-    ++counters_.tx_packets;
-  } else {
-    ++counters_.tx_dropped;
-  }
+  (void)Transmit(std::move(pkt));  // A failure is counted in tx_dropped.
 }
 
 NetifAdapter::AcceptOutcome NetifAdapter::Accept(tcp_pcb* pcb) {
@@ -340,6 +376,7 @@ NetifAdapter::AcceptOutcome NetifAdapter::Accept(tcp_pcb* pcb) {
   if (e == nullptr || !started_) return AcceptOutcome::kRefused;
   std::unique_ptr<Connection> c(
       new Connection(pcb, e->original.src, e->original.dst));
+  if (on_syn_) c->flow_id_ = e->id;
   ConnectionCallbacks::Hook(c.get());
   Connection* raw = c.get();
   conns_.push_back(std::move(c));
@@ -354,7 +391,9 @@ NetifAdapter::AcceptOutcome NetifAdapter::Accept(tcp_pcb* pcb) {
 }
 
 void NetifAdapter::Tick() {
-  nat_.Expire(NatTable::Clock::now());
+  const Clock::time_point now = Clock::now();
+  ExpireHeld(now);
+  nat_.Expire(now);
   size_t kept = 0;
   for (size_t i = 0; i < conns_.size(); ++i) {
     if (conns_[i]->open()) conns_[kept++] = std::move(conns_[i]);

@@ -1,4 +1,4 @@
-// fdlink: demo, serve, torture and bench for the fdlink library.
+// fdlink: demo, serve, torture, bench and tun2socks for the fdlink library.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   AddServe(app, &exit_code);
   AddTorture(app, &exit_code);
   AddBench(app, &exit_code);
+  AddTun2socks(app, &exit_code);
   for (CLI::App* sub : app.get_subcommands({})) sub->footer(kExitStatusHelp);
   if (const std::string err = UnknownCommand(app, argc, argv); !err.empty())
     return ReportError("", kExitUsage, err, WantsJson(argc, argv));

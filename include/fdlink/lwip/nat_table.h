@@ -87,6 +87,7 @@ struct NatCounters {
 // sent it (client -> original destination); inside the stack it appears
 // as translated_src -> translated_dst.
 struct NatEntry {
+  FlowId id = 0;  // Unique in its table for the table's life (never 0).
   FlowKey original;
   FlowAddr translated_src;  // A pool address and port, unique.
   FlowAddr translated_dst;  // The local address and listen_port.
@@ -114,10 +115,10 @@ class NatTable {
   [[nodiscard]] static Result<NatTable> Create(const NatConfig& config);
 
   // Open makes an entry for a new flow `original` (its src/dst families
-  // must match; TCP or UDP) at time `now`. Returns the entry (owned by the
-  // table; valid until it is removed), or nullptr when the table is full
-  // (counted as refused). An existing entry for the same flow is returned
-  // as is.
+  // must match; TCP or UDP) at time `now`, with a new id. Returns the entry
+  // (owned by the table; valid until it is removed), or nullptr when the table
+  // is full (counted as refused). An existing entry for the same flow is
+  // returned as is.
   NatEntry* Open(const FlowKey& original, Clock::time_point now);
   // FindOriginal returns the entry of a flow as the client sends it, or
   // nullptr.

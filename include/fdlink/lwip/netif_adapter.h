@@ -8,11 +8,14 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "fdlink/base/result.h"
+#include "fdlink/buffer/packet_buffer.h"
 #include "fdlink/lwip/connection.h"
 #include "fdlink/lwip/core_lock.h"
+#include "fdlink/lwip/nat_rewrite.h"
 #include "fdlink/lwip/nat_table.h"
 #include "fdlink/stack/link_endpoint.h"
 
@@ -42,7 +45,7 @@ struct AdapterCounters {
   uint64_t rx_translated = 0;  // Rewritten and passed to lwIP.
   uint64_t rx_local = 0;       // For the netif's own address, passed as is.
   uint64_t rx_unmapped = 0;    // TCP/UDP of no flow, not a SYN: dropped.
-  uint64_t rx_refused = 0;     // A SYN over the translation cap: dropped.
+  uint64_t rx_refused = 0;     // A SYN over the translation cap: an RST.
   uint64_t rx_other = 0;       // Neither translatable nor local: dropped.
   uint64_t rx_no_memory = 0;   // lwIP could not allocate a pbuf: dropped.
   uint64_t tx_packets = 0;     // Written to the endpoint.
@@ -53,6 +56,7 @@ struct AdapterCounters {
   // Connect-first (OnSyn) and the packets the adapter answers itself.
   uint64_t syn_held = 0;           // SYNs held for a SynFn decision.
   uint64_t syn_refused = 0;        // Flows refused (RefuseFlow, or a timeout).
+  uint64_t syn_absorbed = 0;       // Retransmitted SYNs of held flows.
   uint64_t rst_sent = 0;           // RSTs the adapter built (refused, cap).
   uint64_t udp_rx = 0;             // Datagrams handed to OnUdp.
   uint64_t udp_tx = 0;             // Datagrams SendUdp wrote.
@@ -72,8 +76,21 @@ struct AdapterCounters {
 // NatTable entry; inside lwIP the flow becomes (pool address, pool port)
 // -> (local address, listen_port), and lwIP's replies are translated
 // back, with exact checksum updates. Each accepted connection is handed
-// to OnAccept with its original addresses. Super-packets: it takes wire
-// packets only (TakesSuperPackets() is false).
+// to OnAccept with its original addresses. A SYN over the table's cap is
+// answered with an RST (the client's connect fails at once). Super-packets:
+// it takes wire packets only (TakesSuperPackets() is false).
+//
+// Answered by the adapter itself, never by lwIP: UDP to any destination
+// (handed to OnUdp, replies through SendUdp; fragmented datagrams and bad
+// checksums are dropped and counted), and ICMP/ICMPv6 echo requests to
+// any address, which get an echo reply from that address (answered
+// locally, not forwarded; counted in icmp_echo_replied).
+//
+// Allocation: Debian's lwIP is built with MEM_LIBC_MALLOC/MEMP_MEM_MALLOC,
+// so lwIP mallocs a pbuf for every packet that enters it and for every
+// segment it sends; that is lwIP's, not the adapter's (the adapter's own
+// packets come from the PacketBuffer pool). A held SYN is one copy per
+// held flow.
 //
 // Threading and locks: see core_lock.h. DeliverNetworkPacket takes
 // core_lock; lwIP's callbacks (accept, the Connection callbacks, the
@@ -109,7 +126,9 @@ class NetifAdapter : public NetworkDispatcher {
   // AdmitFlow (lwIP then completes the handshake and OnAccept gets the
   // Connection, whose flow_id() is `id`) or RefuseFlow (the client gets an
   // RST); a flow neither admitted nor refused within syn_timeout is
-  // refused. Without a SynFn every SYN is admitted at once.
+  // refused (on the tick). SynFn must not call AdmitFlow or RefuseFlow
+  // itself (they take core_lock, which it holds): decide later, from
+  // another thread. Without a SynFn every SYN is admitted at once.
   using SynFn =
       std::function<void(const FlowAddr& src, const FlowAddr& dst, FlowId id)>;
   // UdpFn gets each inbound UDP datagram to any destination, under
@@ -124,9 +143,12 @@ class NetifAdapter : public NetworkDispatcher {
   void OnAccept(AcceptFn fn) EXCLUDES(core_lock);
   // OnSyn sets the connect-first callback; call it before Attach.
   void OnSyn(SynFn fn) EXCLUDES(core_lock);
-  // AdmitFlow lets a held SYN into lwIP; RefuseFlow answers it with an RST
-  // and forgets the flow. Any thread; ids that are unknown (already
-  // decided, timed out, detached) are ignored and return false.
+  // AdmitFlow lets a held SYN into lwIP (on the calling thread, under
+  // core_lock: lwIP's SYN-ACK is written before it returns); RefuseFlow
+  // answers the client with an RST (RST|ACK, seq 0, ack = the SYN's seq +
+  // 1, from the original destination) and forgets the flow. Any thread
+  // without core_lock; true if the flow was held, false for ids that are
+  // unknown (already decided, timed out, reset by the client, detached).
   bool AdmitFlow(FlowId id) EXCLUDES(core_lock);
   bool RefuseFlow(FlowId id) EXCLUDES(core_lock);
   // OnUdp sets the UDP callback; call it before Attach. Without one,
@@ -134,10 +156,13 @@ class NetifAdapter : public NetworkDispatcher {
   void OnUdp(UdpFn fn) EXCLUDES(core_lock);
   // SendUdp writes one datagram `payload` from `from` (a client's original
   // destination) to `to` (the client) through the endpoint, building the
-  // IP and UDP headers (checksummed). Any thread, without core_lock.
+  // IP and UDP headers (checksummed). Any thread, without core_lock (it
+  // takes it, and writes under it like lwIP's output: WritePackets never
+  // waits for endpoint threads). It restarts the flow's idle timer when
+  // the flow has an entry, and sends without one too (a late reply).
   // Errors: kInvalidArgument (families differ, payload larger than the
   // MTU allows), kWouldBlock (the endpoint's buffer is full: a drop),
-  // kClosed after Detach.
+  // kClosed after Detach, or the endpoint's error.
   [[nodiscard]] Result<void> SendUdp(const FlowAddr& from, const FlowAddr& to,
                                      std::span<const uint8_t> payload)
       EXCLUDES(core_lock);
@@ -193,6 +218,43 @@ class NetifAdapter : public NetworkDispatcher {
   void Tick() REQUIRES(core_lock);
   bool IsLocal(const FlowAddr& a) const;
 
+  using Clock = NatTable::Clock;
+  // HeldSyn is a SYN waiting for AdmitFlow/RefuseFlow: a copy of the
+  // client's packet as it came, and when it is refused unless decided.
+  struct HeldSyn {
+    std::vector<uint8_t> packet;
+    FlowKey original;
+    uint32_t seq = 0;
+    Clock::time_point deadline{};
+  };
+  // TranslateTcp is TranslateInbound for TCP to a foreign address.
+  bool TranslateTcp(std::span<uint8_t> ip, const ParsedFlow& f)
+      REQUIRES(core_lock);
+  // Hold keeps a new flow's SYN and calls the SynFn.
+  void Hold(std::span<const uint8_t> ip, const ParsedFlow& f, const NatEntry& e,
+            Clock::time_point now) REQUIRES(core_lock);
+  // Refuse sends a held flow's RST and forgets it (iterator invalid).
+  void Refuse(std::unordered_map<FlowId, HeldSyn>::iterator it)
+      REQUIRES(core_lock);
+  // ExpireHeld refuses the held flows whose deadline passed.
+  void ExpireHeld(Clock::time_point now) REQUIRES(core_lock);
+  // DropHeld forgets every held flow and its entry, calling nothing.
+  void DropHeld() REQUIRES(core_lock);
+  // DeliverUdp hands one inbound datagram to OnUdp (or drops it).
+  void DeliverUdp(std::span<const uint8_t> ip, const ParsedFlow& f)
+      REQUIRES(core_lock);
+  // AnswerEcho replies to an ICMP/ICMPv6 echo request; false: not one.
+  bool AnswerEcho(std::span<const uint8_t> ip) REQUIRES(core_lock);
+  // SendReset writes an RST|ACK from `from` to `to`.
+  void SendReset(const FlowAddr& from, const FlowAddr& to, uint32_t ack)
+      REQUIRES(core_lock);
+  // Feed hands one (translated or local) packet to lwIP's netif input.
+  void Feed(std::span<const uint8_t> ip) REQUIRES(core_lock);
+  // NewPacket copies `ip` into a pooled packet with the endpoint's
+  // headroom; Transmit writes one and counts it.
+  PacketBufferPtr NewPacket(std::span<const uint8_t> ip) const;
+  Result<void> Transmit(PacketBufferPtr pkt) REQUIRES(core_lock);
+
   LinkEndpoint* const endpoint_;
   const AdapterConfig config_;
   bool attached_ = false;  // Touched only by Attach/Detach (one caller).
@@ -204,6 +266,7 @@ class NetifAdapter : public NetworkDispatcher {
   SynFn on_syn_ GUARDED_BY(core_lock);
   UdpFn on_udp_ GUARDED_BY(core_lock);
   std::vector<std::unique_ptr<Connection>> conns_ GUARDED_BY(core_lock);
+  std::unordered_map<FlowId, HeldSyn> held_ GUARDED_BY(core_lock);
   AdapterCounters counters_ GUARDED_BY(core_lock);
   // scratch_ holds a chained pbuf's bytes while it is copied out.
   std::array<uint8_t, 65536> scratch_ GUARDED_BY(core_lock);

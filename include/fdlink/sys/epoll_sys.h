@@ -21,11 +21,25 @@ Result<UniqueFd> EpollCreate();
 // with `tag` reported back by EpollWait.
 Result<void> EpollAdd(int epfd, int fd, bool edge, uint64_t tag);
 
+// EpollInterest is what EpollWatch asks to be told about: a bit set of
+// kEpollIn (readable or read side hung up) and kEpollOut (writable, or a
+// connect finished). Level-triggered.
+inline constexpr uint32_t kEpollIn = 1;
+inline constexpr uint32_t kEpollOut = 2;
+
+// EpollWatch adds fd to epfd with `interest` and `tag`; EpollModify
+// changes a registered fd's interest (and tag); EpollRemove takes it out
+// (closing an fd also removes it once no duplicate is open).
+Result<void> EpollWatch(int epfd, int fd, uint32_t interest, uint64_t tag);
+Result<void> EpollModify(int epfd, int fd, uint32_t interest, uint64_t tag);
+Result<void> EpollRemove(int epfd, int fd);
+
 // EpollEvent is one readiness report: the tag given to EpollAdd and
-// whether fd was readable, hung up or in error.
+// whether fd was readable, writable, hung up or in error.
 struct EpollEvent {
   uint64_t tag = 0;
   bool readable = false;
+  bool writable = false;
   bool hangup = false;  // EPOLLHUP or EPOLLRDHUP.
   bool error = false;   // EPOLLERR.
 };

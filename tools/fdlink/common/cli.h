@@ -1,4 +1,4 @@
-// CLI helpers the fdlink tool's subcommands share, and the four commands
+// CLI helpers the fdlink tool's subcommands share, and the five commands
 // that main() adds explicitly, in this order.
 #ifndef FDLINK_TOOLS_FDLINK_COMMON_CLI_H_
 #define FDLINK_TOOLS_FDLINK_COMMON_CLI_H_
@@ -18,6 +18,7 @@ void AddDemo(CLI::App& app, int* exit_code);
 void AddServe(CLI::App& app, int* exit_code);
 void AddTorture(CLI::App& app, int* exit_code);
 void AddBench(CLI::App& app, int* exit_code);
+void AddTun2socks(CLI::App& app, int* exit_code);
 
 // ModeNames checks a --mode value against fdbased::kDispatchModeNames. Modes
 // are read as text and converted with fdbased::ParseDispatchMode, so --help

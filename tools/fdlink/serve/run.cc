@@ -16,6 +16,7 @@
 #include "common/endpoint_report.h"
 #include "common/json.h"
 #include "common/offload_flags.h"
+#include "common/pcap_capture.h"
 #include "common/stop_signals.h"
 #include "fdlink/base/mutex.h"
 #include "fdlink/device/link_config.h"
@@ -347,18 +348,11 @@ int Open(const ServeOptions& opts, const ServePlan& plan, ServeRig* rig) {
   rig->ep = std::move(*ep);
   LinkEndpoint* link_ep = rig->ep.get();
   if (!opts.pcap.empty()) {
-    rig->sniff = std::make_unique<sniffer::Endpoint>(rig->ep.get());
-    sniffer::CaptureOptions co;
-    co.filter = opts.pcap_filter;
-    std::string reason;
-    if (Result<void> c = rig->sniff->StartCapture(opts.pcap, co, &reason); !c) {
-      const bool usage = c.error().code == Errc::kInvalidArgument;
-      return Fail(opts, usage ? kExitUsage : kExitFailure,
-                  usage ? "--pcap-filter '" + opts.pcap_filter +
-                              "' is not a capture filter (" + reason +
-                              "); use tcpdump syntax, e.g. 'udp port 7'"
-                        : "--pcap " + opts.pcap + ": " + reason);
-    }
+    std::string msg;
+    if (int st = StartPcapCapture(rig->ep.get(), opts.pcap, opts.pcap_filter,
+                                  "udp port 7", &rig->sniff, &msg);
+        st != kExitOk)
+      return Fail(opts, st, msg);
     link_ep = rig->sniff.get();
   }
   rig->resp.emplace(link_ep, plan.rc);
@@ -388,15 +382,7 @@ Ending Serve(const ServeOptions& opts, const ServePlan& plan, ServeRig& rig,
 
   bool deleted = WaitForStop(*rig.stop, link);
   rig.ep->Attach(nullptr);
-  if (rig.sniff) {
-    const sniffer::CaptureStats cs = rig.sniff->StopCapture();
-    std::fprintf(stderr,
-                 "fdlink serve: captured %llu packets to %s (%llu filtered "
-                 "out, %llu write errors)\n",
-                 static_cast<unsigned long long>(cs.written), opts.pcap.c_str(),
-                 static_cast<unsigned long long>(cs.filtered),
-                 static_cast<unsigned long long>(cs.write_errors));
-  }
+  if (rig.sniff) StopPcapCapture("serve", opts.pcap, rig.sniff.get());
   *seconds = std::chrono::duration<double>(Clock::now() - start).count();
 
   // A deleted interface also ends the loops (POLLERR) before we look.

@@ -1,0 +1,266 @@
+// `fdlink tun2socks`: open the TUN, put lwIP on it through the adapter,
+// relay every connection and UDP flow to its destination, print one
+// `ready` line, wait for SIGINT/SIGTERM (printing stats events meanwhile
+// when asked), then reset everything, detach and print the counters.
+#include "tun2socks/run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/cli_status.h"
+#include "common/json.h"
+#include "common/offload_flags.h"
+#include "common/pcap_capture.h"
+#include "common/stop_signals.h"
+#include "fdlink/device/link_config.h"
+#include "fdlink/link/fdbased/endpoint.h"
+#include "fdlink/link/sniffer/sniffer.h"
+#include "fdlink/lwip/netif_adapter.h"
+#include "fdlink/lwip/stack.h"
+#include "serve/link.h"
+#include "tun2socks/args.h"
+#include "tun2socks/counters.h"
+#include "tun2socks/direct.h"
+#include "tun2socks/relay.h"
+#include "tun2socks/udp_relay.h"
+
+namespace fdlink::tool {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// AdapterSettings are lwIP's side of the translation. The addresses are
+// internal to fdlink (packets carry them only between the adapter and
+// lwIP; the TUN sees the clients' own addresses), chosen at the top of
+// 198.18.0.0/15 and 2001:db8::/32; a client that talks to them reaches
+// lwIP itself.
+lwip::AdapterConfig AdapterSettings(const Tun2socksOptions& o) {
+  lwip::AdapterConfig c;
+  c.nat.local4 = *header::Ipv4Address::Parse("198.19.255.254");
+  c.netmask4 = *header::Ipv4Address::Parse("255.255.254.0");
+  c.nat.pool4 = *header::Ipv4Address::Parse("198.19.254.0");
+  c.nat.local6 = *header::Ipv6Address::Parse("2001:db8:ffff:ffff::1");
+  c.nat.pool6 = *header::Ipv6Address::Parse("2001:db8:ffff:ffff::1:0");
+  c.nat.pool_addresses = 16;
+  c.nat.listen_port = 7300;
+  c.nat.max_entries =
+      static_cast<size_t>(o.max_connections) + o.max_udp_flows + 1024;
+  c.nat.udp_idle = std::chrono::seconds(o.udp_timeout_s);
+  c.syn_timeout = std::chrono::milliseconds(o.dial_timeout_ms) + 1s;
+  return c;
+}
+
+int Fail(const Tun2socksOptions& opts, int status, const std::string& msg) {
+  return ReportError("tun2socks", status, msg, opts.json);
+}
+
+// Rig is everything a run needs, in construction order (destroyed in
+// reverse: the relay first, the stop signals last).
+struct Rig {
+  std::unique_ptr<StopSignals> stop;
+  std::optional<ServeLink> link;
+  fdbased::OffloadOptions offload;
+  std::unique_ptr<fdbased::Endpoint> ep;
+  std::unique_ptr<sniffer::Endpoint> sniff;  // With --pcap: wraps ep.
+  std::unique_ptr<tun2socks::Upstream> upstream;
+  std::unique_ptr<tun2socks::UdpUpstream> udp_upstream;  // Null: no UDP.
+  std::unique_ptr<lwip::NetifAdapter> adapter;
+  std::unique_ptr<tun2socks::UdpRelay> udp;
+  std::unique_ptr<tun2socks::Relay> relay;
+};
+
+// MakeUpstreams builds the TCP and UDP upstreams for the flags; returns
+// kExitOk or the status after reporting.
+int MakeUpstreams(const Tun2socksOptions& opts, uint32_t mark, Rig* rig) {
+  if (opts.direct) {
+    tun2socks::OutboundPolicy policy{mark, opts.bind_device};
+    rig->upstream = std::make_unique<tun2socks::DirectUpstream>(policy);
+    rig->udp_upstream = std::make_unique<tun2socks::DirectUdpUpstream>(policy);
+    return kExitOk;
+  }
+  return Fail(opts, kExitFailure,
+              "--socks5: this build has no SOCKS5 upstream yet; use --direct");
+}
+
+// Open sets everything up and attaches; kExitOk or the reported status.
+int Open(const Tun2socksOptions& opts, uint32_t mark, Rig* rig) {
+  if (int s = MakeUpstreams(opts, mark, rig); s != kExitOk) return s;
+  Result<std::unique_ptr<StopSignals>> stop = StopSignals::Install();
+  if (!stop) return Fail(opts, kExitFailure, stop.error().ToString());
+  rig->stop = std::move(*stop);
+  ServeLinkSpec spec;
+  spec.kind = ServeLinkKind::kTun;
+  spec.name = opts.tun;
+  spec.queues = opts.queues;
+  spec.mtu = opts.mtu;
+  spec.tun_vnet_hdr = TunVnetHeader(opts.offload);
+  spec.tun_offloads = TunOffloadMask(opts.offload);
+  std::string step;
+  Result<ServeLink> link = OpenServeLink(spec, &step);
+  if (!link) {
+    return Fail(opts, kExitFailure,
+                (step.empty() ? "" : step + ": ") + link.error().ToString());
+  }
+  rig->link.emplace(std::move(*link));
+  if (Result<void> up = device::SetUp(rig->link->ifindex, true); !up) {
+    return Fail(
+        opts, kExitFailure,
+        "tun " + opts.tun + ": cannot bring it up: " + up.error().ToString());
+  }
+  fdbased::Options o;
+  o.fds = rig->link->fds;
+  o.mtu = rig->link->mtu;
+  o.dispatch_mode = opts.mode;
+  rig->offload = EndpointOffloads(opts.offload, rig->link->vnet_header,
+                                  rig->link->kernel_offloads);
+  o.offload = rig->offload;
+  Result<std::unique_ptr<fdbased::Endpoint>> ep =
+      fdbased::Endpoint::Create(std::move(o));
+  if (!ep) return Fail(opts, kExitFailure, ep.error().ToString());
+  rig->ep = std::move(*ep);
+  LinkEndpoint* link_ep = rig->ep.get();
+  if (!opts.pcap.empty()) {
+    std::string msg;
+    if (int st = StartPcapCapture(rig->ep.get(), opts.pcap, opts.pcap_filter,
+                                  "tcp port 80", &rig->sniff, &msg);
+        st != kExitOk)
+      return Fail(opts, st, msg);
+    link_ep = rig->sniff.get();
+  }
+  Result<std::unique_ptr<lwip::NetifAdapter>> adapter =
+      lwip::NetifAdapter::Create(link_ep, AdapterSettings(opts));
+  if (!adapter) {
+    return Fail(opts, kExitFailure,
+                "cannot start lwIP on the TUN: " + adapter.error().ToString());
+  }
+  rig->adapter = std::move(*adapter);
+  tun2socks::RelayConfig rc;
+  rc.dial_timeout = std::chrono::milliseconds(opts.dial_timeout_ms);
+  rc.idle_timeout = std::chrono::seconds(opts.idle_timeout_s);
+  rc.max_connections = static_cast<size_t>(opts.max_connections);
+  Result<std::unique_ptr<tun2socks::Relay>> relay =
+      tun2socks::Relay::Create(rig->adapter.get(), rig->upstream.get(), rc);
+  if (!relay) return Fail(opts, kExitFailure, relay.error().ToString());
+  rig->relay = std::move(*relay);
+  if (rig->udp_upstream != nullptr) {
+    tun2socks::UdpRelayConfig uc;
+    uc.idle_timeout = std::chrono::seconds(opts.udp_timeout_s);
+    uc.max_flows = static_cast<size_t>(opts.max_udp_flows);
+    rig->udp = std::make_unique<tun2socks::UdpRelay>(
+        rig->adapter.get(), rig->udp_upstream.get(), uc,
+        rig->relay->epoll_fd());
+  }
+  rig->relay->Install(rig->udp.get());
+  if (Result<void> r = rig->relay->Start(); !r) {
+    return Fail(opts, kExitFailure,
+                "cannot start the relay thread: " + r.error().ToString());
+  }
+  rig->adapter->Attach();
+  return kExitOk;
+}
+
+tun2socks::Snapshot Collect(const Rig& rig) {
+  tun2socks::Snapshot s;
+  s.tcp = rig.relay->Counters();
+  s.udp = rig.relay->UdpCountersNow();
+  s.adapter = rig.adapter->Counters();
+  s.nat = rig.adapter->TranslationCounters();
+  s.adapter_connections = rig.adapter->OpenConnections();
+  lwip::Stack& stack = lwip::Stack::Get();
+  lwip::CoreLockGuard g;
+  s.pcbs = stack.ActiveTcpPcbs();
+  return s;
+}
+
+void PrintReady(const Tun2socksOptions& opts, const Rig& rig) {
+  const ServeLink& link = *rig.link;
+  std::fprintf(stderr,
+               "fdlink tun2socks: tun %s: MTU %u, %zu queue%s, %s, upstream "
+               "%s; %s; stop with Ctrl-C or SIGTERM\n",
+               link.name.c_str(), rig.ep->MTU(), link.fds.size(),
+               link.fds.size() == 1 ? "" : "s",
+               fdbased::DispatchModeName(rig.ep->DispatchModeInUse()),
+               rig.upstream->Name(), OffloadSummary(rig.offload).c_str());
+  if (opts.json) {
+    PrintJsonLine(Json{{"event", "ready"},
+                       {"tun", link.name},
+                       {"upstream", rig.upstream->Name()},
+                       {"mtu", rig.ep->MTU()},
+                       {"queues", link.fds.size()},
+                       {"udp", rig.udp != nullptr},
+                       {"offload", OffloadJson(rig.offload)}});
+  } else {
+    std::printf("ready tun %s upstream %s mtu %u\n", link.name.c_str(),
+                rig.upstream->Name(), rig.ep->MTU());
+    std::fflush(stdout);
+  }
+}
+
+void PrintStats(const Tun2socksOptions& opts, const Rig& rig, double seconds) {
+  const tun2socks::Snapshot s = Collect(rig);
+  if (opts.json) {
+    PrintJsonLine(Json{{"event", "stats"},
+                       {"seconds", Rounded(seconds, 3)},
+                       {"counters", tun2socks::SnapshotJson(s)}});
+  } else {
+    std::printf("stats after %.1f s\n%s", seconds,
+                tun2socks::SnapshotText(s).c_str());
+    std::fflush(stdout);
+  }
+}
+
+}  // namespace
+
+int RunTun2socks(const Tun2socksOptions& opts) {
+  uint32_t mark = 0;
+  if (std::string err = tun2socks::CheckTun2socksOptions(opts, &mark);
+      !err.empty())
+    return Fail(opts, kExitUsage, err);
+  Rig rig;
+  if (int s = Open(opts, mark, &rig); s != kExitOk) return s;
+  const auto start = Clock::now();
+  PrintReady(opts, rig);
+  const auto interval = opts.stats_interval_ms > 0
+                            ? std::chrono::milliseconds(opts.stats_interval_ms)
+                            : std::chrono::milliseconds(500);
+  auto next = start + interval;
+  while (
+      !rig.stop->WaitFor(std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::max(next - Clock::now(), Clock::duration::zero())))) {
+    if (opts.stats_interval_ms > 0) {
+      PrintStats(opts, rig,
+                 std::chrono::duration<double>(Clock::now() - start).count());
+    }
+    next += interval;
+  }
+  // Reset every connection on both sides, then detach from the TUN.
+  rig.relay->Stop();
+  rig.adapter->Detach();
+  if (rig.sniff) StopPcapCapture("tun2socks", opts.pcap, rig.sniff.get());
+  const double seconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  const int sig = rig.stop->signal_number();
+  const std::string by = sig == SIGINT    ? "SIGINT"
+                         : sig == SIGTERM ? "SIGTERM"
+                                          : "request";
+  const tun2socks::Snapshot s = Collect(rig);
+  if (opts.json) {
+    PrintJsonLine(Json{{"event", "stopped"},
+                       {"stopped_by", by},
+                       {"seconds", Rounded(seconds, 3)},
+                       {"counters", tun2socks::SnapshotJson(s)}});
+  } else {
+    std::printf("stopped by %s after %.1f s\n%s", by.c_str(), seconds,
+                tun2socks::SnapshotText(s).c_str());
+    std::fflush(stdout);
+  }
+  return kExitOk;
+}
+
+}  // namespace fdlink::tool
