@@ -1,0 +1,68 @@
+# check_tun2socks_smoke.cmake: runs bench/tun2socks.sh in its tiniest
+# configuration (every row, one rep, one second per measurement, 20 idle
+# connections) and checks that it exited 0 and that its JSON summary names
+# every row with every figure, each row moved bytes both ways and completed
+# connections, and every tun2socks exited 0 on SIGTERM. Never a speed.
+# Inputs: -DSCRIPT=bench/tun2socks.sh -DFDLINK_TOOL=path -DOUT=summary.json
+file(REMOVE ${OUT})
+execute_process(
+  COMMAND ${SCRIPT} --fdlink ${FDLINK_TOOL} --reps 1 --seconds 1 --idle 20
+          --conc 2 --json ${OUT}
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "bench/tun2socks.sh exited with ${rc}:\n${err}")
+endif()
+if(NOT EXISTS ${OUT})
+  message(FATAL_ERROR "no summary at ${OUT}:\n${err}")
+endif()
+file(READ ${OUT} summary)
+string(JSON nerr ERROR_VARIABLE jerr LENGTH "${summary}" errors)
+if(jerr)
+  message(FATAL_ERROR "summary is not the expected JSON (${jerr}):\n${summary}")
+endif()
+if(NOT nerr EQUAL 0)
+  message(FATAL_ERROR "rows failed to start:\n${summary}\n${err}")
+endif()
+set(rows kernel fdlink fdlink-nooffload fdlink-pcap fdlink-pcap-filtered gvisor)
+foreach(row IN LISTS rows)
+  foreach(key fwd_gbps rev_gbps cps cps_p50_ms cpu_fwd_s cpu_rev_s cpu_cps_s
+              rss_base_kib rss_idle_kib kib_per_idle_conn cmd exits idle_ok)
+    string(JSON v ERROR_VARIABLE jerr GET "${summary}" rows ${row} ${key})
+    if(jerr)
+      message(FATAL_ERROR "row ${row} lacks ${key}: ${jerr}\n${summary}")
+    endif()
+  endforeach()
+  # Moved something: a zero here means the path did not work at all.
+  foreach(key fwd_gbps rev_gbps cps)
+    string(JSON v GET "${summary}" rows ${row} ${key})
+    if(NOT v MATCHES "^[0-9.e+-]+$" OR NOT v MATCHES "[1-9]")
+      message(FATAL_ERROR "row ${row}: ${key} is ${v}, expected a positive number\n${err}")
+    endif()
+  endforeach()
+  string(JSON ok GET "${summary}" rows ${row} idle_ok)
+  if(NOT ok)
+    message(FATAL_ERROR "row ${row}: the idle connections did not all open\n${err}")
+  endif()
+  string(JSON exits GET "${summary}" rows ${row} exits)
+  string(REGEX REPLACE "[ \n\t]" "" exits "${exits}")
+  if(NOT exits STREQUAL "[0]")
+    message(FATAL_ERROR "row ${row}: exit statuses ${exits}, expected [0]\n${err}")
+  endif()
+  if(NOT row STREQUAL kernel)
+    string(JSON rss GET "${summary}" rows ${row} rss_idle_kib)
+    if(NOT rss MATCHES "^[0-9.]+$" OR NOT rss MATCHES "[1-9]")
+      message(FATAL_ERROR "row ${row}: no RSS figure (${rss})\n${err}")
+    endif()
+  endif()
+endforeach()
+string(JSON nratios LENGTH "${summary}" ratios)
+if(NOT nratios EQUAL 5)
+  message(FATAL_ERROR "expected 5 ratios, got ${nratios}:\n${summary}")
+endif()
+# The Markdown table is on stdout, one line per row.
+foreach(row IN LISTS rows)
+  if(NOT out MATCHES "\n\\| ${row} \\|")
+    message(FATAL_ERROR "no table line for ${row}:\n${out}")
+  endif()
+endforeach()
