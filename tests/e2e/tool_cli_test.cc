@@ -106,7 +106,8 @@ TEST_F(E2eTest, ToolExitStatusesVersionAndHelp) {
        "fdlink serve: --fd: expected a descriptor number (0 or more), not "
        "'-3'"},
       {{"serve", "--mode", "fast", "--tun", "x", "--addr", kOurs4},
-       "fdlink serve: --mode: fast not in {readv,recvmmsg,packet_mmap}"},
+       "fdlink serve: --mode: fast not in "
+       "{readv,recvmmsg,packet_mmap,io_uring}"},
       {{"serve", "--queues", "100"}, "fdlink serve: --queues"},
       {{"serve", "--no-such-flag"}, "fdlink serve: "},
       {{"torture", "--seconds", "soon"}, "fdlink torture: --seconds"},
