@@ -188,8 +188,15 @@ Result<size_t> UringRx::Read(std::span<RxFrame> out, FdState& st) {
   TakeReturned();
   PublishStaged();
   std::array<sys::UringCompletion, kReapBatch> cqes;
-  const size_t n =
-      ring_->Reap(std::span(cqes).first(std::min(out.size(), kReapBatch)));
+  const std::span<sys::UringCompletion> room =
+      std::span(cqes).first(std::min(out.size(), kReapBatch));
+  size_t n = ring_->Reap(room);
+  if (n == 0) {
+    // Free unless the kernel flags completions held back (an overflow):
+    // liburing then enters the kernel, which flushes them.
+    (void)ring_->Submit();
+    n = ring_->Reap(room);
+  }
   size_t got = 0;
   for (size_t i = 0; i < n; ++i) Handle(cqes[i], out, &got, st);
   PublishStaged();
