@@ -22,6 +22,7 @@ namespace fdlink::e2e {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 constexpr char kTool[] = FDLINK_TOOL_PATH;
@@ -168,6 +169,37 @@ const ServeOffloadCase kServeOffloadCases[] = {
      "csum-offload off",
      false},
 };
+
+// serve --mode io_uring reads its TUN through io_uring (this kernel has
+// what the mode needs: no fallback line) and serves; a mode the fds cannot
+// take (packet_mmap on a TUN) falls back to readv with one line saying why.
+TEST_F(E2eTest, ServeTakesIoUringAndNamesAFallback) {
+  for (const std::string mode : {"io_uring", "packet_mmap"}) {
+    // One device per mode: the first one's may still be going away.
+    const std::string dev = mode == "io_uring" ? "fdsuring0" : "fdsuring1";
+    std::unique_ptr<ToolProcess> serve =
+        ToolProcess::Start(*ns_, kTool,
+                           {"serve", "--tun", dev, "--addr", kOurs4,
+                            "--device-addr", kKernel4, "--mode", mode});
+    ASSERT_TRUE(serve);
+    ASSERT_TRUE(serve->WaitForOutput("ready tun " + dev, 30s))
+        << serve->output();
+    if (mode == "io_uring") {
+      EXPECT_THAT(serve->output(), HasSubstr("1 fd, io_uring, "));
+      EXPECT_THAT(serve->output(), Not(HasSubstr("reading with")));
+    } else {
+      EXPECT_THAT(serve->output(),
+                  HasSubstr("fdlink serve: tun fdsuring1: reading with readv: "
+                            "packet_mmap: not every fd is an AF_PACKET "
+                            "socket\n"));
+    }
+    EXPECT_TRUE(WaitUdp(*ns_, kOurs4)) << serve->output();
+    const PingResult p = Ping(*ns_, kOurs4, 2);
+    EXPECT_EQ(p.received, 2) << p.output;
+    serve->Signal(SIGTERM);
+    EXPECT_EQ(serve->WaitExit(5s), 0) << serve->output();
+  }
+}
 
 class ServeOffloadTest
     : public E2eTest,

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -13,6 +14,7 @@
 
 #include "e2e/e2e_util.h"
 #include "fdlink/buffer/packet_buffer.h"
+#include "testing/dispatcher.h"
 #include "testing/endpoints.h"
 #include "testing/holding.h"
 
@@ -189,6 +191,41 @@ TEST_F(E2eUringTunTest, AttachCyclesLeaveMapsAndFdsAlone) {
   std::vector<PacketBufferPtr> acc;
   const std::vector<int> got = Collect(held_, 1, &acc);
   EXPECT_EQ(got, std::vector<int>{77});
+  ep_->Attach(nullptr);
+}
+
+// While delivery is blocked the kernel keeps reading into every buffer:
+// the completions (one per buffer, and the request's end on the dry ring)
+// must fit the completion queue, or the one that overflows waits in the
+// kernel for an io_uring_enter the loop never makes, and the fd stalls.
+TEST_F(E2eUringTunTest, BusyLoopFillingEveryBufferThenGoesOn) {
+  ASSERT_TRUE(OpenDevice("fdeurx3", false));
+  OpenSender();
+  std::atomic<bool> go{false};
+  testing::RecordingDispatcher d;
+  d.hook = [&](NetworkProtocolNumber, PacketBuffer&) {
+    while (!go.load()) std::this_thread::sleep_for(1ms);
+  };
+  StartUring(&d, 16);
+  if (HasFatalFailure()) return;
+  SendDatagrams(100);
+  std::this_thread::sleep_for(300ms);
+  go.store(true);
+  const auto last_is = [&](int payload) {
+    const std::vector<testing::Received> r = d.Packets();
+    for (const testing::Received& p : r) {
+      if (p.bytes.size() == 20 + 8 + 32 && p.bytes[28] == payload) return true;
+    }
+    return false;
+  };
+  const auto end = std::chrono::steady_clock::now() + 5s;
+  bool arrived = false;
+  while (!arrived && std::chrono::steady_clock::now() < end) {
+    SendDatagrams(1, 200);
+    std::this_thread::sleep_for(50ms);
+    arrived = last_is(200);
+  }
+  EXPECT_TRUE(arrived) << "the fd stalled after the buffers ran out";
   ep_->Attach(nullptr);
 }
 

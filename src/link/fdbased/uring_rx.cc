@@ -32,10 +32,13 @@ Result<UringRxRef> UringRx::Create(int fd, const UringRxShape& shape) {
 UringRx::UringRx(int fd, const UringRxShape& shape) : fd_(fd), shape_(shape) {}
 
 Result<void> UringRx::Init() {
-  // Completions come per buffer: a queue of buffers/2 submission slots has
-  // a completion queue of `buffers`, so a full ring of frames fits.
+  // Completions come per buffer, plus one per ended arming, poll and
+  // cancel: `buffers` submission slots give a completion queue of twice
+  // that, which never overflows (an overflowed completion waits in the
+  // kernel until an io_uring_enter that the loop, polling the ring's
+  // descriptor, never makes: the loop would stall).
   Result<std::unique_ptr<sys::Uring>> ring =
-      sys::Uring::Create(std::max(8u, shape_.buffers / 2));
+      sys::Uring::Create(std::max(8u, shape_.buffers));
   if (!ring) return ring.error();
   ring_ = std::move(*ring);
   Result<std::unique_ptr<sys::UringBufRing>> br =
@@ -185,8 +188,15 @@ Result<size_t> UringRx::Read(std::span<RxFrame> out, FdState& st) {
   TakeReturned();
   PublishStaged();
   std::array<sys::UringCompletion, kReapBatch> cqes;
-  const size_t n =
-      ring_->Reap(std::span(cqes).first(std::min(out.size(), kReapBatch)));
+  const std::span<sys::UringCompletion> room =
+      std::span(cqes).first(std::min(out.size(), kReapBatch));
+  size_t n = ring_->Reap(room);
+  if (n == 0) {
+    // Free unless the kernel flags completions held back (an overflow):
+    // liburing then enters the kernel, which flushes them.
+    (void)ring_->Submit();
+    n = ring_->Reap(room);
+  }
   size_t got = 0;
   for (size_t i = 0; i < n; ++i) Handle(cqes[i], out, &got, st);
   PublishStaged();
