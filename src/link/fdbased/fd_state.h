@@ -26,8 +26,9 @@ class RxCounter {
   std::atomic<uint64_t> v_{0};
 };
 
-// FdState is immutable apart from its counters. The fd is borrowed from the
-// endpoint's options and lives as long as the endpoint.
+// FdState is immutable apart from its counters (and its transmit rings,
+// which lock themselves). The fd is borrowed from the endpoint's options
+// and lives as long as the endpoint.
 struct FdState {
   int fd = -1;
   bool is_socket = false;
