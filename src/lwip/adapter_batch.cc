@@ -16,6 +16,10 @@ NetifAdapter::OutputBatch::~OutputBatch() {
 }
 
 void NetifAdapter::DeliverNetworkPackets(std::span<PacketBufferPtr> pkts) {
+  if (!config_.batch) {
+    NetworkDispatcher::DeliverNetworkPackets(pkts);  // One lock each.
+    return;
+  }
   CoreLockGuard g;
   OutputBatch batch(*this);
   ++counters_.rx_batches;
@@ -26,7 +30,7 @@ void NetifAdapter::DeliverNetworkPackets(std::span<PacketBufferPtr> pkts) {
 }
 
 void NetifAdapter::TransmitOutput(PacketBufferPtr pkt) {
-  if (batch_depth_ == 0) {
+  if (batch_depth_ == 0 || !config_.batch) {
     (void)Transmit(std::move(pkt));  // A failure is counted in tx_dropped.
     return;
   }

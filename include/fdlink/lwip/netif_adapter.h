@@ -37,6 +37,12 @@ struct AdapterConfig {
   std::chrono::milliseconds tick{250};
   // syn_timeout bounds how long a SYN is held for a SynFn decision.
   std::chrono::milliseconds syn_timeout{10000};
+  // batch turns batching on (the default): a receive batch under one
+  // core_lock hold, lwIP's output queued in OutputBatch scopes. Off, every
+  // packet takes the lock and every output packet is its own WritePackets
+  // call (OutputBatch scopes do nothing): for measuring what batching
+  // gains.
+  bool batch = true;
 };
 
 // AdapterCounters are a NetifAdapter's packet counters.
