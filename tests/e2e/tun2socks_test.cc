@@ -90,6 +90,7 @@ class Tun2socksTest : public E2eTest {
   }
 
   void TearDown() override {
+    echo_stop_ = true;
     tool_.reset();
     for (std::thread& t : threads_) t.join();
     E2eTest::TearDown();
@@ -243,6 +244,7 @@ class Tun2socksTest : public E2eTest {
   std::optional<device::NetNs> server_ns_;
   std::unique_ptr<ToolProcess> tool_;
   std::vector<std::thread> threads_;
+  std::atomic<bool> echo_stop_{false};  // Ends the UDP echo thread.
 };
 
 TEST_F(Tun2socksTest, RelaysOneMebibyteEachWayIpv4AndIpv6WithHalfClose) {
@@ -320,8 +322,7 @@ TEST_F(Tun2socksTest, UdpEchoThroughTheRelay) {
     if (::bind(echo.get(), a.get(), a.len) != 0) echo.reset();
   }));
   ASSERT_TRUE(echo.valid());
-  std::atomic<bool> stop{false};
-  threads_.emplace_back([&echo, &stop] {
+  threads_.emplace_back([echo = std::move(echo), &stop = echo_stop_] {
     timeval tv{0, 100000};
     ::setsockopt(echo.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     std::vector<uint8_t> buf(2048);
@@ -339,7 +340,6 @@ TEST_F(Tun2socksTest, UdpEchoThroughTheRelay) {
   const UniqueFd s = OpenUdpIn(*ns_, AF_INET);
   const bool echoed =
       UdpEcho(s.get(), MakeSockAddr(kDst4, kUdpPort), Payload(600, 9), 10s);
-  stop = true;
   EXPECT_TRUE(echoed) << tool_->output();
   StopTool();
   const nlohmann::json c = StoppedCounters();
