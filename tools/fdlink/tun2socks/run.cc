@@ -27,6 +27,8 @@
 #include "tun2socks/counters.h"
 #include "tun2socks/direct.h"
 #include "tun2socks/relay.h"
+#include "tun2socks/socks5.h"
+#include "tun2socks/socks5_udp_upstream.h"
 #include "tun2socks/udp_relay.h"
 
 namespace fdlink::tool {
@@ -84,8 +86,24 @@ int MakeUpstreams(const Tun2socksOptions& opts, uint32_t mark, Rig* rig) {
     rig->udp_upstream = std::make_unique<tun2socks::DirectUdpUpstream>(policy);
     return kExitOk;
   }
-  return Fail(opts, kExitFailure,
-              "--socks5: this build has no SOCKS5 upstream yet; use --direct");
+  Result<tun2socks::Socks5Config> config =
+      tun2socks::ParseSocks5Server(opts.socks5);
+  if (!config) return Fail(opts, kExitUsage, config.error().what);
+  if (!opts.socks5_user.empty()) config->user = opts.socks5_user;
+  if (!opts.socks5_pass.empty()) config->pass = opts.socks5_pass;
+  config->connect_timeout = std::chrono::milliseconds(opts.dial_timeout_ms);
+  Result<std::unique_ptr<tun2socks::Socks5Upstream>> socks =
+      tun2socks::Socks5Upstream::Create(*config);
+  if (!socks)
+    return Fail(opts,
+                socks.error().code == Errc::kInvalidArgument ? kExitUsage
+                                                             : kExitFailure,
+                socks.error().what);
+  // UDP goes through the server's UDP ASSOCIATE, one association a flow.
+  rig->udp_upstream =
+      std::make_unique<tun2socks::Socks5UdpUpstream>(socks->get());
+  rig->upstream = std::move(*socks);
+  return kExitOk;
 }
 
 // Open sets everything up and attaches; kExitOk or the reported status.
