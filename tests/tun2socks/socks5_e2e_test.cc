@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -213,6 +214,32 @@ TEST_F(Socks5E2eTest, DanteCarriesTcpAndUdp) {
   }
   ExpectReset(kDest4, kClosedPort);
   StopTool();
+}
+
+// ExpectUsage runs the tool with `args` and expects exit 2 with one line
+// containing `message`.
+void ExpectUsage(const device::NetNs& ns, std::vector<std::string> args,
+                 const std::string& message) {
+  args.insert(args.begin(), {kTool, "tun2socks", "--tun", "t2s0"});
+  std::string out;
+  Result<int> r = device::RunCommandIn(ns, args, &out, 30000);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(*r, 2) << out;
+  EXPECT_NE(out.find(message), std::string::npos) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+}
+
+TEST_F(Socks5E2eTest, BadSocks5ValuesExitTwoWithOneLine) {
+  ExpectUsage(*ns_, {"--socks5", "198.18.1.2"},
+              "--socks5 wants HOST:PORT, e.g. 198.18.1.2:1080");
+  ExpectUsage(*ns_, {"--socks5", "198.18.1.2:0"},
+              "--socks5: the port must be 1 to 65535");
+  ExpectUsage(*ns_, {"--socks5", "2001:db8:1::2:1080"},
+              "--socks5: put an IPv6 address in brackets");
+  ExpectUsage(*ns_,
+              {"--socks5", "198.18.1.2:1080", "--socks5-user",
+               std::string(256, 'u'), "--socks5-pass", "p"},
+              "--socks5-user must be 1 to 255 bytes");
 }
 
 }  // namespace
