@@ -37,7 +37,7 @@ Result<lwip::FlowAddr> Resolve(const Socks5Config& c) {
     return Error{Errc::kNotFound, 0,
                  "--socks5: the server's host name does not resolve; give "
                  "an address, e.g. 198.18.1.2:1080"};
-  return socks5::FlowAddrOf(ss, len);
+  return FlowAddrOf(ss, len);
 }
 
 // OpenControl opens a non-blocking TCP socket to the server and starts
@@ -48,7 +48,7 @@ Result<std::pair<UniqueFd, bool>> OpenControl(const lwip::FlowAddr& server) {
   // The handshake's messages are small and each waits for an answer.
   (void)sys::SetNoDelay(fd->get());
   sockaddr_storage ss{};
-  const socklen_t len = socks5::SockAddrOf(server, &ss);
+  const socklen_t len = SockAddrOf(server, &ss);
   Result<bool> connected =
       sys::StartConnect(fd->get(), reinterpret_cast<const sockaddr*>(&ss), len);
   if (!connected) return connected.error();

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace fdlink::tool::tun2socks::socks5 {
+namespace fdlink::tool::tun2socks {
 
 socklen_t SockAddrOf(const lwip::FlowAddr& a, sockaddr_storage* out) {
   *out = {};
@@ -45,4 +45,4 @@ Result<lwip::FlowAddr> FlowAddrOf(const sockaddr_storage& ss, socklen_t len) {
   return Error{Errc::kInvalidArgument, 0, "not an IPv4 or IPv6 address"};
 }
 
-}  // namespace fdlink::tool::tun2socks::socks5
+}  // namespace fdlink::tool::tun2socks

@@ -8,7 +8,7 @@
 #include "fdlink/base/result.h"
 #include "fdlink/lwip/nat_table.h"
 
-namespace fdlink::tool::tun2socks::socks5 {
+namespace fdlink::tool::tun2socks {
 
 // SockAddrOf writes `a` as a sockaddr_in or sockaddr_in6 into *out and
 // returns its length.
@@ -18,6 +18,6 @@ socklen_t SockAddrOf(const lwip::FlowAddr& a, sockaddr_storage* out);
 // bytes); kInvalidArgument for another family or a short length.
 Result<lwip::FlowAddr> FlowAddrOf(const sockaddr_storage& ss, socklen_t len);
 
-}  // namespace fdlink::tool::tun2socks::socks5
+}  // namespace fdlink::tool::tun2socks
 
 #endif  // FDLINK_TOOLS_FDLINK_TUN2SOCKS_SOCKS5_SOCKADDR_H_

@@ -59,7 +59,7 @@ Result<Handshake::Want> Socks5UdpAssociation::Step() {
     relay_.port = port;
   }
   sockaddr_storage ss{};
-  const socklen_t len = socks5::SockAddrOf(relay_, &ss);
+  const socklen_t len = SockAddrOf(relay_, &ss);
   if (Result<bool> c = sys::StartConnect(
           udp_.get(), reinterpret_cast<const sockaddr*>(&ss), len);
       !c)
