@@ -28,6 +28,7 @@
 #include "tun2socks/direct.h"
 #include "tun2socks/relay.h"
 #include "tun2socks/socks5.h"
+#include "tun2socks/socks5_udp_upstream.h"
 #include "tun2socks/udp_relay.h"
 
 namespace fdlink::tool {
@@ -85,24 +86,23 @@ int MakeUpstreams(const Tun2socksOptions& opts, uint32_t mark, Rig* rig) {
     rig->udp_upstream = std::make_unique<tun2socks::DirectUdpUpstream>(policy);
     return kExitOk;
   }
-  // SOCKS5: TCP through CONNECT. UDP is not relayed in this mode (the
-  // adapter drops it, counted as udp_dropped).
-  Result<tun2socks::Socks5Config> c = tun2socks::ParseSocks5Server(opts.socks5);
-  if (!c) return Fail(opts, kExitUsage, c.error().what);
-  if (!opts.socks5_user.empty()) {
-    c->user = opts.socks5_user;
-    c->pass = opts.socks5_pass;
-  }
-  c->connect_timeout = std::chrono::milliseconds(opts.dial_timeout_ms);
-  Result<std::unique_ptr<tun2socks::Upstream>> u =
-      tun2socks::MakeSocks5Upstream(*c);
-  if (!u) {
-    return Fail(
-        opts,
-        u.error().code == Errc::kInvalidArgument ? kExitUsage : kExitFailure,
-        u.error().what);
-  }
-  rig->upstream = std::move(*u);
+  Result<tun2socks::Socks5Config> config =
+      tun2socks::ParseSocks5Server(opts.socks5);
+  if (!config) return Fail(opts, kExitUsage, config.error().what);
+  if (!opts.socks5_user.empty()) config->user = opts.socks5_user;
+  if (!opts.socks5_pass.empty()) config->pass = opts.socks5_pass;
+  config->connect_timeout = std::chrono::milliseconds(opts.dial_timeout_ms);
+  Result<std::unique_ptr<tun2socks::Socks5Upstream>> socks =
+      tun2socks::Socks5Upstream::Create(*config);
+  if (!socks)
+    return Fail(opts,
+                socks.error().code == Errc::kInvalidArgument ? kExitUsage
+                                                             : kExitFailure,
+                socks.error().what);
+  // UDP goes through the server's UDP ASSOCIATE, one association a flow.
+  rig->udp_upstream =
+      std::make_unique<tun2socks::Socks5UdpUpstream>(socks->get());
+  rig->upstream = std::move(*socks);
   return kExitOk;
 }
 
