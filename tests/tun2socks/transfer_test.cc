@@ -101,7 +101,7 @@ class Tun2SocksTransferTest : public Tun2SocksFixture {
     std::memcpy(digest.data(), answer.data(), 32);
     EXPECT_EQ(Sha256::Hex(digest), Sha256::Hex(StreamDigest(seed, size)))
         << size << " bytes up to " << dest;
-    Report("up", dest, size, t0);
+    Report("up", dest, size, t0, d.took);
   }
 
   // Down has the server send `size` bytes of stream `seed`, hashed here.
@@ -116,14 +116,15 @@ class Tun2SocksTransferTest : public Tun2SocksFixture {
     EXPECT_EQ(got.bytes, size);
     EXPECT_EQ(Sha256::Hex(got.digest), Sha256::Hex(StreamDigest(seed, size)))
         << size << " bytes down from " << dest;
-    Report("down", dest, size, t0);
+    Report("down", dest, size, t0, d.took);
   }
 
   static void Report(const char* dir, const char* dest, uint64_t size,
-                     Clock::time_point t0) {
+                     Clock::time_point t0, std::chrono::milliseconds connect) {
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
     std::cout << "  " << dir << " " << size / kMiB << " MiB " << dest << ": "
-              << s << " s (" << (size * 8 / s / 1e6) << " Mbit/s)\n";
+              << s << " s (" << (size * 8 / s / 1e6) << " Mbit/s; connected in "
+              << connect.count() << " ms)\n";
   }
 
   // ExpectCountedAndStopped stops the tool, which must exit 0 having
