@@ -436,6 +436,16 @@ void Tun2SocksFixture::SetUp() {
     ASSERT_EQ(Run(*server_ns_, cmd, &out), 0)
         << cmd[0] << " " << cmd[1] << " " << cmd[2] << ": " << out;
   }
+  // A fresh veth delays the first IPv6 connect by about a second: wait it
+  // out here (a ping each way, which also resolves the neighbours) rather
+  // than in the tests' timed connects.
+  for (const auto& [ns, peer] : {std::pair{&*ns_, kServerVeth6},
+                                 std::pair{&*server_ns_, kClientVeth6}}) {
+    std::string out;
+    ASSERT_EQ(Run(*ns, {"ping", "-6", "-n", "-c", "1", "-w", "5", peer}, &out),
+              0)
+        << out;
+  }
 }
 
 void Tun2SocksFixture::TearDown() {
