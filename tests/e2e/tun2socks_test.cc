@@ -75,7 +75,8 @@ class Tun2socksTest : public E2eTest {
     Ip(*server_ns_, {"addr", "add", "198.18.2.1/32", "dev", "lo"});
     Ip(*server_ns_, {"-6", "addr", "add", "2001:db8:2::1/128", "dev", "lo"});
     // Marked sockets (--fwmark 1) take table 100 over the veth; sockets
-    // bound to v-cli (--bind-device) find the metric-100 routes.
+    // bound to v-cli (--bind-device) find the metric-2000 routes (IPv6
+    // routes default to metric 1024: the TUN routes must win).
     Ip(*ns_, {"rule", "add", "fwmark", "0x1", "lookup", "100"});
     Ip(*ns_, {"-6", "rule", "add", "fwmark", "0x1", "lookup", "100"});
     Ip(*ns_,
@@ -83,9 +84,9 @@ class Tun2socksTest : public E2eTest {
     Ip(*ns_, {"-6", "route", "add", "2001:db8:2::/64", "via", "2001:db8:1::2",
               "table", "100"});
     Ip(*ns_, {"route", "add", "198.18.2.0/24", "via", "198.18.1.2", "dev",
-              "v-cli", "metric", "100"});
+              "v-cli", "metric", "2000"});
     Ip(*ns_, {"-6", "route", "add", "2001:db8:2::/64", "via", "2001:db8:1::2",
-              "dev", "v-cli", "metric", "100"});
+              "dev", "v-cli", "metric", "2000"});
   }
 
   void TearDown() override {
@@ -107,8 +108,9 @@ class Tun2socksTest : public E2eTest {
 
   // StartTool runs tun2socks on t2s0 with `extra` flags, waits for its
   // ready line and routes the destinations into the TUN.
-  void StartTool(std::vector<std::string> extra) {
-    std::vector<std::string> args{"tun2socks", "--tun", "t2s0", "--direct"};
+  void StartTool(std::vector<std::string> extra, bool direct = true) {
+    std::vector<std::string> args{"tun2socks", "--tun", "t2s0"};
+    if (direct) args.push_back("--direct");
     args.insert(args.end(), extra.begin(), extra.end());
     tool_ = ToolProcess::Start(*ns_, kTool, args);
     ASSERT_TRUE(tool_);
@@ -133,10 +135,11 @@ class Tun2socksTest : public E2eTest {
   }
 
   // Serve accepts one connection on `listener`, reads it to end of file
-  // into *result, then writes `reply` and closes.
+  // (or `want` bytes, when not 0) into *result, then writes `reply` and
+  // closes.
   void Serve(UniqueFd listener, std::vector<uint8_t> reply,
-             ServerResult* result) {
-    threads_.emplace_back([l = std::move(listener), reply, result] {
+             ServerResult* result, size_t want = 0) {
+    threads_.emplace_back([l = std::move(listener), reply, result, want] {
       timeval tv{20, 0};
       ::setsockopt(l.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
       UniqueFd c(::accept4(l.get(), nullptr, nullptr, SOCK_CLOEXEC));
@@ -149,6 +152,7 @@ class Tun2socksTest : public E2eTest {
         if (n <= 0) break;
         result->received.insert(result->received.end(), buf.begin(),
                                 buf.begin() + n);
+        if (want != 0 && result->received.size() >= want) break;
       }
       size_t off = 0;
       while (off < reply.size()) {
@@ -162,11 +166,12 @@ class Tun2socksTest : public E2eTest {
   }
 
   // Exchange connects from the client namespace to ip:port, sends
-  // `request`, shuts its write side and reads the reply to end of file.
+  // `request`, shuts its write side (unless `half_close` is false: then it
+  // stops after `reply_size` bytes) and reads the reply to end of file.
   // Returns the errno of a failure (0: fine).
   int Exchange(const std::string& ip, uint16_t port,
-               const std::vector<uint8_t>& request,
-               std::vector<uint8_t>* reply) {
+               const std::vector<uint8_t>& request, std::vector<uint8_t>* reply,
+               bool half_close = true, size_t reply_size = 0) {
     const SockAddr to = MakeSockAddr(ip, port);
     UniqueFd s;
     EXPECT_TRUE(ns_->Run(
@@ -183,9 +188,10 @@ class Tun2socksTest : public E2eTest {
       if (n <= 0) return errno;
       off += static_cast<size_t>(n);
     }
-    ::shutdown(s.get(), SHUT_WR);
+    if (half_close) ::shutdown(s.get(), SHUT_WR);
     std::vector<uint8_t> buf(65536);
     for (;;) {
+      if (!half_close && reply->size() >= reply_size) return 0;
       const ssize_t n = ::recv(s.get(), buf.data(), buf.size(), 0);
       if (n == 0) return 0;
       if (n < 0) return errno;
@@ -193,14 +199,17 @@ class Tun2socksTest : public E2eTest {
     }
   }
 
-  // ExpectTransfer moves 1 MiB each way through the tool to dst:kPort.
-  void ExpectTransfer(const std::string& dst) {
+  // ExpectTransfer moves 1 MiB each way through the tool to dst:kPort,
+  // the client half-closing after its request (unless `half_close` is
+  // false: microsocks ends both directions at the first end of file).
+  void ExpectTransfer(const std::string& dst, bool half_close = true) {
     ServerResult server;
     const std::vector<uint8_t> request = Payload(kSize, 1);
     const std::vector<uint8_t> reply = Payload(kSize, 2);
-    Serve(Listen(dst, kPort), reply, &server);
+    Serve(Listen(dst, kPort), reply, &server, half_close ? 0 : kSize);
     std::vector<uint8_t> got;
-    EXPECT_EQ(Exchange(dst, kPort, request, &got), 0) << tool_->output();
+    EXPECT_EQ(Exchange(dst, kPort, request, &got, half_close, kSize), 0)
+        << tool_->output();
     threads_.back().join();
     threads_.pop_back();
     EXPECT_TRUE(server.done) << tool_->output();
@@ -248,6 +257,36 @@ TEST_F(Tun2socksTest, RelaysOneMebibyteEachWayIpv4AndIpv6WithHalfClose) {
   EXPECT_EQ(c["connections"]["open"], 0) << c.dump();
   EXPECT_GE(c["bytes"]["client_to_upstream"].get<uint64_t>(), 2 * kSize);
   EXPECT_GE(c["bytes"]["upstream_to_client"].get<uint64_t>(), 2 * kSize);
+}
+
+TEST_F(Tun2socksTest, RelaysThroughMicrosocks) {
+  // microsocks in the server namespace, reached over the veth (not a
+  // route into the TUN, so no mark is needed).
+  std::unique_ptr<ToolProcess> socks = ToolProcess::Start(
+      *server_ns_, "microsocks", {"-i", "198.18.1.2", "-p", "1080"});
+  ASSERT_TRUE(socks);
+  ASSERT_NO_FATAL_FAILURE(
+      StartTool({"--socks5", "198.18.1.2:1080", "--json"}, /*direct=*/false));
+  EXPECT_THAT(tool_->output(),
+              HasSubstr("\"upstream\":\"socks5 198.18.1.2:1080\""));
+  // microsocks may take a moment to listen: the first connection retries.
+  std::vector<uint8_t> got;
+  for (int i = 0; i < 50; ++i) {
+    std::string out;
+    Result<int> r =
+        device::RunCommandIn(*server_ns_, {"ss", "-ltn"}, &out, 10000);
+    if (r && out.find("198.18.1.2:1080") != std::string::npos) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ExpectTransfer(kDst4, /*half_close=*/false);
+  ExpectTransfer(kDst6, /*half_close=*/false);
+  std::vector<uint8_t> none;
+  EXPECT_EQ(Exchange(kDst4, kClosedPort, Payload(10, 4), &none), ECONNREFUSED);
+  StopTool();
+  const nlohmann::json c = StoppedCounters();
+  ASSERT_TRUE(c.is_object()) << tool_->output();
+  EXPECT_EQ(c["connections"]["total"], 3) << c.dump();
+  EXPECT_EQ(c["connections"]["failed"], 1) << c.dump();
 }
 
 TEST_F(Tun2socksTest, BindDeviceVariantRelaysAndPrintsTextCounters) {

@@ -6,10 +6,6 @@ namespace fdlink::tool::tun2socks {
 
 void TcpCounters::CountFailure(Errc code, bool socks) {
   ++failed;
-  if (socks) {
-    ++failed_socks;
-    return;
-  }
   switch (code) {
     case Errc::kConnectionRefused:
     case Errc::kConnectionReset:
@@ -22,7 +18,7 @@ void TcpCounters::CountFailure(Errc code, bool socks) {
       ++failed_timeout;
       break;
     default:
-      ++failed_other;
+      ++(socks ? failed_socks : failed_other);
       break;
   }
 }

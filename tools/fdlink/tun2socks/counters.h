@@ -24,7 +24,7 @@ struct TcpCounters {
   uint64_t failed_refused = 0;  // The destination refused.
   uint64_t failed_unreachable = 0;  // No route to it.
   uint64_t failed_timeout = 0;      // No answer within the dial timeout.
-  uint64_t failed_socks = 0;        // The SOCKS5 server failed the request.
+  uint64_t failed_socks = 0;        // The SOCKS5 handshake failed otherwise.
   uint64_t failed_other = 0;        // Any other socket error, or a cap.
   uint64_t closed = 0;              // Relayed and closed by both sides.
   uint64_t reset_by_client = 0;     // The client reset (or lwIP dropped it).
@@ -35,8 +35,10 @@ struct TcpCounters {
   uint64_t bytes_down = 0;          // Upstream -> client.
   uint64_t overflow = 0;            // Reset: a buffer went over its bound.
 
-  // CountFailure adds one failed dial of error kind `code` (`socks` for a
-  // handshake error).
+  // CountFailure adds one failed dial of error kind `code`: refused,
+  // unreachable and timed out by that reason (also when a SOCKS5 server
+  // reported it), anything else as socks (`socks`: a handshake error) or
+  // other.
   void CountFailure(Errc code, bool socks);
 };
 

@@ -1,11 +1,8 @@
 #include "tun2socks/direct.h"
 
-#include <netinet/in.h>
-
-#include <cstring>
-
 #include "fdlink/sys/socket_sys.h"
 #include "fdlink/sys/syscalls.h"
+#include "tun2socks/socks5_sockaddr.h"
 
 namespace fdlink::tool::tun2socks {
 
@@ -17,22 +14,6 @@ Result<void> OutboundPolicy::Apply(int fd) const {
     if (Result<void> r = sys::BindToDevice(fd, device); !r) return r;
   }
   return Ok();
-}
-
-socklen_t SockAddrOf(const lwip::FlowAddr& a, sockaddr_storage* out) {
-  std::memset(out, 0, sizeof(*out));
-  if (a.v6) {
-    auto* s = reinterpret_cast<sockaddr_in6*>(out);
-    s->sin6_family = AF_INET6;
-    s->sin6_port = htons(a.port);
-    std::memcpy(&s->sin6_addr, a.ip.data(), 16);
-    return sizeof(sockaddr_in6);
-  }
-  auto* s = reinterpret_cast<sockaddr_in*>(out);
-  s->sin_family = AF_INET;
-  s->sin_port = htons(a.port);
-  std::memcpy(&s->sin_addr, a.ip.data(), 4);
-  return sizeof(sockaddr_in);
 }
 
 Result<Upstream::Dialing> DirectUpstream::Dial(const lwip::FlowAddr& dst) {

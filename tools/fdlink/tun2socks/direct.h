@@ -4,8 +4,6 @@
 #ifndef FDLINK_TOOLS_FDLINK_TUN2SOCKS_DIRECT_H_
 #define FDLINK_TOOLS_FDLINK_TUN2SOCKS_DIRECT_H_
 
-#include <sys/socket.h>
-
 #include <cstdint>
 #include <string>
 
@@ -28,10 +26,6 @@ struct OutboundPolicy {
   // setsockopt's (kPermissionDenied without CAP_NET_ADMIN / CAP_NET_RAW).
   [[nodiscard]] Result<void> Apply(int fd) const;
 };
-
-// SockAddrOf writes `a` as a sockaddr_in or sockaddr_in6 into *out and
-// returns its length.
-socklen_t SockAddrOf(const lwip::FlowAddr& a, sockaddr_storage* out);
 
 // DirectUpstream dials with non-blocking TCP sockets under `policy`, with
 // TCP_NODELAY (the client's own segmentation is kept). No handshake.

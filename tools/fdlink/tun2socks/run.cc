@@ -27,6 +27,7 @@
 #include "tun2socks/counters.h"
 #include "tun2socks/direct.h"
 #include "tun2socks/relay.h"
+#include "tun2socks/socks5.h"
 #include "tun2socks/udp_relay.h"
 
 namespace fdlink::tool {
@@ -84,8 +85,25 @@ int MakeUpstreams(const Tun2socksOptions& opts, uint32_t mark, Rig* rig) {
     rig->udp_upstream = std::make_unique<tun2socks::DirectUdpUpstream>(policy);
     return kExitOk;
   }
-  return Fail(opts, kExitFailure,
-              "--socks5: this build has no SOCKS5 upstream yet; use --direct");
+  // SOCKS5: TCP through CONNECT. UDP is not relayed in this mode (the
+  // adapter drops it, counted as udp_dropped).
+  Result<tun2socks::Socks5Config> c = tun2socks::ParseSocks5Server(opts.socks5);
+  if (!c) return Fail(opts, kExitUsage, c.error().what);
+  if (!opts.socks5_user.empty()) {
+    c->user = opts.socks5_user;
+    c->pass = opts.socks5_pass;
+  }
+  c->connect_timeout = std::chrono::milliseconds(opts.dial_timeout_ms);
+  Result<std::unique_ptr<tun2socks::Upstream>> u =
+      tun2socks::MakeSocks5Upstream(*c);
+  if (!u) {
+    return Fail(
+        opts,
+        u.error().code == Errc::kInvalidArgument ? kExitUsage : kExitFailure,
+        u.error().what);
+  }
+  rig->upstream = std::move(*u);
+  return kExitOk;
 }
 
 // Open sets everything up and attaches; kExitOk or the reported status.
