@@ -388,6 +388,20 @@ void Tun2SocksFixture::SetUp() {
   Result<device::NetNs> server = device::NetNs::Create();
   ASSERT_TRUE(server) << server.error().ToString();
   server_ns_.emplace(std::move(*server));
+  // No reverse-path filter: the replies to the tool's own (marked)
+  // connections come in on v-cli from addresses the main table routes
+  // into the TUN. No duplicate address detection: addresses work at once.
+  for (const device::NetNs* ns : {&*ns_, &*server_ns_}) {
+    Result<void> ran = ns->Run([] {
+      for (const char* c : {"default", "all"}) {
+        e2e::WriteProcFile(
+            std::string("/proc/sys/net/ipv4/conf/") + c + "/rp_filter", "0");
+        e2e::WriteProcFile(
+            std::string("/proc/sys/net/ipv6/conf/") + c + "/accept_dad", "0");
+      }
+    });
+    ASSERT_TRUE(ran) << ran.error().ToString();
+  }
   const std::string table = "100";
   const std::string mark = std::to_string(kT2sMark);
   const std::vector<std::vector<std::string>> client_cmds = {
@@ -421,6 +435,16 @@ void Tun2SocksFixture::SetUp() {
     std::string out;
     ASSERT_EQ(Run(*server_ns_, cmd, &out), 0)
         << cmd[0] << " " << cmd[1] << " " << cmd[2] << ": " << out;
+  }
+  // A fresh veth delays the first IPv6 connect by about a second: wait it
+  // out here (a ping each way, which also resolves the neighbours) rather
+  // than in the tests' timed connects.
+  for (const auto& [ns, peer] : {std::pair{&*ns_, kServerVeth6},
+                                 std::pair{&*server_ns_, kClientVeth6}}) {
+    std::string out;
+    ASSERT_EQ(Run(*ns, {"ping", "-6", "-n", "-c", "1", "-w", "5", peer}, &out),
+              0)
+        << out;
   }
 }
 

@@ -24,8 +24,9 @@ class Tun2SocksIperfTest : public Tun2SocksFixture,
 
 TEST_P(Tun2SocksIperfTest, ForwardAndReverseRunsMoveBytes) {
   const IperfCase& c = GetParam();
-  std::unique_ptr<e2e::ToolProcess> server = StartServerProcess(
-      {"iperf3", "-s", "-B", c.dest, "-p", std::to_string(kIperfPort)});
+  std::unique_ptr<e2e::ToolProcess> server =
+      StartServerProcess({"iperf3", "-s", "--forceflush", "-B", c.dest, "-p",
+                          std::to_string(kIperfPort)});
   ASSERT_TRUE(server);
   ASSERT_TRUE(server->WaitForOutput("Server listening", 10s))
       << server->output();

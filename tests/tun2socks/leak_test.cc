@@ -170,8 +170,10 @@ TEST_F(Tun2SocksLeakTest, TenThousandSequentialConnectionsLeaveNothing) {
   const e2e::SockAddr to = e2e::MakeSockAddr(kDest4, kPort);
   int ok = 0;
   std::string failure;
+  Clock::duration connecting{}, echoing{}, closing{};
   Result<void> ran = client_ns().Run([&] {
     for (int i = 0; i < kConns; ++i) {
+      const auto c0 = Clock::now();
       UniqueFd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
       const timeval tv{5, 0};
       ::setsockopt(s.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -180,6 +182,8 @@ TEST_F(Tun2SocksLeakTest, TenThousandSequentialConnectionsLeaveNothing) {
         failure = "connect " + std::to_string(i) + ": " + std::strerror(errno);
         return;
       }
+      const auto c1 = Clock::now();
+      connecting += c1 - c0;
       uint8_t msg[8], back[8];
       std::memcpy(msg, &i, sizeof i);
       std::memcpy(msg + 4, "seq!", 4);
@@ -188,13 +192,22 @@ TEST_F(Tun2SocksLeakTest, TenThousandSequentialConnectionsLeaveNothing) {
         failure = "echo " + std::to_string(i) + ": " + std::strerror(errno);
         return;
       }
+      const auto c2 = Clock::now();
+      echoing += c2 - c1;
+      s.reset();
+      closing += Clock::now() - c2;
       ++ok;
     }
   });
   ASSERT_TRUE(ran) << ran.error().ToString();
   ASSERT_EQ(ok, kConns) << failure << "\n" << Tun2SocksOutput().substr(0, 4000);
+  auto ms = [](Clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+  };
   std::cout << "  " << kConns << " sequential connections in "
-            << SecondsSince(t0) << " s\n";
+            << SecondsSince(t0) << " s (connect " << ms(connecting) / kConns
+            << " ms, echo " << ms(echoing) / kConns << " ms, close "
+            << ms(closing) / kConns << " ms each)\n";
   EXPECT_EQ(echo_->accepted(), static_cast<size_t>(kConns));
   ExpectNothingLeft(kConns);
 }

@@ -71,11 +71,16 @@ TEST_F(Tun2SocksSigtermTest, ExitsZeroWithinASecondUnderLoadAndEndsClients) {
   std::unique_ptr<TcpServer> sink = TcpServer::Start(
       server_ns(), kDest4, kSinkPort, [](int fd) { (void)ReceiveAll(fd); });
   std::unique_ptr<TcpServer> source =
-      TcpServer::Start(server_ns(), kDest6, kSourcePort,
-                       [](int fd) { (void)SendStream(fd, 9, ~0ull >> 8); });
+      TcpServer::Start(server_ns(), kDest6, kSourcePort, [](int fd) {
+        // Until the reset: a write error is the point.
+        std::vector<uint8_t> chunk(65536, 0xa5);
+        while (WriteAll(fd, chunk)) {
+        }
+      });
   ASSERT_TRUE(sink && source);
-  std::unique_ptr<e2e::ToolProcess> iperf_s = StartServerProcess(
-      {"iperf3", "-s", "-B", kDest4, "-p", std::to_string(kIperfPort)});
+  std::unique_ptr<e2e::ToolProcess> iperf_s =
+      StartServerProcess({"iperf3", "-s", "--forceflush", "-B", kDest4, "-p",
+                          std::to_string(kIperfPort)});
   ASSERT_TRUE(iperf_s);
   ASSERT_TRUE(iperf_s->WaitForOutput("Server listening", 10s))
       << iperf_s->output();
@@ -96,9 +101,10 @@ TEST_F(Tun2SocksSigtermTest, ExitsZeroWithinASecondUnderLoadAndEndsClients) {
   for (auto& c : clients) {
     c->thread = std::thread([&abort, p = c.get()] { p->Run(abort); });
   }
-  std::unique_ptr<e2e::ToolProcess> iperf_c = e2e::ToolProcess::Start(
-      client_ns(), "iperf3",
-      {"-c", kDest4, "-p", std::to_string(kIperfPort), "-t", "30"});
+  std::unique_ptr<e2e::ToolProcess> iperf_c =
+      e2e::ToolProcess::Start(client_ns(), "iperf3",
+                              {"-c", kDest4, "-p", std::to_string(kIperfPort),
+                               "-t", "30", "--forceflush"});
   ASSERT_TRUE(iperf_c);
   // Load: iperf3 reports its first interval and every stream moved data.
   EXPECT_TRUE(iperf_c->WaitForOutput("sec", 10s)) << iperf_c->output();
