@@ -316,6 +316,11 @@ run_row() {
   c3="$(cpu_or_null)"
   local idle_ok=null
   if [ "$idle_n" -gt 0 ]; then
+    # fdlink's NAT keeps a closed flow's entry for 2 s (tcp_linger), and a
+    # SYN that reuses such a 4-tuple (the client's TIME_WAIT ports, reused
+    # under tcp_tw_reuse) is answered with RST: let the cps step's entries
+    # expire first, so this step measures idle connections only.
+    sleep 3
     [ "$t2s_pid" -ne 0 ] && rss0="$(rss_kib "$t2s_pid")"
     : >"$work/idle.out"
     ip netns exec "$ns_cli" "$work/t2sload" idle --dst 198.18.2.1:7000 --n "$idle_n" >"$work/idle.out" 2>"$work/idle.err" &

@@ -85,10 +85,16 @@ def main():
             c, g = m[f"cpu_{k}_s"], m[f"{k}_gbps"]
             m[f"cpu_s_per_gb_{k}"] = (None if c is None or not g
                                       else c / (g * secs / 8))
-        if m["rss_base_kib"] is not None and m["rss_idle_kib"] is not None and m["idle_n"]:
-            m["kib_per_idle_conn"] = (m["rss_idle_kib"] - m["rss_base_kib"]) / m["idle_n"]
-        else:
-            m["kib_per_idle_conn"] = None
+        # RSS figures from the reps whose idle connections all opened, the
+        # growth per connection taken within each rep.
+        held = [r for r in runs if r.get("idle_ok") and r.get("rss_idle_kib") is not None
+                and r.get("rss_base_kib") is not None and r["idle_n"]]
+        m["rss_reps"] = len(held)
+        if held:
+            m["rss_base_kib"] = median([r["rss_base_kib"] for r in held])
+            m["rss_idle_kib"] = median([r["rss_idle_kib"] for r in held])
+        m["kib_per_idle_conn"] = median(
+            [(r["rss_idle_kib"] - r["rss_base_kib"]) / r["idle_n"] for r in held])
         summary["rows"][row] = m
 
     if not summary["rows"]:
@@ -134,7 +140,8 @@ def main():
             m = R[row]
             print(f"- `{row}`: `{m['cmd'] or 'kernel path over the veth, no TUN'}`; "
                   f"{m['reps']} reps, exits {m['exits']}, cps errors {m['cps_errors']}, "
-                  f"idle connections {'ok' if m['idle_ok'] else 'FAILED'}")
+                  f"idle connections {'ok' if m['idle_ok'] else 'FAILED in some reps'}"
+                  f" (RSS from {m['rss_reps']} reps)")
     for e in summary["errors"]:
         print(f"- `{e['row']}` rep {e['rep']}: {e['error']}")
     if json_out:

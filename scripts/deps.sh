@@ -5,7 +5,9 @@
 # Usage: scripts/deps.sh [extra-package ...]
 set -euo pipefail
 
-# microsocks, dante-server and iperf3 are the tun2socks tests' real peers.
+# microsocks, dante-server and iperf3 are the tun2socks tests' real peers;
+# Go, gVisor's packaged source and python3 build and summarise the
+# benchmarks' peers (bench_smoke_tun2socks runs them).
 # The last line holds what the fdlink tool's own hints name: `ip`, `ping`,
 # `ethtool -K PEER tx off` (serve --packet-socket on a veth) and
 # `modprobe tun`.
@@ -15,6 +17,7 @@ packages=(
   libmnl-dev liblwip-dev libpcap-dev liburing-dev nlohmann-json3-dev spin
   util-linux tcpdump tshark
   microsocks dante-server iperf3
+  golang-go golang-gvisor-gvisor-dev python3
   iproute2 iputils-ping ethtool kmod
   "$@"
 )
