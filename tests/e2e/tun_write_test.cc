@@ -18,6 +18,7 @@
 
 #include "e2e/e2e_util.h"
 #include "fdlink/buffer/chunk.h"
+#include "testing/dispatch_modes.h"
 #include "testing/packets.h"
 
 namespace fdlink::e2e {
@@ -213,11 +214,9 @@ TEST_P(TunWriteTest, ThreadsWritingAtOnceLoseReorderAndDuplicateNothing) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Modes, TunWriteTest,
-    ::testing::Values(fdbased::PacketDispatchMode::kReadv,
-                      fdbased::PacketDispatchMode::kIoUring),
-    ModeName);
+INSTANTIATE_TEST_SUITE_P(Modes, TunWriteTest,
+                         testing::ModesOf(testing::FdKind::kNonSocket),
+                         testing::ModeParamName);
 
 }  // namespace
 }  // namespace fdlink::e2e
