@@ -182,10 +182,36 @@ void NetifAdapter::Stop() {
   tcp_accept(listener_, nullptr);
   tcp_close(listener_);
   listener_ = nullptr;
+  AbortLeftoverPcbs();
   netif_remove(netif_.get());
   on_accept_ = nullptr;
   on_syn_ = nullptr;
   on_udp_ = nullptr;
+}
+
+void NetifAdapter::AbortLeftoverPcbs() {
+  // Connections the user closed stay lwIP's until they finish closing
+  // (FIN-WAIT, LAST-ACK, TIME-WAIT: up to two MSLs). With the netif gone
+  // they cannot finish, and they would keep the listener's port bound for
+  // the next adapter: abort them (a TIME-WAIT pcb is freed silently; the
+  // others send their RST while the netif is still there).
+  const uint16_t port = config_.nat.listen_port;
+  const ip_addr_t* a4 = netif_ip_addr4(netif_.get());
+  const ip_addr_t* a6 = netif_ip_addr6(netif_.get(), 0);
+  auto ours = [&](const tcp_pcb* p) {
+    return p->local_port == port &&
+           (ip_addr_cmp(&p->local_ip, a4) || ip_addr_cmp(&p->local_ip, a6));
+  };
+  for (tcp_pcb* list : {tcp_active_pcbs, tcp_tw_pcbs}) {
+    for (tcp_pcb* p = list; p != nullptr;) {
+      tcp_pcb* next = p->next;
+      if (ours(p)) {
+        tcp_arg(p, nullptr);
+        tcp_abort(p);
+      }
+      p = next;
+    }
+  }
 }
 
 NetifAdapter::~NetifAdapter() { Detach(); }
@@ -258,8 +284,20 @@ bool NetifAdapter::TranslateInbound(std::span<uint8_t> ip) {
 bool NetifAdapter::TranslateTcp(std::span<uint8_t> ip, const ParsedFlow& f) {
   const Clock::time_point now = Clock::now();
   NatEntry* e = nat_.FindOriginal(f.key);
+  const bool pure_syn =
+      (f.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst)) == kTcpSyn;
+  if (e != nullptr && e->closing && pure_syn) {
+    // A new connection on a closed flow's 4-tuple (the client reused a
+    // port still in TIME-WAIT): the lingering entry gives way, as
+    // conntrack's does, and the new flow gets a fresh pool pair (the
+    // table's cursor goes round the pool before reusing one), so it never
+    // meets the old connection's pcb inside lwIP.
+    nat_.Remove(e);
+    ++counters_.rx_reopened;
+    e = nullptr;
+  }
   if (e == nullptr) {
-    if ((f.tcp_flags & (kTcpSyn | kTcpAck | kTcpRst)) != kTcpSyn) {
+    if (!pure_syn) {
       ++counters_.rx_unmapped;
       return false;
     }

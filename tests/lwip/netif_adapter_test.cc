@@ -48,10 +48,15 @@ constexpr size_t kRequestSize = 100 * 1024;
 struct Server {
   struct Session {
     size_t sent = 0;
+    size_t received = 0;
     bool peer_closed = false;
   };
   std::vector<uint8_t> reply = e2e::Payload(kReplySize, 42);
   bool keep_open = false;
+  // close_first: close once the reply is out and the whole request is in,
+  // without waiting for the peer's FIN (lwIP closes first: TIME-WAIT is
+  // then lwIP's, and the client's port is free at once).
+  bool close_first = false;
   std::mutex mu;  // Guards accepted.
   std::vector<std::pair<FlowAddr, FlowAddr>> accepted;
   std::atomic<size_t> received{0};
@@ -64,7 +69,9 @@ struct Server {
       if (!n || *n == 0) break;
       s.sent += *n;
     }
-    if (s.sent == reply.size() && s.peer_closed && !keep_open) c.Close();
+    const bool done_in =
+        s.peer_closed || (close_first && s.received >= kRequestSize);
+    if (s.sent == reply.size() && done_in && !keep_open && c.open()) c.Close();
   }
 
   void Accept(Connection& c) REQUIRES(core_lock) {
@@ -82,6 +89,7 @@ struct Server {
         s->peer_closed = true;
       } else {
         received += data.size();
+        s->received += data.size();
         c.Consumed(data.size());
       }
       Pump(c, *s);
@@ -110,7 +118,8 @@ struct ClientResult {
 // bind_ip) to ip:port, sends kRequestSize bytes, shuts its side and reads
 // to end of file.
 ClientResult RunClient(const device::NetNs& ns, const std::string& bind_ip,
-                       const std::string& ip, uint16_t port) {
+                       const std::string& ip, uint16_t port,
+                       uint16_t bind_port = 0, bool shut_first = true) {
   ClientResult r;
   const e2e::SockAddr to = e2e::MakeSockAddr(ip, port);
   UniqueFd s;
@@ -120,7 +129,9 @@ ClientResult RunClient(const device::NetNs& ns, const std::string& bind_ip,
   timeval tv{10, 0};
   ::setsockopt(s.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   ::setsockopt(s.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  const e2e::SockAddr from = e2e::MakeSockAddr(bind_ip, 0);
+  const int one = 1;
+  ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  const e2e::SockAddr from = e2e::MakeSockAddr(bind_ip, bind_port);
   if (::bind(s.get(), from.get(), from.len) != 0 ||
       ::connect(s.get(), to.get(), to.len) != 0) {
     r.error = errno;
@@ -152,7 +163,7 @@ ClientResult RunClient(const device::NetNs& ns, const std::string& bind_ip,
     }
     off += static_cast<size_t>(n);
   }
-  ::shutdown(s.get(), SHUT_WR);
+  if (shut_first) ::shutdown(s.get(), SHUT_WR);
   std::vector<uint8_t> buf(65536);
   for (;;) {
     const ssize_t n = ::recv(s.get(), buf.data(), buf.size(), 0);
@@ -255,6 +266,39 @@ TEST_F(NetifAdapterTest, ClientsToOneDestinationNeverCollide) {
   EXPECT_EQ(server_.received.load(), 4 * kRequestSize);
   EXPECT_EQ(adapter_->TranslationCounters().created, 4u);
   ExpectNothingLeft();
+}
+
+TEST_F(NetifAdapterTest, ANewConnectionOnAClosedFlowsTupleIsANewFlow) {
+  // lwIP closes first, so the client's port is free at once while the
+  // flow's entry still lingers (tcp_linger): the client reconnecting from
+  // the same port must get a new flow at once, not the old entry's
+  // translated tuple (where lwIP's TIME-WAIT pcb would not accept it).
+  server_.close_first = true;
+  Start();
+  ASSERT_TRUE(adapter_);
+  const ClientResult first =
+      RunClient(*ns_, "198.18.64.1", "198.18.64.7", 8080, 40123, false);
+  ExpectFullExchange(first);
+  EXPECT_EQ(first.local, "198.18.64.1:40123");
+  // The client's FIN (sent as RunClient closed its socket) ends the flow;
+  // its entry then lingers.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(adapter_->TranslationCounters().open, 1u) << "still lingering";
+  const auto t0 = std::chrono::steady_clock::now();
+  const ClientResult again =
+      RunClient(*ns_, "198.18.64.1", "198.18.64.7", 8080, 40123, false);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ExpectFullExchange(again);
+  EXPECT_LT(took, std::chrono::seconds(1)) << "the SYN was not answered";
+  EXPECT_EQ(adapter_->Counters().rx_reopened, 1u);
+  EXPECT_EQ(adapter_->TranslationCounters().created, 2u);
+  {
+    std::lock_guard<std::mutex> l(server_.mu);
+    ASSERT_EQ(server_.accepted.size(), 2u);
+    for (const auto& [src, dst] : server_.accepted) {
+      EXPECT_EQ(src.ToString(), "198.18.64.1:40123");
+    }
+  }
 }
 
 TEST_F(NetifAdapterTest, SynOverTheCapIsAnsweredWithAReset) {

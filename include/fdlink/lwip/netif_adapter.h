@@ -52,6 +52,7 @@ struct AdapterCounters {
   uint64_t rx_local = 0;       // For the netif's own address, passed as is.
   uint64_t rx_unmapped = 0;    // TCP/UDP of no flow, not a SYN: dropped.
   uint64_t rx_refused = 0;     // A SYN over the translation cap: an RST.
+  uint64_t rx_reopened = 0;    // A SYN on a closing flow's 4-tuple: a new flow.
   uint64_t rx_other = 0;       // Neither translatable nor local: dropped.
   uint64_t rx_no_memory = 0;   // lwIP could not allocate a pbuf: dropped.
   uint64_t tx_packets = 0;     // Written to the endpoint.
@@ -266,6 +267,9 @@ class NetifAdapter : public NetworkDispatcher {
   // Stop aborts the connections, removes the listener, the netif and the
   // tick.
   void Stop() REQUIRES(core_lock);
+  // AbortLeftoverPcbs aborts the closing pcbs (closed Connections lwIP
+  // still finishes, TIME-WAIT ones) on the netif's addresses and port.
+  void AbortLeftoverPcbs() REQUIRES(core_lock);
   // DeliverLocked handles one inbound packet (DeliverNetworkPacket's body).
   void DeliverLocked(PacketBuffer& pkt) REQUIRES(core_lock);
   // FlushOutput writes the pending output list with one WritePackets call

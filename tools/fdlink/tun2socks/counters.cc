@@ -64,6 +64,7 @@ Json SnapshotJson(const Snapshot& s) {
                 {"rx_local", a.rx_local},
                 {"rx_unmapped", a.rx_unmapped},
                 {"rx_refused", a.rx_refused},
+                {"rx_reopened", a.rx_reopened},
                 {"rx_other", a.rx_other},
                 {"rx_no_memory", a.rx_no_memory},
                 {"tx_packets", a.tx_packets},

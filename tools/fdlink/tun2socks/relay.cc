@@ -165,6 +165,10 @@ void Relay::Loop() {
     udp_ready.clear();
     {
       lwip::CoreLockGuard g;
+      // One output batch per round of events: lwIP's segments for a burst
+      // of Connection::Write calls go out in one WritePackets, where the
+      // endpoint can coalesce a flow's segments (GSO on an offloaded TUN).
+      lwip::NetifAdapter::OutputBatch batch(*adapter_);
       for (size_t i = 0; i < *n; ++i) {
         const sys::EpollEvent& ev = evs[i];
         if (ev.tag == kWakeTag) {
