@@ -5,6 +5,9 @@
 // that both sockets get some, and every UDP datagram is echoed.
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+
 #include "device/device_test_util.h"
 #include "e2e/e2e_util.h"
 #include "fdlink/device/cidr.h"
@@ -91,6 +94,39 @@ INSTANTIATE_TEST_SUITE_P(
     Modes, E2eVethTest,
     fdlink::testing::ModesOf(fdlink::testing::FdKind::kPacketSocket),
     fdlink::testing::ModeParamName);
+
+// io_uring's multishot recv cannot carry AF_PACKET's checksum status
+// (PACKET_AUXDATA): on packet sockets the endpoint reads with readv and
+// says so, naming packet_mmap.
+TEST_F(E2eTest, IoUringOnPacketSocketsFallsBackToReadvAndSaysWhy) {
+  std::optional<device::PacketSockets> sockets;
+  MacAddress mac;
+  Inside([&] {
+    Result<std::pair<int, int>> veth =
+        device::CreateVethPair(kKernelEnd, kOurEnd);
+    ASSERT_TRUE(veth) << veth.error().ToString();
+    ASSERT_TRUE(device::SetUp(veth->second, true));
+    Result<MacAddress> m = device::GetHardwareAddress(veth->second);
+    ASSERT_TRUE(m);
+    mac = *m;
+    Result<device::PacketSockets> ps = device::OpenPacketSockets(kOurEnd, 1);
+    ASSERT_TRUE(ps) << ps.error().ToString();
+    sockets.emplace(std::move(*ps));
+  });
+  ASSERT_TRUE(sockets);
+  fdbased::Options o;
+  o.fds = sockets->borrowed_fds();
+  o.ethernet_header = true;
+  o.address = mac;
+  o.dispatch_mode = fdbased::PacketDispatchMode::kIoUring;
+  Result<std::unique_ptr<fdbased::Endpoint>> ep =
+      fdbased::Endpoint::Create(std::move(o));
+  ASSERT_TRUE(ep) << ep.error().ToString();
+  EXPECT_EQ((*ep)->DispatchModeInUse(), fdbased::PacketDispatchMode::kReadv);
+  const std::string why((*ep)->DispatchModeFallback());
+  EXPECT_NE(why.find("PACKET_AUXDATA"), std::string::npos) << why;
+  EXPECT_NE(why.find("packet_mmap"), std::string::npos) << why;
+}
 
 }  // namespace
 }  // namespace fdlink::e2e

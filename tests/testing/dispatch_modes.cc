@@ -18,8 +18,10 @@ std::vector<PacketDispatchMode> ModesFor(FdKind kind) {
     case FdKind::kPacketSocket:
       break;
   }
+  // io_uring on AF_PACKET falls back to readv (no PACKET_AUXDATA through
+  // multishot recv); uring_rx_test checks that fallback and its reason.
   return {PacketDispatchMode::kReadv, PacketDispatchMode::kRecvMMsg,
-          PacketDispatchMode::kPacketMmap, PacketDispatchMode::kIoUring};
+          PacketDispatchMode::kPacketMmap};
 }
 
 std::string ModeParamName(

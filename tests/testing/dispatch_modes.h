@@ -23,7 +23,7 @@ enum class FdKind {
 
 // ModesFor lists the modes that apply to fds of `kind`, readv first:
 // socketpair: readv, recvmmsg, io_uring; non-socket: readv, io_uring;
-// AF_PACKET: readv, recvmmsg, packet_mmap, io_uring.
+// AF_PACKET: readv, recvmmsg, packet_mmap (io_uring falls back there).
 std::vector<fdbased::PacketDispatchMode> ModesFor(FdKind kind);
 
 // ModesOf instantiates a suite parameterised by PacketDispatchMode over

@@ -1,5 +1,6 @@
 #include "link/fdbased/uring_probe.h"
 
+#include <algorithm>
 #include <atomic>
 
 namespace fdlink::fdbased {
@@ -45,6 +46,16 @@ void SetUpUringMode(LinkConfig& link, uint32_t mtu,
   for (const auto& f : fds) (f->is_socket ? socket : non_socket) = true;
   const char* missing = UringRxMissing(
       UringSupportInEffect(), sys::RunningKernel(), non_socket, socket);
+  // AF_PACKET frames need their checksum status (PACKET_AUXDATA: a frame
+  // the host sent may carry a partial checksum), which multishot recv does
+  // not deliver; their zero-copy mode is packet_mmap.
+  if (missing == nullptr &&
+      std::any_of(fds.begin(), fds.end(),
+                  [](const auto& f) { return f->is_packet_socket; })) {
+    missing =
+        "io_uring: AF_PACKET sockets need PACKET_AUXDATA, which multishot "
+        "recv does not carry; use packet_mmap";
+  }
   if (missing == nullptr) {
     // With virtio-net headers the kernel may hand over 64 KiB
     // super-packets.

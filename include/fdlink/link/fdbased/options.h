@@ -28,7 +28,9 @@ enum class PacketDispatchMode : uint8_t {
   // io_uring_enter per WritePackets) on fds without sendmmsg. Needs
   // Linux >= 6.7 (multishot read; 6.4 for non-blocking TUN reads); on an
   // older kernel the endpoint reads with kReadv and says why
-  // (Endpoint::DispatchModeFallback).
+  // (Endpoint::DispatchModeFallback). AF_PACKET sockets also read with
+  // kReadv in this mode: their checksum status (PACKET_AUXDATA) does not
+  // come through multishot recv; packet_mmap is their zero-copy mode.
   kIoUring,
 };
 
