@@ -58,6 +58,8 @@ class Socks5UdpUpstream : public UdpUpstream {
   // (closes its association). Call it after closing that descriptor; a
   // later Open that gets the same descriptor number also replaces it.
   void Forget(int fd);
+  // Closed (UdpUpstream) is Forget: the relay has closed the flow.
+  void Closed(int fd) override { Forget(fd); }
   // flows is how many associations are kept (for leak checks).
   size_t flows() const { return flows_.size(); }
 

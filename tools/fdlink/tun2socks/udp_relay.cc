@@ -117,8 +117,10 @@ void UdpRelay::Erase(uint64_t tag) {
   auto it = flows_.find(tag);
   if (it == flows_.end()) return;
   by_key_.erase(lwip::FlowKey{17, it->second->src, it->second->dst});
+  const int fd = it->second->fd.get();
   // Closing the socket takes it out of the epoll set.
   flows_.erase(it);
+  upstream_->Closed(fd);
 }
 
 }  // namespace fdlink::tool::tun2socks

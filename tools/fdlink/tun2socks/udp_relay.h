@@ -36,6 +36,9 @@ class UdpUpstream {
   virtual Result<size_t> Send(int fd, std::span<const uint8_t> payload);
   // Receive reads one payload into `buf`; kWouldBlock when none.
   virtual Result<size_t> Receive(int fd, std::span<uint8_t> buf);
+  // Closed says the flow whose descriptor was `fd` ended (its descriptor
+  // is already closed): an upstream that keeps state per flow drops it.
+  virtual void Closed(int fd) { (void)fd; }
 };
 
 // UdpRelayConfig bounds the flows.
