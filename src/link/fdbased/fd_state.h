@@ -8,8 +8,8 @@
 
 #include "fdlink/link/fdbased/counters.h"
 #include "link/fdbased/packet_ring.h"
-#include "link/fdbased/uring_rx.h"
 #include "link/fdbased/tx_uring.h"
+#include "link/fdbased/uring_rx.h"
 
 namespace fdlink::fdbased {
 
