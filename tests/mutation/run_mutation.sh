@@ -124,7 +124,7 @@ case $check in
       -o "$work/obj/lockdep_probe.o"
     clang++ -fsanitize=address,undefined -o "$work/lockdep_probe" \
       "$work/obj/"*.o "$work/libfdlink.a" "$build/tests/libfdlink_test_main.a" \
-      "$work/libfdlink.a" -lmnl $(pkg-config --libs lwip) -pthread
+      "$work/libfdlink.a" -lmnl $(pkg-config --libs lwip liburing) -pthread
     set +e
     timeout 60 "$work/lockdep_probe" "$arg" 2>"$work/stderr"
     rc=$?
