@@ -39,11 +39,10 @@ std::string ModeParamName(
 // ModeInEffect succeeds when `ep`, created asking for `requested` on fds of
 // a kind that mode applies to, uses it: the mode in use equals `requested`
 // with no fallback reason. The one exception is io_uring where it cannot
-// run: readv is then expected, with the reason, and only while the library
-// says the mode is not built ("io_uring: not built yet") or the kernel's
-// probe (sys::ProbeUring) lacks what the mode needs. On this project's
-// kernels (6.18) and a library with the io_uring reader, that makes the
-// check exact: io_uring must be in use.
+// run: readv is then expected, with the reason, and only while the
+// kernel's probe (sys::ProbeUring) lacks what the mode needs. On this
+// project's kernels (6.18) that makes the check exact: io_uring must be in
+// use.
 ::testing::AssertionResult ModeInEffect(const fdbased::Endpoint& ep,
                                         fdbased::PacketDispatchMode requested);
 
