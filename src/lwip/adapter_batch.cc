@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "fdlink/lwip/netif_adapter.h"
+#include "lwip/ack_coalesce.h"
 
 namespace fdlink::lwip {
 
@@ -12,6 +13,16 @@ NetifAdapter::OutputBatch::OutputBatch(NetifAdapter& adapter)
 }
 
 NetifAdapter::OutputBatch::~OutputBatch() {
+  if (adapter_.batch_depth_ == 1 && adapter_.on_batch_end_ &&
+      !adapter_.in_batch_end_) {
+    // The batch's output first (its ACKs reach the peer while the
+    // callback works), then the callback, still inside the scope so that
+    // what it makes lwIP send is batched too.
+    adapter_.FlushOutput();
+    adapter_.in_batch_end_ = true;
+    adapter_.on_batch_end_();
+    adapter_.in_batch_end_ = false;
+  }
   if (--adapter_.batch_depth_ == 0) adapter_.FlushOutput();
 }
 
@@ -43,7 +54,31 @@ void NetifAdapter::TransmitOutput(PacketBufferPtr pkt) {
   if (pending_count_ == kOutputBatchMax) FlushOutput();
 }
 
+void NetifAdapter::CoalesceAcks() {
+  std::array<std::span<const uint8_t>, kOutputBatchMax> ips;
+  std::array<bool, kOutputBatchMax> drop{};
+  for (size_t i = 0; i < pending_count_; ++i) {
+    ips[i] = pending_[i]->NetworkPacket();
+  }
+  const size_t n = MarkSupersededAcks(std::span(ips).first(pending_count_),
+                                      std::span(drop).first(pending_count_));
+  if (n == 0) return;
+  size_t kept = 0;
+  for (size_t i = 0; i < pending_count_; ++i) {
+    if (drop[i]) {
+      pending_[i].reset();
+    } else if (kept != i) {
+      pending_[kept++] = std::move(pending_[i]);
+    } else {
+      ++kept;
+    }
+  }
+  pending_count_ = kept;
+  counters_.tx_acks_coalesced += n;
+}
+
 void NetifAdapter::FlushOutput() {
+  if (config_.coalesce_acks && pending_count_ > 1) CoalesceAcks();
   // One WritePackets call for the list; if it stops short (would-block, a
   // failure, or a refused packet), that packet is dropped and the rest is
   // tried again, so each packet fares as it would have written alone.

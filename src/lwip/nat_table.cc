@@ -115,7 +115,7 @@ FlowAddr NatTable::PoolAddr(bool v6, uint64_t i) const {
 
 NatEntry* NatTable::Open(const FlowKey& original, Clock::time_point now) {
   if (NatEntry* e = FindOriginal(original)) return e;
-  if (free_.empty()) {
+  if (free_.empty() && !ReclaimLingering()) {
     ++counters_.refused;
     return nullptr;
   }
@@ -165,6 +165,7 @@ bool NatTable::OnTcp(NatEntry* e, uint8_t tcp_flags, bool inbound,
   if (e->fin_in && e->fin_out && !e->closing) {
     e->closing = true;
     e->deadline = now + config_.tcp_linger;
+    closing_.emplace_back(static_cast<uint32_t>(e - slots_.data()), e->id);
   }
   return true;
 }
@@ -181,6 +182,26 @@ void NatTable::Erase(uint32_t slot) {
   ++counters_.expired;
 }
 
+bool NatTable::StillLingering(uint32_t slot, FlowId id) const {
+  const NatEntry& e = slots_[slot];
+  if (e.id != id || !e.closing) return false;  // The slot was reused.
+  auto it = by_original_.find(e.original);
+  return it != by_original_.end() && it->second == slot;  // Else erased.
+}
+
+bool NatTable::ReclaimLingering() {
+  while (!closing_.empty()) {
+    const auto [slot, id] = closing_.front();
+    closing_.pop_front();
+    if (!StillLingering(slot, id)) continue;
+    ended_tcp_.push_back(slots_[slot].translated_src);
+    Erase(slot);
+    ++counters_.reclaimed;
+    return true;
+  }
+  return false;
+}
+
 void NatTable::Remove(NatEntry* e) {
   Erase(static_cast<uint32_t>(e - slots_.data()));
 }
@@ -193,11 +214,24 @@ size_t NatTable::Expire(Clock::time_point now) {
     const bool timed = e.original.proto == kUdp || e.closing;
     ++it;  // Erase invalidates the erased element only.
     if (timed && e.deadline <= now) {
+      if (e.original.proto != kUdp) ended_tcp_.push_back(e.translated_src);
       Erase(slot);
       ++n;
     }
   }
+  // The list's front is the oldest lingering: drop what has gone, so the
+  // list holds no more than the entries closed within one linger time.
+  while (!closing_.empty() &&
+         !StillLingering(closing_.front().first, closing_.front().second)) {
+    closing_.pop_front();
+  }
   return n;
+}
+
+std::vector<FlowAddr> NatTable::TakeEndedTcp() {
+  std::vector<FlowAddr> out;
+  out.swap(ended_tcp_);
+  return out;
 }
 
 NatCounters NatTable::counters() const {

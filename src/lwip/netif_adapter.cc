@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_set>
 #include <utility>
 
 #include "fdlink/buffer/packet_buffer.h"
@@ -187,6 +188,7 @@ void NetifAdapter::Stop() {
   on_accept_ = nullptr;
   on_syn_ = nullptr;
   on_udp_ = nullptr;
+  on_batch_end_ = nullptr;
 }
 
 void NetifAdapter::AbortLeftoverPcbs() {
@@ -214,6 +216,29 @@ void NetifAdapter::AbortLeftoverPcbs() {
   }
 }
 
+void NetifAdapter::AbortEndedPcbs(const std::vector<FlowAddr>& ended) {
+  // A closed connection's pcb outlives its mapping only when the peer's
+  // last ACK was lost (LAST-ACK, FIN-WAIT, CLOSING) or in TIME-WAIT:
+  // without the mapping nothing it sends arrives, so abort it. Only pcbs
+  // the user let go of (no Connection: callback arg null) are touched.
+  if (ended.empty()) return;
+  std::unordered_set<FlowKey, FlowKeyHash> gone;
+  for (const FlowAddr& a : ended) gone.insert(FlowKey{0, a, {}});
+  const uint16_t port = config_.nat.listen_port;
+  for (tcp_pcb* list : {tcp_active_pcbs, tcp_tw_pcbs}) {
+    for (tcp_pcb* p = list; p != nullptr;) {
+      tcp_pcb* next = p->next;
+      if (p->callback_arg == nullptr && p->local_port == port &&
+          gone.contains(
+              FlowKey{0, FromLwip(p->remote_ip, p->remote_port), {}})) {
+        tcp_abort(p);
+        ++counters_.pcbs_aborted;
+      }
+      p = next;
+    }
+  }
+}
+
 NetifAdapter::~NetifAdapter() { Detach(); }
 
 void NetifAdapter::OnAccept(AcceptFn fn) {
@@ -229,6 +254,11 @@ void NetifAdapter::OnSyn(SynFn fn) {
 void NetifAdapter::OnUdp(UdpFn fn) {
   CoreLockGuard g;
   on_udp_ = std::move(fn);
+}
+
+void NetifAdapter::OnBatchEnd(BatchEndFn fn) {
+  CoreLockGuard g;
+  on_batch_end_ = std::move(fn);
 }
 
 void NetifAdapter::Attach() {
@@ -442,6 +472,7 @@ void NetifAdapter::Tick() {
   const Clock::time_point now = Clock::now();
   ExpireHeld(now);
   nat_.Expire(now);
+  AbortEndedPcbs(nat_.TakeEndedTcp());
   size_t kept = 0;
   for (size_t i = 0; i < conns_.size(); ++i) {
     if (conns_[i]->open()) conns_[kept++] = std::move(conns_[i]);

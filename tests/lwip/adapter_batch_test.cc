@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -228,6 +229,82 @@ TEST(AdapterBatch, ScopeQueuesWritesAndFlushesAllInOrderOnClose) {
   ASSERT_GE(stream.size(), 2000u);
   EXPECT_TRUE(std::equal(stream.begin(), stream.end(), data.begin()))
       << "the bytes are the data's, in order";
+}
+
+// DataSeg is the client's segment carrying `payload` at stream offset
+// `off` of the connection Handshake made, acknowledging `ack`.
+std::vector<uint8_t> DataSeg(size_t off, std::span<const uint8_t> payload,
+                             uint32_t ack) {
+  std::vector<uint8_t> b =
+      Tcp4Packet("198.18.64.1", 40000, "198.18.64.7", 80, 0x18, payload.size());
+  std::copy(payload.begin(), payload.end(), b.begin() + 40);
+  header::MutableTcp t(std::span<uint8_t>(b).subspan(20));
+  t.SetSeq(static_cast<uint32_t>(0xdeadbeef + 1 + off));
+  t.SetAck(ack);
+  t.SetChecksum(0);
+  t.SetChecksum(header::TcpChecksum(V4("198.18.64.1"), V4("198.18.64.7"),
+                                    std::span(b).subspan(20)));
+  return b;
+}
+
+TEST(AdapterBatch, OneAckPerReceiveBatchAndTheBatchEndRunsAfterIt) {
+  std::atomic<Connection*> conn{nullptr};
+  std::atomic<bool> armed{false};
+  std::atomic<int> ends{0};
+  std::atomic<uint64_t> written_at_end{0};
+  std::vector<uint8_t> got;  // Under core_lock.
+  PairLink link([&](NetifAdapter& a) {
+    a.OnAccept([&](Connection& c) {
+      conn = &c;
+      c.OnRecv([&](Connection& cc, std::span<const uint8_t> d) {
+        got.insert(got.end(), d.begin(), d.end());
+        cc.Consumed(d.size());  // At once, as the relay does.
+      });
+    });
+  });
+  ASSERT_TRUE(link.adapter);
+  NetifAdapter& a = *link.adapter;
+  a.OnBatchEnd([&] {
+    if (!armed.load()) return;
+    ++ends;
+    written_at_end = link.ep->TotalCounters().tx_packets;
+    const std::vector<uint8_t> reply = testing::Pattern(100, 5);
+    (void)conn.load()->Write(reply);  // Batched, written after the hook.
+  });
+  const std::optional<uint32_t> ack = Handshake(link);
+  ASSERT_TRUE(ack);
+  ASSERT_TRUE(WaitUntil([&] { return conn.load() != nullptr; }));
+
+  // Six 1000-byte segments in one receive batch: lwIP acknowledges every
+  // second one (and Consumed adds window updates); one ACK is written.
+  const std::vector<uint8_t> data = testing::Pattern(6000, 4);
+  std::vector<PacketBufferPtr> pkts;
+  for (size_t off = 0; off < data.size(); off += 1000) {
+    pkts.push_back(
+        Packet(DataSeg(off, std::span(data).subspan(off, 1000), *ack)));
+  }
+  const AdapterCounters before = a.Counters();
+  const uint64_t ep_before = link.ep->TotalCounters().tx_packets;
+  armed = true;
+  a.DeliverNetworkPackets(pkts);
+  armed = false;
+  const AdapterCounters after = a.Counters();
+  EXPECT_EQ(ends.load(), 1) << "the batch end ran once, for the batch";
+  EXPECT_EQ(written_at_end.load() - ep_before, 1u)
+      << "the batch's output (one ACK) was written before the batch end ran";
+  EXPECT_GE(after.tx_acks_coalesced - before.tx_acks_coalesced, 2u);
+  {
+    CoreLockGuard g;
+    EXPECT_EQ(got, data);
+  }
+  const std::vector<std::vector<uint8_t>> out = ReadAll(link.peer);
+  ASSERT_EQ(out.size(), 2u) << "the ACK, then the batch end's reply";
+  header::Tcp first(header::Ipv4(out[0]).payload());
+  EXPECT_EQ(first.flags(), 0x10) << "a pure ACK";
+  EXPECT_EQ(first.ack(), static_cast<uint32_t>(0xdeadbeef + 1 + 6000))
+      << "acknowledging the whole batch";
+  header::Tcp second(header::Ipv4(out[1]).payload());
+  EXPECT_EQ(header::Ipv4(out[1]).payload().size() - second.data_offset(), 100u);
 }
 
 TEST(AdapterBatch, AdmitFlowWritesTheSynAckThroughABatch) {

@@ -119,6 +119,55 @@ TEST(NatTable, CapRefusesAndCounts) {
   EXPECT_EQ(t.counters().open, 3u);
 }
 
+TEST(NatTable, AFullTableReclaimsTheOldestLingeringEntry) {
+  NatTable t = NatTable::Create(Config(3)).value();
+  const Clock::time_point now = Clock::now();
+  NatEntry* a = t.Open(Tcp4(1), now);
+  NatEntry* b = t.Open(Tcp4(2), now);
+  ASSERT_NE(t.Open(Tcp4(3), now), nullptr);
+  // b closes first, then a; 1 also gets reset after closing (stale item).
+  ASSERT_TRUE(t.OnTcpInbound(b, 0x11, now));
+  ASSERT_TRUE(t.OnTcpOutbound(b, 0x11, now));
+  ASSERT_TRUE(t.OnTcpInbound(a, 0x11, now));
+  ASSERT_TRUE(t.OnTcpOutbound(a, 0x11, now));
+  NatEntry* d = t.Open(Tcp4(4), now);
+  ASSERT_NE(d, nullptr) << "a lingering entry gives way";
+  EXPECT_EQ(t.FindOriginal(Tcp4(2)), nullptr) << "the oldest one (b)";
+  EXPECT_NE(t.FindOriginal(Tcp4(1)), nullptr);
+  EXPECT_EQ(t.counters().reclaimed, 1u);
+  // a is reset: its list item goes stale and is skipped; an open entry is
+  // never reclaimed, so the next flow is refused.
+  EXPECT_FALSE(t.OnTcpOutbound(t.FindOriginal(Tcp4(1)), 0x04, now));
+  ASSERT_NE(t.Open(Tcp4(5), now), nullptr) << "a's slot is free again";
+  EXPECT_EQ(t.Open(Tcp4(6), now), nullptr);
+  EXPECT_EQ(t.counters().refused, 1u);
+  EXPECT_EQ(t.counters().reclaimed, 1u);
+  EXPECT_EQ(t.counters().open, 3u);
+}
+
+TEST(NatTable, EndedTcpEntriesAreReportedOnce) {
+  NatTable t = NatTable::Create(Config(2)).value();
+  const Clock::time_point now = Clock::now();
+  NatEntry* a = t.Open(Tcp4(1), now);
+  const FlowAddr a_pool = a->translated_src;
+  ASSERT_TRUE(t.OnTcpInbound(a, 0x11, now));
+  ASSERT_TRUE(t.OnTcpOutbound(a, 0x11, now));
+  NatEntry* b = t.Open(Tcp4(2), now);
+  EXPECT_FALSE(t.OnTcpInbound(b, 0x04, now));  // RST: the stack saw it.
+  EXPECT_TRUE(t.TakeEndedTcp().empty()) << "a still lingers; b was reset";
+  EXPECT_EQ(t.Expire(now + 1h), 1u);
+  EXPECT_EQ(t.TakeEndedTcp(), std::vector<FlowAddr>{a_pool});
+  EXPECT_TRUE(t.TakeEndedTcp().empty());
+  // A reclaimed lingering entry is reported too.
+  NatEntry* c = t.Open(Tcp4(3), now);
+  const FlowAddr c_pool = c->translated_src;
+  ASSERT_TRUE(t.OnTcpInbound(c, 0x11, now));
+  ASSERT_TRUE(t.OnTcpOutbound(c, 0x11, now));
+  ASSERT_NE(t.Open(Tcp4(4), now), nullptr);
+  ASSERT_NE(t.Open(Tcp4(5), now), nullptr);
+  EXPECT_EQ(t.TakeEndedTcp(), std::vector<FlowAddr>{c_pool});
+}
+
 TEST(NatTable, TcpLingersAfterBothFinsAndDiesOnRst) {
   NatTable t = NatTable::Create(Config()).value();
   const Clock::time_point now = Clock::now();

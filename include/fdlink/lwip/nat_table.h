@@ -7,8 +7,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "fdlink/base/result.h"
@@ -81,6 +83,9 @@ struct NatCounters {
   uint64_t created = 0;  // Entries ever made.
   uint64_t expired = 0;  // Entries removed (closed, reset or idle).
   uint64_t refused = 0;  // New flows refused: table full.
+  // Lingering TCP entries (both FINs seen) removed before their time to
+  // make room for a new flow when the table was full.
+  uint64_t reclaimed = 0;
 };
 
 // NatEntry is one translated flow. `original` is the flow as the client
@@ -116,9 +121,12 @@ class NatTable {
 
   // Open makes an entry for a new flow `original` (its src/dst families
   // must match; TCP or UDP) at time `now`, with a new id. Returns the entry
-  // (owned by the table; valid until it is removed), or nullptr when the table
-  // is full (counted as refused). An existing entry for the same flow is
-  // returned as is.
+  // (owned by the table; valid until it is removed). When the table is
+  // full, the lingering TCP entry that closed first gives way (counted as
+  // reclaimed; as conntrack drops closed flows early, a late packet of
+  // that connection is then unmapped), and only with none lingering is
+  // the new flow refused: nullptr, counted as refused. An existing entry
+  // for the same flow is returned as is.
   NatEntry* Open(const FlowKey& original, Clock::time_point now);
   // FindOriginal returns the entry of a flow as the client sends it, or
   // nullptr.
@@ -146,6 +154,13 @@ class NatTable {
   // and returns how many.
   size_t Expire(Clock::time_point now);
 
+  // TakeEndedTcp moves out the translated sources (pool side) of the TCP
+  // entries that ended lingering since the last call (expired or
+  // reclaimed), so the owner can drop what the stack still keeps for them
+  // (a pcb whose last ACK was lost would otherwise retransmit into a
+  // mapping that is gone). Empty when none did.
+  std::vector<FlowAddr> TakeEndedTcp();
+
   NatCounters counters() const;
   const NatConfig& config() const { return config_; }
 
@@ -157,6 +172,10 @@ class NatTable {
   // PoolAddr returns pool pair number `i`.
   FlowAddr PoolAddr(bool v6, uint64_t i) const;
   void Erase(uint32_t slot);
+  // ReclaimLingering erases the oldest lingering TCP entry; false if none.
+  bool ReclaimLingering();
+  // StillLingering is true while slot `slot` holds lingering entry `id`.
+  bool StillLingering(uint32_t slot, FlowId id) const;
   // OnTcp is OnTcpInbound / OnTcpOutbound.
   bool OnTcp(NatEntry* e, uint8_t tcp_flags, bool inbound,
              Clock::time_point now);
@@ -166,6 +185,11 @@ class NatTable {
   uint64_t cursor_ = 0;  // Next pool pair to try.
   std::vector<NatEntry> slots_;
   std::vector<uint32_t> free_;
+  // closing_ lists (slot, id) of TCP entries as they start lingering,
+  // oldest first (one linger time for all, so also by deadline); an item
+  // whose slot no longer holds that id is stale and skipped.
+  std::deque<std::pair<uint32_t, FlowId>> closing_;
+  std::vector<FlowAddr> ended_tcp_;  // For TakeEndedTcp.
   std::unordered_map<FlowKey, uint32_t, FlowKeyHash> by_original_;
   std::unordered_map<FlowKey, uint32_t, FlowKeyHash> by_translated_;
   NatCounters counters_;

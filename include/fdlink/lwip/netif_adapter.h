@@ -43,6 +43,9 @@ struct AdapterConfig {
   // call (OutputBatch scopes do nothing): for measuring what batching
   // gains.
   bool batch = true;
+  // coalesce_acks leaves superseded pure ACKs out of each output batch
+  // (see OutputBatch; the default). Off, every ACK lwIP makes is written.
+  bool coalesce_acks = true;
 };
 
 // AdapterCounters are a NetifAdapter's packet counters.
@@ -73,6 +76,12 @@ struct AdapterCounters {
   uint64_t tx_writes = 0;   // WritePackets calls (one per flush or packet).
   uint64_t tx_batched = 0;  // lwIP's packets queued in an OutputBatch.
   uint64_t rx_batches = 0;  // DeliverNetworkPackets calls (one lock each).
+  // Pure ACKs of lwIP's left out of a batch because a later segment of the
+  // same flow in it acknowledges more (see OutputBatch).
+  uint64_t tx_acks_coalesced = 0;
+  // Closed connections' pcbs aborted when their mapping ended (the
+  // client's last ACK was lost, or TIME-WAIT).
+  uint64_t pcbs_aborted = 0;
 };
 
 // NetifAdapter is the NetworkDispatcher of one LinkEndpoint with an IP
@@ -169,7 +178,13 @@ class NetifAdapter : public NetworkDispatcher {
   // is written with one WritePackets call (early, too, whenever it holds
   // kOutputBatchMax packets). Packets the adapter builds itself (RSTs,
   // echo replies, SendUdp) are written at once, after the pending list is
-  // flushed, so the adapter's output keeps its order.
+  // flushed, so the adapter's output keeps its order. Before the list is
+  // written, a pure ACK that a later packet of the same flow in it
+  // supersedes (acknowledges more, or the same with a larger window) is
+  // left out and counted in tx_acks_coalesced: lwIP acknowledges every
+  // second segment, and a receive batch of one super-packet's segments
+  // would otherwise write some twenty ACKs where the last says it all.
+  // Duplicate ACKs (same ack number and window) are all written.
   //
   // Contract: open it only with core_lock held (any thread: the relay's,
   // an endpoint thread inside a callback such as OnAccept or a
@@ -195,6 +210,23 @@ class NetifAdapter : public NetworkDispatcher {
    private:
     NetifAdapter& adapter_;
   };
+
+  // BatchEndFn runs when the outermost OutputBatch scope of the adapter
+  // closes (after a receive batch, the tick, a user's scope), under
+  // core_lock on that scope's thread, right after the batch's output is
+  // written (so the peer has the batch's ACKs while it runs); what it
+  // makes lwIP send (Write's segments, an Abort's RST) is batched and
+  // written when it returns. It lets a user defer per-segment work from
+  // its recv callbacks to one step per batch (the relay's socket
+  // writes). It must not block or wait for endpoint
+  // threads; an OutputBatch it opens is an inner one, and it is not run
+  // again from inside itself. Cleared by Detach like the other callbacks.
+  using BatchEndFn = std::function<void()>;
+  // OnBatchEnd sets it; call it before Attach.
+  void OnBatchEnd(BatchEndFn fn) EXCLUDES(core_lock);
+  // InOutputBatch is true while an OutputBatch scope is open on the
+  // adapter (so a BatchEndFn will run before the lock is released).
+  bool InOutputBatch() const REQUIRES(core_lock) { return batch_depth_ > 0; }
 
   // OnAccept sets the accept callback; call it before Attach.
   void OnAccept(AcceptFn fn) EXCLUDES(core_lock);
@@ -270,11 +302,17 @@ class NetifAdapter : public NetworkDispatcher {
   // AbortLeftoverPcbs aborts the closing pcbs (closed Connections lwIP
   // still finishes, TIME-WAIT ones) on the netif's addresses and port.
   void AbortLeftoverPcbs() REQUIRES(core_lock);
+  // AbortEndedPcbs aborts the closed connections' pcbs whose mapping
+  // ended (NatTable::TakeEndedTcp's pool-side addresses).
+  void AbortEndedPcbs(const std::vector<FlowAddr>& ended) REQUIRES(core_lock);
   // DeliverLocked handles one inbound packet (DeliverNetworkPacket's body).
   void DeliverLocked(PacketBuffer& pkt) REQUIRES(core_lock);
   // FlushOutput writes the pending output list with one WritePackets call
   // and empties it (counting what was written and dropped).
   void FlushOutput() REQUIRES(core_lock);
+  // CoalesceAcks leaves superseded pure ACKs out of the pending list
+  // (MarkSupersededAcks), keeping the others in order.
+  void CoalesceAcks() REQUIRES(core_lock);
   // Translate rewrites an inbound packet for lwIP; false: drop it (counted).
   bool TranslateInbound(std::span<uint8_t> ip) REQUIRES(core_lock);
   // Output sends one of lwIP's packets (lwIP holds core_lock).
@@ -339,6 +377,8 @@ class NetifAdapter : public NetworkDispatcher {
   AcceptFn on_accept_ GUARDED_BY(core_lock);
   SynFn on_syn_ GUARDED_BY(core_lock);
   UdpFn on_udp_ GUARDED_BY(core_lock);
+  BatchEndFn on_batch_end_ GUARDED_BY(core_lock);
+  bool in_batch_end_ GUARDED_BY(core_lock) = false;
   std::vector<std::unique_ptr<Connection>> conns_ GUARDED_BY(core_lock);
   std::unordered_map<FlowId, HeldSyn> held_ GUARDED_BY(core_lock);
   AdapterCounters counters_ GUARDED_BY(core_lock);

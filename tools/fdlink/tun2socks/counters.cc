@@ -71,6 +71,8 @@ Json SnapshotJson(const Snapshot& s) {
                 {"tx_translated", a.tx_translated},
                 {"tx_unmapped", a.tx_unmapped},
                 {"tx_dropped", a.tx_dropped},
+                {"tx_acks_coalesced", a.tx_acks_coalesced},
+                {"pcbs_aborted", a.pcbs_aborted},
                 {"accepted", a.accepted},
                 {"syn_held", a.syn_held},
                 {"syn_refused", a.syn_refused},
@@ -84,7 +86,8 @@ Json SnapshotJson(const Snapshot& s) {
                {{"entries_open", s.nat.open},
                 {"created", s.nat.created},
                 {"expired", s.nat.expired},
-                {"refused", s.nat.refused}}},
+                {"refused", s.nat.refused},
+                {"reclaimed", s.nat.reclaimed}}},
               {"pcbs", s.pcbs}};
 }
 

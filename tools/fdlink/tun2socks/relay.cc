@@ -15,9 +15,15 @@ using lwip::core_lock;
 
 // kWakeTag is the wake-up eventfd's tag (flow tags start at 1).
 constexpr uint64_t kWakeTag = 0;
-// kMaxBuffered bounds a connection's queued client bytes. lwIP never has
-// more than its receive window (64 KiB) unconsumed, so this only trips
-// if that stops being true.
+// kConsumeAhead is how many queued client bytes (not yet taken by the
+// socket) a connection may have returned to lwIP's window already. It
+// lets the ACK that reopens the client's window go out before the bytes
+// are written upstream (the two overlap), with lwIP's 64 KiB window
+// still the backpressure beyond it.
+constexpr size_t kConsumeAhead = 128 * 1024;
+// kMaxBuffered bounds a connection's queued client bytes. At most
+// kConsumeAhead consumed plus lwIP's receive window (64 KiB) unconsumed
+// are queued, so this only trips if that stops being true.
 constexpr size_t kMaxBuffered = 256 * 1024;
 // kSweepInterval is how often timeouts are checked.
 constexpr std::chrono::milliseconds kSweepInterval(250);
@@ -45,12 +51,14 @@ struct Relay::Flow {
   std::unique_ptr<tun2socks::Handshake> handshake;
   tun2socks::Handshake::Want want = tun2socks::Handshake::Want::kWrite;
   lwip::Connection* conn = nullptr;  // Set once accepted.
-  ByteQueue up;    // Client bytes the socket has not taken (not Consumed).
-  ByteQueue down;  // Upstream bytes lwIP has not taken.
+  ByteQueue up;                      // Client bytes the socket has not taken.
+  size_t owed = 0;  // The newest `owed` bytes of `up` are not Consumed yet.
+  ByteQueue down;   // Upstream bytes lwIP has not taken.
   bool client_fin = false;  // The client shut its side.
   bool up_shut = false;     // We shut the socket's write side.
   bool up_eof = false;      // The socket reached end of file.
   bool down_shut = false;   // We shut the client connection's write side.
+  bool unsent = false;      // Listed in unsent_ (bytes queued this batch).
   uint32_t interest = 0;
   bool registered = false;
   Clock::time_point deadline{};  // Dial or admit deadline.
@@ -92,6 +100,10 @@ void Relay::Install(UdpRelay* udp) {
   adapter_->OnAccept([this](lwip::Connection& c) {
     core_lock.AssertHeld();
     OnAccept(c);
+  });
+  adapter_->OnBatchEnd([this] {
+    core_lock.AssertHeld();
+    OnBatchEnd();
   });
   if (udp != nullptr) {
     adapter_->OnUdp([udp](const lwip::FlowAddr& src, const lwip::FlowAddr& dst,
@@ -135,9 +147,13 @@ void Relay::Stop() {
     by_id_.clear();
     dial_queue_.clear();
     decisions_.clear();
+    unsent_.clear();
     if (udp_ != nullptr) udp_->CloseAll();
   }
   Decide(&refuse);
+  // The adapter's batches (its tick runs until it is detached) must not
+  // call into a relay that is stopped or, after this, destroyed.
+  adapter_->OnBatchEnd(nullptr);
 }
 
 TcpCounters Relay::Counters() const {
@@ -304,21 +320,43 @@ void Relay::OnRecv(uint64_t tag, std::span<const uint8_t> data) {
     ResetBoth(f);
     return;
   }
-  if (f.phase == Flow::Phase::kRelaying && f.up.empty()) {
-    Result<size_t> n = sys::Send(f.fd.get(), data);
-    if (!n && !WouldBlock(n.error())) {
-      ++counters_.reset_by_upstream;
-      ResetBoth(f);
-      return;
-    }
-    if (n) {
-      counters_.bytes_up += *n;
-      f.conn->Consumed(*n);
-      data = data.subspan(*n);
-    }
+  f.up.Append(data);
+  f.owed += data.size();
+  if (f.phase != Flow::Phase::kRelaying) return;  // Sent once relaying.
+  if (!adapter_->InOutputBatch()) {
+    (void)PumpUp(f);
+    return;
   }
-  if (!data.empty()) f.up.Append(data);
-  UpdateInterest(f);
+  // A receive batch hands over a super-packet's worth of segments one
+  // callback each: return them to the window now (the batch's ACK then
+  // reopens it), and write them upstream once, after the batch's output
+  // (OnBatchEnd): one syscall per flow per batch, not per segment.
+  ConsumeAhead(f);
+  if (!f.unsent) {
+    f.unsent = true;
+    unsent_.push_back(tag);
+  }
+}
+
+void Relay::ConsumeAhead(Flow& f) {
+  const size_t consumed_queued = f.up.size() - f.owed;
+  if (f.owed == 0 || consumed_queued >= kConsumeAhead) return;
+  const size_t n = std::min(f.owed, kConsumeAhead - consumed_queued);
+  f.conn->Consumed(n);
+  f.owed -= n;
+}
+
+void Relay::OnBatchEnd() {
+  if (unsent_.empty()) return;
+  spare_.swap(unsent_);
+  for (uint64_t tag : spare_) {
+    auto it = flows_.find(tag);
+    if (it == flows_.end()) continue;
+    Flow& f = *it->second;
+    f.unsent = false;
+    if (f.phase == Flow::Phase::kRelaying) (void)PumpUp(f);
+  }
+  spare_.clear();
 }
 
 void Relay::OnSent(uint64_t tag) {
@@ -443,9 +481,13 @@ bool Relay::PumpUp(Flow& f) {
       return false;
     }
     f.up.Pop(*n);
-    f.conn->Consumed(*n);
     counters_.bytes_up += *n;
+    if (f.owed > f.up.size()) {  // Bytes never consumed left the queue.
+      f.conn->Consumed(f.owed - f.up.size());
+      f.owed = f.up.size();
+    }
   }
+  ConsumeAhead(f);
   if (f.up.empty() && f.client_fin && !f.up_shut) {
     (void)sys::ShutdownWrite(f.fd.get());
     f.up_shut = true;

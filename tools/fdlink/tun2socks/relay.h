@@ -63,8 +63,8 @@ class Relay {
 
   // epoll_fd is the relay's epoll set, for the UDP relay's sockets.
   int epoll_fd() const { return epoll_.get(); }
-  // Install sets the adapter's OnSyn and OnAccept (and OnUdp to `udp`
-  // when not null; `udp` is borrowed and must outlive the relay). Call it
+  // Install sets the adapter's OnSyn, OnAccept and OnBatchEnd (and OnUdp to
+  // `udp` when not null; `udp` is borrowed and must outlive the relay). Call it
   // before the adapter is attached.
   void Install(UdpRelay* udp) EXCLUDES(lwip::core_lock);
   // Start starts the relay thread. Errors: the thread could not start.
@@ -102,6 +102,9 @@ class Relay {
       REQUIRES(lwip::core_lock);
   void OnSent(uint64_t tag) REQUIRES(lwip::core_lock);
   void OnError(uint64_t tag) REQUIRES(lwip::core_lock);
+  // OnBatchEnd writes the client bytes the batch's recv callbacks queued,
+  // one send per flow (the adapter's BatchEndFn).
+  void OnBatchEnd() REQUIRES(lwip::core_lock);
 
   // NewFlow makes a flow and queues its dial; null over the cap.
   Flow* NewFlow(const lwip::FlowAddr& src, const lwip::FlowAddr& dst,
@@ -116,6 +119,9 @@ class Relay {
   bool Ready(Flow& f) REQUIRES(lwip::core_lock);
   bool StartRelaying(Flow& f) REQUIRES(lwip::core_lock);
   bool PumpUp(Flow& f) REQUIRES(lwip::core_lock);
+  // ConsumeAhead returns owed bytes to lwIP's window while no more than
+  // kConsumeAhead consumed bytes wait in the queue.
+  void ConsumeAhead(Flow& f) REQUIRES(lwip::core_lock);
   bool PumpDown(Flow& f) REQUIRES(lwip::core_lock);
   bool MaybeFinish(Flow& f) REQUIRES(lwip::core_lock);
   void FailDial(Flow& f, Errc code, bool socks) REQUIRES(lwip::core_lock);
@@ -143,6 +149,11 @@ class Relay {
   std::vector<uint64_t> dial_queue_ GUARDED_BY(lwip::core_lock);
   std::vector<Decision> decisions_ GUARDED_BY(lwip::core_lock);
   std::vector<uint64_t> sweep_ GUARDED_BY(lwip::core_lock);
+  // unsent_ lists the flows whose recv callbacks queued client bytes
+  // during the open output batch; OnBatchEnd sends them. spare_ is the
+  // list it swaps with (both keep their storage).
+  std::vector<uint64_t> unsent_ GUARDED_BY(lwip::core_lock);
+  std::vector<uint64_t> spare_ GUARDED_BY(lwip::core_lock);
   TcpCounters counters_ GUARDED_BY(lwip::core_lock);
   // scratch_ carries upstream bytes into lwIP; any thread that holds
   // core_lock may use it for the duration of one step.

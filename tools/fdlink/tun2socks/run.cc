@@ -135,6 +135,10 @@ int Open(const Tun2socksOptions& opts, uint32_t mark, Rig* rig) {
   o.fds = rig->link->fds;
   o.mtu = rig->link->mtu;
   o.dispatch_mode = opts.mode;
+  // One thread per queue reads and hands its packets to lwIP itself:
+  // lwIP runs under one core lock, so processor threads would only add a
+  // hand-off (measured: 2.6 against 2.0 Gbit/s forward) and contend.
+  o.processors_per_channel = 1;
   rig->offload = EndpointOffloads(opts.offload, rig->link->vnet_header,
                                   rig->link->kernel_offloads);
   o.offload = rig->offload;
