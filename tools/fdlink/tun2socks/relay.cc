@@ -247,8 +247,16 @@ Relay::Flow* Relay::NewFlow(const lwip::FlowAddr& src,
   flows_.emplace(raw->tag, std::move(f));
   if (id != 0) by_id_[id] = raw->tag;
   dial_queue_.push_back(raw->tag);
-  Wake();
   return raw;
+}
+
+void Relay::DialQueued() {
+  // Dial on the calling (endpoint) thread: the connect is non-blocking,
+  // and its completion reaches the relay thread through epoll, so no
+  // wake-up hop is spent per connection. What needs the relay thread (a
+  // refusal decided under the lock) wakes it.
+  RunDials();
+  if (!decisions_.empty()) Wake();
 }
 
 void Relay::OnSyn(const lwip::FlowAddr& src, const lwip::FlowAddr& dst,
@@ -257,7 +265,9 @@ void Relay::OnSyn(const lwip::FlowAddr& src, const lwip::FlowAddr& dst,
   if (NewFlow(src, dst, id) == nullptr) {
     decisions_.push_back({id, 0, false});
     Wake();
+    return;
   }
+  DialQueued();
 }
 
 void Relay::OnAccept(lwip::Connection& c) {
@@ -274,6 +284,7 @@ void Relay::OnAccept(lwip::Connection& c) {
       return;
     }
     Hook(*f, c);
+    DialQueued();
     return;
   }
   auto id = by_id_.find(c.flow_id());

@@ -111,6 +111,8 @@ class Relay {
                 lwip::FlowId id) REQUIRES(lwip::core_lock);
   void Hook(Flow& f, lwip::Connection& c) REQUIRES(lwip::core_lock);
   void RunDials() REQUIRES(lwip::core_lock);
+  // DialQueued runs the queued dials now (from lwIP's callbacks).
+  void DialQueued() REQUIRES(lwip::core_lock);
   void HandleEvent(Flow& f, bool readable, bool writable, bool error)
       REQUIRES(lwip::core_lock);
   // The steps below return false when the flow ended (it is then gone).
