@@ -13,6 +13,7 @@
 #include <string>
 
 #include "common/cli_status.h"
+#include "common/command_endpoint.h"
 #include "common/endpoint_report.h"
 #include "common/json.h"
 #include "common/offload_flags.h"
@@ -317,10 +318,8 @@ int Plan(const ServeOptions& opts, ServePlan* plan) {
 struct ServeRig {
   std::unique_ptr<StopSignals> stop;
   std::optional<ServeLink> link;
-  fdbased::OffloadOptions offload;  // What the endpoint was created with.
   std::optional<LinkWatch> watch;
-  std::unique_ptr<fdbased::Endpoint> ep;
-  std::unique_ptr<sniffer::Endpoint> sniff;  // With --pcap: wraps ep.
+  CommandEndpoint ce;  // The endpoint, its offloads, the --pcap sniffer.
   std::optional<responder::Responder> resp;
 };
 
@@ -347,28 +346,19 @@ int Open(const ServeOptions& opts, const ServePlan& plan, ServeRig* rig) {
   o.dispatch_mode = opts.mode;
   o.processors_per_channel = opts.processors;
   o.closed_func = [&watch](const Error& e) { watch.OnClosed(e); };
-  rig->offload = EndpointOffloads(opts.offload, rig->link->vnet_header,
-                                  rig->link->kernel_offloads);
-  o.offload = rig->offload;
-  Result<std::unique_ptr<fdbased::Endpoint>> ep =
-      fdbased::Endpoint::Create(std::move(o));
-  if (!ep) return Fail(opts, kExitFailure, ep.error().ToString());
-  rig->ep = std::move(*ep);
-  LinkEndpoint* link_ep = rig->ep.get();
-  if (!opts.pcap.empty()) {
-    std::string msg;
-    if (int st = StartPcapCapture(rig->ep.get(), opts.pcap, opts.pcap_filter,
-                                  "udp port 7", &rig->sniff, &msg);
-        st != kExitOk)
-      return Fail(opts, st, msg);
-    link_ep = rig->sniff.get();
-  }
+  std::string msg;
+  if (int st = StartCommandEndpoint(std::move(o), opts.offload, *rig->link,
+                                    {opts.pcap, opts.pcap_filter, "udp port 7"},
+                                    &rig->ce, &msg);
+      st != kExitOk)
+    return Fail(opts, st, msg);
+  LinkEndpoint* link_ep = rig->ce.top();
   rig->resp.emplace(link_ep, plan.rc);
   NetworkDispatcher* d = &*rig->resp;
-  if (rig->sniff) d = rig->sniff->PrepareAttach(d);
+  if (rig->ce.sniff) d = rig->ce.sniff->PrepareAttach(d);
   // A thread that cannot start fails the run here, before anything is
   // announced.
-  if (Result<void> a = rig->ep->TryAttach(d); !a) {
+  if (Result<void> a = rig->ce.ep->TryAttach(d); !a) {
     return Fail(opts, kExitFailure,
                 "cannot start the endpoint's threads: " + a.error().ToString());
   }
@@ -382,15 +372,16 @@ Ending Serve(const ServeOptions& opts, const ServePlan& plan, ServeRig& rig,
              double* seconds) {
   const ServeLink& link = *rig.link;
   const auto start = Clock::now();
-  PrintBanner(link, *rig.ep, rig.offload);
+  PrintBanner(link, *rig.ce.ep, rig.ce.offload);
   // The ready line comes last, so a script that waits for it has seen the
   // rest.
-  std::printf("%s\n", ReadyLine(link, plan.rc, rig.offload, opts.json).c_str());
+  std::printf("%s\n",
+              ReadyLine(link, plan.rc, rig.ce.offload, opts.json).c_str());
   std::fflush(stdout);
 
   bool deleted = WaitForStop(*rig.stop, link);
-  rig.ep->Attach(nullptr);
-  if (rig.sniff) StopPcapCapture("serve", opts.pcap, rig.sniff.get());
+  rig.ce.ep->Attach(nullptr);
+  if (rig.ce.sniff) StopPcapCapture("serve", opts.pcap, rig.ce.sniff.get());
   *seconds = std::chrono::duration<double>(Clock::now() - start).count();
 
   // A deleted interface also ends the loops (POLLERR) before we look.
@@ -410,7 +401,7 @@ int RunServe(const ServeOptions& opts) {
     return status;
   double seconds = 0;
   const Ending end = Serve(opts, plan, rig, &seconds);
-  PrintStopped(opts, end, seconds, rig.ep->TotalCounters(),
+  PrintStopped(opts, end, seconds, rig.ce.ep->TotalCounters(),
                rig.resp->Counters());
   if (end.failed) return Fail(opts, kExitFailure, end.what);
   if (!end.what.empty())

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "common/cli_status.h"
+#include "common/command_endpoint.h"
 #include "common/json.h"
 #include "common/offload_flags.h"
 #include "common/pcap_capture.h"
@@ -67,9 +68,7 @@ int Fail(const Tun2socksOptions& opts, int status, const std::string& msg) {
 struct Rig {
   std::unique_ptr<StopSignals> stop;
   std::optional<ServeLink> link;
-  fdbased::OffloadOptions offload;
-  std::unique_ptr<fdbased::Endpoint> ep;
-  std::unique_ptr<sniffer::Endpoint> sniff;  // With --pcap: wraps ep.
+  CommandEndpoint ce;  // The endpoint, its offloads, the --pcap sniffer.
   std::unique_ptr<tun2socks::Upstream> upstream;
   std::unique_ptr<tun2socks::UdpUpstream> udp_upstream;  // Null: no UDP.
   std::unique_ptr<lwip::NetifAdapter> adapter;
@@ -139,22 +138,13 @@ int Open(const Tun2socksOptions& opts, uint32_t mark, Rig* rig) {
   // lwIP runs under one core lock, so processor threads would only add a
   // hand-off (measured: 2.6 against 2.0 Gbit/s forward) and contend.
   o.processors_per_channel = 1;
-  rig->offload = EndpointOffloads(opts.offload, rig->link->vnet_header,
-                                  rig->link->kernel_offloads);
-  o.offload = rig->offload;
-  Result<std::unique_ptr<fdbased::Endpoint>> ep =
-      fdbased::Endpoint::Create(std::move(o));
-  if (!ep) return Fail(opts, kExitFailure, ep.error().ToString());
-  rig->ep = std::move(*ep);
-  LinkEndpoint* link_ep = rig->ep.get();
-  if (!opts.pcap.empty()) {
-    std::string msg;
-    if (int st = StartPcapCapture(rig->ep.get(), opts.pcap, opts.pcap_filter,
-                                  "tcp port 80", &rig->sniff, &msg);
-        st != kExitOk)
-      return Fail(opts, st, msg);
-    link_ep = rig->sniff.get();
-  }
+  std::string msg;
+  if (int st = StartCommandEndpoint(
+          std::move(o), opts.offload, *rig->link,
+          {opts.pcap, opts.pcap_filter, "tcp port 80"}, &rig->ce, &msg);
+      st != kExitOk)
+    return Fail(opts, st, msg);
+  LinkEndpoint* link_ep = rig->ce.top();
   Result<std::unique_ptr<lwip::NetifAdapter>> adapter =
       lwip::NetifAdapter::Create(link_ep, AdapterSettings(opts));
   if (!adapter) {
@@ -205,21 +195,21 @@ void PrintReady(const Tun2socksOptions& opts, const Rig& rig) {
   std::fprintf(stderr,
                "fdlink tun2socks: tun %s: MTU %u, %zu queue%s, %s, upstream "
                "%s; %s; stop with Ctrl-C or SIGTERM\n",
-               link.name.c_str(), rig.ep->MTU(), link.fds.size(),
+               link.name.c_str(), rig.ce.ep->MTU(), link.fds.size(),
                link.fds.size() == 1 ? "" : "s",
-               fdbased::DispatchModeName(rig.ep->DispatchModeInUse()),
-               rig.upstream->Name(), OffloadSummary(rig.offload).c_str());
+               fdbased::DispatchModeName(rig.ce.ep->DispatchModeInUse()),
+               rig.upstream->Name(), OffloadSummary(rig.ce.offload).c_str());
   if (opts.json) {
     PrintJsonLine(Json{{"event", "ready"},
                        {"tun", link.name},
                        {"upstream", rig.upstream->Name()},
-                       {"mtu", rig.ep->MTU()},
+                       {"mtu", rig.ce.ep->MTU()},
                        {"queues", link.fds.size()},
                        {"udp", rig.udp != nullptr},
-                       {"offload", OffloadJson(rig.offload)}});
+                       {"offload", OffloadJson(rig.ce.offload)}});
   } else {
     std::printf("ready tun %s upstream %s mtu %u\n", link.name.c_str(),
-                rig.upstream->Name(), rig.ep->MTU());
+                rig.upstream->Name(), rig.ce.ep->MTU());
     std::fflush(stdout);
   }
 }
@@ -264,7 +254,7 @@ int RunTun2socks(const Tun2socksOptions& opts) {
   // Reset every connection on both sides, then detach from the TUN.
   rig.relay->Stop();
   rig.adapter->Detach();
-  if (rig.sniff) StopPcapCapture("tun2socks", opts.pcap, rig.sniff.get());
+  if (rig.ce.sniff) StopPcapCapture("tun2socks", opts.pcap, rig.ce.sniff.get());
   const double seconds =
       std::chrono::duration<double>(Clock::now() - start).count();
   const int sig = rig.stop->signal_number();
