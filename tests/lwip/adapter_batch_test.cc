@@ -256,7 +256,9 @@ TEST(AdapterBatch, OneAckPerReceiveBatchAndTheBatchEndRunsAfterIt) {
   PairLink link([&](NetifAdapter& a) {
     a.OnAccept([&](Connection& c) {
       conn = &c;
+      core_lock.AssertHeld();  // lwIP's callbacks run under it.
       c.OnRecv([&](Connection& cc, std::span<const uint8_t> d) {
+        core_lock.AssertHeld();
         got.insert(got.end(), d.begin(), d.end());
         cc.Consumed(d.size());  // At once, as the relay does.
       });
@@ -265,6 +267,7 @@ TEST(AdapterBatch, OneAckPerReceiveBatchAndTheBatchEndRunsAfterIt) {
   ASSERT_TRUE(link.adapter);
   NetifAdapter& a = *link.adapter;
   a.OnBatchEnd([&] {
+    core_lock.AssertHeld();
     if (!armed.load()) return;
     ++ends;
     written_at_end = link.ep->TotalCounters().tx_packets;
