@@ -19,26 +19,11 @@ struct AckState {
   bool pure = false;     // Only ACK, no options, no payload.
 };
 
-// L4End is where the packet's IP datagram ends (its length field, clamped
-// to the bytes present).
-size_t L4End(std::span<const uint8_t> ip) {
-  size_t end = ip.size();
-  if ((ip[0] >> 4) == 4 && ip.size() >= 4) {
-    end = (size_t{ip[2]} << 8) | ip[3];
-  } else if ((ip[0] >> 4) == 6 && ip.size() >= 6) {
-    end = 40 + ((size_t{ip[4]} << 8) | ip[5]);
-  }
-  return std::min(end, ip.size());
-}
-
 std::optional<AckState> ReadAck(std::span<const uint8_t> ip) {
   std::optional<ParsedFlow> f = ParseFlow(ip);
   if (!f || f->key.proto != header::ip_proto::kTcp) return std::nullopt;
-  const size_t end = L4End(ip);
-  if (end < f->l4_offset) return std::nullopt;
-  Result<header::TcpView<const uint8_t>> tcp =
-      header::TcpView<const uint8_t>::Parse(
-          ip.subspan(f->l4_offset, end - f->l4_offset));
+  Result<header::Tcp> tcp =
+      header::Tcp::Parse(ip.subspan(f->l4_offset, f->l4_size));
   if (!tcp) return std::nullopt;
   AckState s;
   s.key = f->key;

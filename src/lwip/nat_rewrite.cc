@@ -69,6 +69,7 @@ std::optional<ParsedFlow> ParseFlow(std::span<const uint8_t> ip) {
   } else {
     return std::nullopt;
   }
+  f.l4_size = l4.size();
   if (f.key.proto == header::ip_proto::kTcp) {
     Result<header::Tcp> t = header::Tcp::Parse(l4);
     if (!t) return std::nullopt;

@@ -17,6 +17,7 @@ namespace fdlink::lwip {
 struct ParsedFlow {
   FlowKey key;                   // proto, src and dst as in the packet.
   size_t l4_offset = 0;          // Offset of the TCP/UDP header in the packet.
+  size_t l4_size = 0;            // Its bytes to the IP length's end.
   uint8_t tcp_flags = 0;         // The TCP flags byte (0 for UDP).
   bool udp_no_checksum = false;  // IPv4 UDP with checksum field 0.
 };
