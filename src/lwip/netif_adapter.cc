@@ -7,6 +7,7 @@
 
 #include "fdlink/buffer/packet_buffer.h"
 #include "fdlink/header/ip_protocols.h"
+#include "fdlink/header/tcp.h"
 #include "fdlink/lwip/nat_rewrite.h"
 #include "fdlink/lwip/stack.h"
 #include "lwip/adapter_packets.h"
@@ -61,7 +62,12 @@ struct AdapterCallbacks {
     n->name[1] = 'd';
     n->output = &Output4;
     n->output_ip6 = &Output6;
-    n->mtu = static_cast<u16_t>(std::min<uint32_t>(a->endpoint_->MTU(), 65535));
+    // With send_super lwIP's segments are larger than the link's MTU and
+    // must not be fragmented: its netif has none (the MSS it offers is
+    // then TCP_MSS, and the client's own, from the same link, bounds it).
+    n->mtu = a->config_.send_super != 0 ? 0
+                                        : static_cast<u16_t>(std::min<uint32_t>(
+                                              a->endpoint_->MTU(), 65535));
 #if LWIP_ND6_ALLOW_RA_UPDATES
     n->mtu6 = n->mtu;
 #endif
@@ -117,6 +123,11 @@ Result<std::unique_ptr<NetifAdapter>> NetifAdapter::Create(
   if (endpoint == nullptr || endpoint->MaxHeaderLength() != 0) {
     return Error{Errc::kInvalidArgument, 0,
                  "lwip: the endpoint must carry IP without a link header"};
+  }
+  if (config.send_super > 0xffff ||
+      (config.send_super != 0 && config.send_super < 1280)) {
+    return Error{Errc::kInvalidArgument, 0,
+                 "lwip: send_super must be 0 (off) or 1280 to 65535 bytes"};
   }
   Result<NatTable> nat = NatTable::Create(config.nat);
   if (!nat) return nat.error();
@@ -371,9 +382,21 @@ void NetifAdapter::DeliverNetworkPacket(NetworkProtocolNumber,
 }
 
 void NetifAdapter::DeliverLocked(PacketBuffer& pkt) {
-  std::span<uint8_t> ip = pkt.NetworkPacket();
   ++counters_.rx_packets;
-  if (!started_ || ip.empty() || ip.size() > 0xffff) {
+  if (!started_) {
+    ++counters_.rx_other;
+    return;
+  }
+  if (pkt.gso_options().type != GSOType::kNone) {
+    DeliverSuperLocked(pkt);
+    return;
+  }
+  DeliverWireLocked(pkt);
+}
+
+void NetifAdapter::DeliverWireLocked(PacketBuffer& pkt) {
+  std::span<uint8_t> ip = pkt.NetworkPacket();
+  if (ip.empty() || ip.size() > 0xffff) {
     ++counters_.rx_other;
     return;
   }
@@ -444,6 +467,10 @@ void NetifAdapter::Output(pbuf* p) {
     }
     RewriteFlow(ip, *f, src, dst);
     ++counters_.tx_translated;
+    if (f->key.proto == header::ip_proto::kTcp && e->wire_mss != 0 &&
+        f->l4_size > e->wire_mss + header::kTcpMinimumSize) {
+      MarkSuper(*pkt, ip, *f, e->wire_mss);  // If more than one segment.
+    }
   }
   TransmitOutput(std::move(pkt));  // A failure is counted in tx_dropped.
 }
@@ -452,6 +479,7 @@ NetifAdapter::AcceptOutcome NetifAdapter::Accept(tcp_pcb* pcb) {
   const FlowAddr remote = FromLwip(pcb->remote_ip, pcb->remote_port);
   NatEntry* e = nat_.FindTranslated(header::ip_proto::kTcp, remote);
   if (e == nullptr || !started_) return AcceptOutcome::kRefused;
+  if (config_.send_super != 0) RaiseMss(pcb, e);
   std::unique_ptr<Connection> c(
       new Connection(pcb, e->original.src, e->original.dst));
   if (on_syn_) c->flow_id_ = e->id;

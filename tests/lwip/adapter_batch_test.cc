@@ -18,38 +18,12 @@
 #include "fdlink/lwip/netif_adapter.h"
 #include "fdlink/sys/syscalls.h"
 #include "lwip/lwip_test_packets.h"
+#include "lwip/pair_link_flow.h"
 #include "lwip/tun_adapter_fixture.h"
 #include "testing/packets.h"
 
 namespace fdlink::lwip {
 namespace {
-
-// Packet wraps IP bytes in a pooled packet with its network protocol.
-PacketBufferPtr Packet(std::span<const uint8_t> ip) {
-  PacketBufferOptions o;
-  o.payload = ip;
-  PacketBufferPtr p = PacketBuffer::Create(o);
-  p->set_network_protocol((!ip.empty() && (ip[0] >> 4) == 6)
-                              ? kIPv6ProtocolNumber
-                              : kIPv4ProtocolNumber);
-  return p;
-}
-
-// ReadAll reads the packets the adapter wrote to `peer` until none comes
-// for `quiet_ms`.
-std::vector<std::vector<uint8_t>> ReadAll(const UniqueFd& peer,
-                                          int quiet_ms = 300) {
-  std::vector<std::vector<uint8_t>> out;
-  for (;;) {
-    pollfd p{peer.get(), POLLIN, 0};
-    if (::poll(&p, 1, quiet_ms) != 1) return out;
-    std::vector<uint8_t> b(65536);
-    const ssize_t n = ::read(peer.get(), b.data(), b.size());
-    if (n <= 0) return out;
-    b.resize(static_cast<size_t>(n));
-    out.push_back(std::move(b));
-  }
-}
 
 // MixedInput is a receive batch of every kind the adapter tells apart:
 // malformed, no flow, UDP, a new SYN (held), its retransmission and a
@@ -147,32 +121,6 @@ TEST(AdapterBatch, MixedReceiveBatchCountsAsOnePacketAtATime) {
   EXPECT_EQ(reply.src().ToString(), "198.18.99.99");
 }
 
-// Handshake completes a connection from 198.18.64.1:40000 to
-// 198.18.64.7:80 over `link` (SYN, the adapter's SYN-ACK, ACK); returns
-// the SYN-ACK's sequence number + 1, or nothing.
-std::optional<uint32_t> Handshake(PairLink& link) {
-  if (!sys::Write(link.peer.get(), Tcp4Packet("198.18.64.1", 40000,
-                                              "198.18.64.7", 80, 0x02, 0))) {
-    return std::nullopt;
-  }
-  pollfd p{link.peer.get(), POLLIN, 0};
-  if (::poll(&p, 1, 5000) != 1) return std::nullopt;
-  std::vector<uint8_t> b(2048);
-  const ssize_t n = ::read(link.peer.get(), b.data(), b.size());
-  if (n < 40) return std::nullopt;
-  const uint32_t next = header::Tcp(std::span(b).subspan(20)).seq() + 1;
-  std::vector<uint8_t> ack =
-      Tcp4Packet("198.18.64.1", 40000, "198.18.64.7", 80, 0x10, 0);
-  header::MutableTcp t(std::span<uint8_t>(ack).subspan(20));
-  t.SetSeq(0xdeadbeef + 1);
-  t.SetAck(next);
-  t.SetChecksum(0);
-  t.SetChecksum(header::TcpChecksum(V4("198.18.64.1"), V4("198.18.64.7"),
-                                    std::span(ack).subspan(20)));
-  if (!sys::Write(link.peer.get(), ack)) return std::nullopt;
-  return next;
-}
-
 TEST(AdapterBatch, ScopeQueuesWritesAndFlushesAllInOrderOnClose) {
   std::atomic<Connection*> conn{nullptr};
   PairLink link(
@@ -229,22 +177,6 @@ TEST(AdapterBatch, ScopeQueuesWritesAndFlushesAllInOrderOnClose) {
   ASSERT_GE(stream.size(), 2000u);
   EXPECT_TRUE(std::equal(stream.begin(), stream.end(), data.begin()))
       << "the bytes are the data's, in order";
-}
-
-// DataSeg is the client's segment carrying `payload` at stream offset
-// `off` of the connection Handshake made, acknowledging `ack`.
-std::vector<uint8_t> DataSeg(size_t off, std::span<const uint8_t> payload,
-                             uint32_t ack) {
-  std::vector<uint8_t> b =
-      Tcp4Packet("198.18.64.1", 40000, "198.18.64.7", 80, 0x18, payload.size());
-  std::copy(payload.begin(), payload.end(), b.begin() + 40);
-  header::MutableTcp t(std::span<uint8_t>(b).subspan(20));
-  t.SetSeq(static_cast<uint32_t>(0xdeadbeef + 1 + off));
-  t.SetAck(ack);
-  t.SetChecksum(0);
-  t.SetChecksum(header::TcpChecksum(V4("198.18.64.1"), V4("198.18.64.7"),
-                                    std::span(b).subspan(20)));
-  return b;
 }
 
 TEST(AdapterBatch, OneAckPerReceiveBatchAndTheBatchEndRunsAfterIt) {

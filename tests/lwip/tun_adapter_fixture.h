@@ -123,14 +123,15 @@ class TunAdapterTest : public e2e::E2eTest {
 // (IP packets, no kernel stack): the test writes and reads `peer`.
 // `setup` runs on the adapter before it is attached (to set callbacks).
 struct PairLink {
-  explicit PairLink(const std::function<void(NetifAdapter&)>& setup = nullptr) {
+  explicit PairLink(const std::function<void(NetifAdapter&)>& setup = nullptr,
+                    const AdapterConfig& config = Config()) {
     UniqueFd ours;
     if (!sys::SocketPair(SOCK_SEQPACKET, &ours, &peer)) return;
     fdbased::Options o;
     o.fds = {ours.get()};
     fd = std::move(ours);
     ep = std::move(fdbased::Endpoint::Create(std::move(o)).value());
-    adapter = std::move(NetifAdapter::Create(ep.get(), Config()).value());
+    adapter = std::move(NetifAdapter::Create(ep.get(), config).value());
     if (setup) setup(*adapter);
     adapter->Attach();
   }

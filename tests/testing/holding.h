@@ -51,12 +51,14 @@ size_t OpenFds();
 // CpuSeconds is the CPU time the process has used.
 double CpuSeconds();
 
-// kSanitized: the sanitizers' allocator maps regions of its own as the
-// process allocates, so there only the ring mappings are compared.
-#if defined(__SANITIZE_ADDRESS__)
+// kSanitized: the sanitizers' runtimes (ASan's allocator, TSan's
+// allocator and per-thread state) map regions of their own as the process
+// allocates and starts threads, so there only the ring mappings are
+// compared.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 inline constexpr bool kSanitized = true;
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 inline constexpr bool kSanitized = true;
 #else
 inline constexpr bool kSanitized = false;

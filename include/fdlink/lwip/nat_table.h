@@ -99,6 +99,10 @@ struct NatEntry {
   bool fin_in = false;      // The client sent FIN.
   bool fin_out = false;     // The stack sent FIN.
   bool closing = false;     // Deadline is the linger's end, not idle.
+  // wire_mss is the segment size the client takes (lwIP's MSS for the
+  // connection when it was accepted); 0 until then. With
+  // AdapterConfig::send_super it sizes the super-packets' segments.
+  uint16_t wire_mss = 0;
   std::chrono::steady_clock::time_point deadline{};
 };
 

@@ -46,6 +46,22 @@ struct AdapterConfig {
   // coalesce_acks leaves superseded pure ACKs out of each output batch
   // (see OutputBatch; the default). Off, every ACK lwIP makes is written.
   bool coalesce_acks = true;
+  // merge_tcp takes TCP super-packets (the kernel's GSO through a TUN's
+  // virtio-net header, or the endpoint's software GRO) whole and feeds
+  // each to lwIP as one segment, as the kernel's GRO hands its TCP one
+  // merged segment (the default): one pbuf, one checksum pass and one
+  // ACK decision per super-packet instead of per wire segment. Off, the
+  // endpoint splits them into wire packets first.
+  bool merge_tcp = true;
+  // send_super lets lwIP send segments of up to send_super bytes (IP
+  // packet size, at most 65,535; 0: off, the default) and writes each one
+  // larger than the link's MTU as a TCP super-packet cut at the client's
+  // MSS: the endpoint hands it to the kernel with a virtio-net header
+  // (host GSO) or splits it in software. Each accepted pcb's MSS is
+  // raised to it (the client's own MSS is kept as the segment size), with
+  // Nagle off, and lwIP's netif has no MTU (lwIP would fragment instead).
+  // Use it when the endpoint writes super-packets to the kernel.
+  uint32_t send_super = 0;
 };
 
 // AdapterCounters are a NetifAdapter's packet counters.
@@ -58,10 +74,18 @@ struct AdapterCounters {
   uint64_t rx_reopened = 0;    // A SYN on a closing flow's 4-tuple: a new flow.
   uint64_t rx_other = 0;       // Neither translatable nor local: dropped.
   uint64_t rx_no_memory = 0;   // lwIP could not allocate a pbuf: dropped.
+  // Super-packets (merge_tcp): TCP ones fed to lwIP whole, the wire
+  // segments they stand for, others split here (UDP), and ones whose
+  // headers do not match their GSO metadata (dropped).
+  uint64_t rx_merged = 0;
+  uint64_t rx_merged_segments = 0;
+  uint64_t rx_split = 0;
+  uint64_t rx_malformed = 0;
   uint64_t tx_packets = 0;     // Written to the endpoint.
   uint64_t tx_translated = 0;  // Of those, rewritten back.
   uint64_t tx_unmapped = 0;    // lwIP's TCP/UDP of no entry: dropped.
   uint64_t tx_dropped = 0;     // The endpoint would block or failed.
+  uint64_t tx_super = 0;       // Written as super-packets (send_super).
   uint64_t accepted = 0;       // Connections handed to OnAccept.
   // Connect-first (OnSyn) and the packets the adapter answers itself.
   uint64_t syn_held = 0;           // SYNs held for a SynFn decision.
@@ -97,8 +121,14 @@ struct AdapterCounters {
 // -> (local address, listen_port), and lwIP's replies are translated
 // back, with exact checksum updates. Each accepted connection is handed
 // to OnAccept with its original addresses. A SYN over the table's cap is
-// answered with an RST (the client's connect fails at once). Super-packets:
-// it takes wire packets only (TakesSuperPackets() is false).
+// answered with an RST (the client's connect fails at once).
+//
+// Super-packets (AdapterConfig::merge_tcp, TakesSuperPackets()): a TCP
+// super-packet is copied once into one pbuf, its checksum completed, and
+// handed to lwIP as a single segment larger than lwIP's MSS (lwIP accepts
+// any in-window segment; its IP length must fit 65,535 bytes, which the
+// kernel's and the endpoint's super-packets do). Other super-packets
+// (UDP) are split here into their datagrams.
 //
 // Answered by the adapter itself, never by lwIP: UDP to any destination
 // (handed to OnUdp, replies through SendUdp; fragmented datagrams and bad
@@ -276,7 +306,8 @@ class NetifAdapter : public NetworkDispatcher {
   // packet is handled and counted exactly as DeliverNetworkPacket does.
   void DeliverNetworkPackets(std::span<PacketBufferPtr> pkts) override
       EXCLUDES(core_lock);
-  bool TakesSuperPackets() const override { return false; }
+  // TakesSuperPackets is AdapterConfig::merge_tcp.
+  bool TakesSuperPackets() const override { return config_.merge_tcp; }
 
   // Counters, NatCounters and OpenConnections read the counters, the
   // translation table's counters and the number of live Connections.
@@ -307,6 +338,21 @@ class NetifAdapter : public NetworkDispatcher {
   void AbortEndedPcbs(const std::vector<FlowAddr>& ended) REQUIRES(core_lock);
   // DeliverLocked handles one inbound packet (DeliverNetworkPacket's body).
   void DeliverLocked(PacketBuffer& pkt) REQUIRES(core_lock);
+  // DeliverWireLocked handles one wire packet (no GSO metadata).
+  void DeliverWireLocked(PacketBuffer& pkt) REQUIRES(core_lock);
+  // DeliverSuperLocked feeds a TCP super-packet to lwIP whole, and splits
+  // anything else (DeliverSplit).
+  void DeliverSuperLocked(PacketBuffer& pkt) REQUIRES(core_lock);
+  // DeliverSplit splits a super-packet and delivers its wire packets.
+  void DeliverSplit(PacketBuffer& pkt) REQUIRES(core_lock);
+  // RaiseMss (send_super) keeps a new pcb's MSS as e->wire_mss and raises
+  // the pcb's to the largest multiple of it that send_super holds.
+  void RaiseMss(tcp_pcb* pcb, NatEntry* e) REQUIRES(core_lock);
+  // MarkSuper makes `pkt` (ip, a TCP segment parsed as f) a super-packet
+  // of wire_mss-byte segments when its payload is more than one: GSO
+  // options and the pseudo-header sum in its checksum field.
+  void MarkSuper(PacketBuffer& pkt, std::span<uint8_t> ip, const ParsedFlow& f,
+                 uint16_t wire_mss) REQUIRES(core_lock);
   // FlushOutput writes the pending output list with one WritePackets call
   // and empties it (counting what was written and dropped).
   void FlushOutput() REQUIRES(core_lock);
@@ -387,6 +433,9 @@ class NetifAdapter : public NetworkDispatcher {
   int batch_depth_ GUARDED_BY(core_lock) = 0;
   size_t pending_count_ GUARDED_BY(core_lock) = 0;
   std::array<PacketBufferPtr, kOutputBatchMax> pending_ GUARDED_BY(core_lock);
+  // split_ holds a super-packet's wire packets while DeliverSplit hands
+  // them on (its capacity is kept).
+  std::vector<PacketBufferPtr> split_ GUARDED_BY(core_lock);
   // scratch_ holds a chained pbuf's bytes while it is copied out.
   std::array<uint8_t, 65536> scratch_ GUARDED_BY(core_lock);
 };

@@ -23,6 +23,7 @@
 #include "fdlink/link/sniffer/sniffer.h"
 #include "fdlink/lwip/netif_adapter.h"
 #include "fdlink/lwip/stack.h"
+#include "fdlink/offload/offload_bits.h"
 #include "serve/link.h"
 #include "tun2socks/args.h"
 #include "tun2socks/counters.h"
@@ -58,6 +59,11 @@ lwip::AdapterConfig AdapterSettings(const Tun2socksOptions& o) {
   c.syn_timeout = std::chrono::milliseconds(o.dial_timeout_ms) + 1s;
   return c;
 }
+
+// kSendSuper is lwIP's largest segment when the TUN takes super-packets:
+// half its 64 KiB send buffer, so that one segment is in flight while the
+// next is filled.
+constexpr uint32_t kSendSuper = 32768;
 
 int Fail(const Tun2socksOptions& opts, int status, const std::string& msg) {
   return ReportError("tun2socks", status, msg, opts.json);
@@ -145,8 +151,16 @@ int Open(const Tun2socksOptions& opts, uint32_t mark, Rig* rig) {
       st != kExitOk)
     return Fail(opts, st, msg);
   LinkEndpoint* link_ep = rig->ce.top();
+  lwip::AdapterConfig ac = AdapterSettings(opts);
+  const fdbased::OffloadOptions& off = rig->ce.offload;
+  if (off.vnet_header && off.gso &&
+      (off.kernel_offloads & offload::kTunFTso4)) {
+    // The kernel takes TCP super-packets on this TUN: lwIP sends large
+    // segments, each written once and cut by the kernel (send_super).
+    ac.send_super = kSendSuper;
+  }
   Result<std::unique_ptr<lwip::NetifAdapter>> adapter =
-      lwip::NetifAdapter::Create(link_ep, AdapterSettings(opts));
+      lwip::NetifAdapter::Create(link_ep, ac);
   if (!adapter) {
     return Fail(opts, kExitFailure,
                 "cannot start lwIP on the TUN: " + adapter.error().ToString());
