@@ -48,6 +48,11 @@ Result<int> SpawnInNetNs(int ns_fd, const std::vector<std::string>& argv,
   if (pid < 0) return Error::FromErrno(errno, "fork");
   if (pid == 0) {
     int err = 0;
+    // The program starts with no signal blocked, whatever this thread
+    // blocks (StopSignals blocks SIGINT/SIGTERM in the tool's threads).
+    sigset_t none;
+    sigemptyset(&none);
+    (void)::sigprocmask(SIG_SETMASK, &none, nullptr);
     if (::setns(ns_fd, CLONE_NEWNET) < 0 || ::setpgid(0, 0) < 0 ||
         ::dup2(dev_null.get(), STDIN_FILENO) < 0 ||
         ::dup2(out_fd, STDOUT_FILENO) < 0 ||

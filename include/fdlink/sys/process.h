@@ -21,10 +21,10 @@ Result<void> Pipe(UniqueFd* read_end, UniqueFd* write_end);
 
 // SpawnInNetNs forks a child that joins the network namespace `ns_fd`,
 // starts its own process group, reads stdin from /dev/null, writes stdout
-// and stderr to `out_fd`, and execs argv[0] (searched in PATH). Returns the
-// child's pid once the exec succeeded. If joining or exec failed, the child
-// is reaped and that errno is returned (what = "exec"). argv must not be
-// empty.
+// and stderr to `out_fd`, starts with no signal blocked, and execs argv[0]
+// (searched in PATH). Returns the child's pid once the exec succeeded. If
+// joining or exec failed, the child is reaped and that errno is returned
+// (what = "exec"). argv must not be empty.
 Result<int> SpawnInNetNs(int ns_fd, const std::vector<std::string>& argv,
                          int out_fd);
 

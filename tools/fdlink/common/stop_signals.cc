@@ -7,7 +7,6 @@
 #include <csignal>
 #include <cstdint>
 
-#include "fdlink/sys/process.h"
 #include "fdlink/sys/signal_sys.h"
 #include "fdlink/sys/syscalls.h"
 
@@ -21,6 +20,9 @@ std::atomic<int> g_signal{0};
 std::atomic<bool> g_requested{false};
 std::atomic<bool> g_installed{false};
 struct sigaction g_old_int, g_old_term;  // Written only by Install/~.
+// The installing thread's mask before Install, and the one WaitFor waits
+// with (that mask, SIGINT and SIGTERM let through).
+sigset_t g_old_mask, g_wait_mask;
 
 // WakeWaiters makes the eventfd readable; async-signal-safe.
 void WakeWaiters() {
@@ -60,6 +62,16 @@ Result<std::unique_ptr<StopSignals>> StopSignals::Install() {
   constexpr int kFlags = SA_RESTART | SA_RESETHAND;
   (void)sys::SetSignalHandler(SIGINT, OnStopSignal, kFlags, &g_old_int);
   (void)sys::SetSignalHandler(SIGTERM, OnStopSignal, kFlags, &g_old_term);
+  // Blocked here, and so in every thread started from now on (the
+  // endpoint's, lwIP's, the relay's): the signals stay pending until
+  // WaitFor lets them through, so the handler runs on the waiting thread,
+  // never on a thread blocked in a call that would not see it (under
+  // ThreadSanitizer a handler is deferred until its thread next enters
+  // the runtime, which a thread parked in a futex may never do).
+  (void)sys::BlockSignals({SIGINT, SIGTERM}, &g_old_mask);
+  g_wait_mask = g_old_mask;
+  sigdelset(&g_wait_mask, SIGINT);
+  sigdelset(&g_wait_mask, SIGTERM);
   return std::unique_ptr<StopSignals>(new StopSignals(std::move(*efd)));
 }
 
@@ -68,6 +80,7 @@ StopSignals::StopSignals(UniqueFd efd) : efd_(std::move(efd)) {}
 StopSignals::~StopSignals() {
   sys::RestoreSignalHandler(SIGINT, g_old_int);
   sys::RestoreSignalHandler(SIGTERM, g_old_term);
+  sys::RestoreSignalMask(g_old_mask);
   g_efd = -1;
   g_installed = false;
 }
@@ -88,8 +101,13 @@ bool StopSignals::WaitFor(std::chrono::milliseconds timeout) const {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - Clock::now());
     if (left.count() <= 0) break;
-    (void)sys::WaitReadable(efd_.get(), static_cast<int>(left.count()));
+    (void)sys::WaitReadableWithMask(efd_.get(), static_cast<int>(left.count()),
+                                    g_wait_mask);
   }
+  // Once stopping, a second signal takes its default action at once (the
+  // handler reset itself) instead of waiting for a WaitFor that may not
+  // come while the cleanup runs.
+  if (requested()) sys::UnblockSignals({SIGINT, SIGTERM});
   return requested();
 }
 
