@@ -62,9 +62,8 @@ void NetifAdapter::DeliverSuperLocked(PacketBuffer& pkt) {
 
 void NetifAdapter::DeliverSplit(PacketBuffer& pkt) {
   split_.clear();
-  if (!offload::SplitSuperPacket(pkt, 0, split_)) {
+  if (!offload::SplitSuperPacket(pkt, 0, split_)) {  // Nothing appended.
     ++counters_.rx_malformed;
-    split_.clear();
     return;
   }
   ++counters_.rx_split;

@@ -7,7 +7,6 @@
 
 #include "fdlink/buffer/packet_buffer.h"
 #include "fdlink/header/ip_protocols.h"
-#include "fdlink/header/tcp.h"
 #include "fdlink/lwip/nat_rewrite.h"
 #include "fdlink/lwip/stack.h"
 #include "lwip/adapter_packets.h"
@@ -467,8 +466,7 @@ void NetifAdapter::Output(pbuf* p) {
     }
     RewriteFlow(ip, *f, src, dst);
     ++counters_.tx_translated;
-    if (f->key.proto == header::ip_proto::kTcp && e->wire_mss != 0 &&
-        f->l4_size > e->wire_mss + header::kTcpMinimumSize) {
+    if (f->key.proto == header::ip_proto::kTcp && e->wire_mss != 0) {
       MarkSuper(*pkt, ip, *f, e->wire_mss);  // If more than one segment.
     }
   }

@@ -55,12 +55,12 @@ struct AdapterConfig {
   bool merge_tcp = true;
   // send_super lets lwIP send segments of up to send_super bytes (IP
   // packet size, at most 65,535; 0: off, the default) and writes each one
-  // larger than the link's MTU as a TCP super-packet cut at the client's
-  // MSS: the endpoint hands it to the kernel with a virtio-net header
-  // (host GSO) or splits it in software. Each accepted pcb's MSS is
-  // raised to it (the client's own MSS is kept as the segment size), with
-  // Nagle off, and lwIP's netif has no MTU (lwIP would fragment instead).
-  // Use it when the endpoint writes super-packets to the kernel.
+  // that carries more than one of the client's segments as a TCP
+  // super-packet cut at the client's MSS: the endpoint hands it to the kernel
+  // with a virtio-net header (host GSO) or splits it in software. Each accepted
+  // pcb's MSS is raised to it (the client's own MSS is kept as the segment
+  // size), with Nagle off, and lwIP's netif has no MTU (lwIP would fragment
+  // instead). Use it when the endpoint writes super-packets to the kernel.
   uint32_t send_super = 0;
 };
 
