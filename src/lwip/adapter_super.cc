@@ -61,7 +61,7 @@ void NetifAdapter::DeliverSuperLocked(PacketBuffer& pkt) {
 }
 
 void NetifAdapter::DeliverSplit(PacketBuffer& pkt) {
-  split_.clear();
+  // split_ is empty here: every call leaves it so.
   if (!offload::SplitSuperPacket(pkt, 0, split_)) {  // Nothing appended.
     ++counters_.rx_malformed;
     return;

@@ -23,19 +23,26 @@ void RestoreSignalHandler(int sig, const struct sigaction& old) {
   ::sigaction(sig, &old, nullptr);
 }
 
-Result<void> BlockSignals(std::initializer_list<int> sigs, sigset_t* old) {
+namespace {
+
+sigset_t SetOf(std::initializer_list<int> sigs) {
   sigset_t set;
   sigemptyset(&set);
   for (int sig : sigs) sigaddset(&set, sig);
+  return set;
+}
+
+}  // namespace
+
+Result<void> BlockSignals(std::initializer_list<int> sigs, sigset_t* old) {
+  const sigset_t set = SetOf(sigs);
   if (const int e = ::pthread_sigmask(SIG_BLOCK, &set, old); e != 0)
     return Error::FromErrno(e, "pthread_sigmask");
   return Ok();
 }
 
 void UnblockSignals(std::initializer_list<int> sigs) {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int sig : sigs) sigaddset(&set, sig);
+  const sigset_t set = SetOf(sigs);
   ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
