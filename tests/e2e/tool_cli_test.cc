@@ -218,7 +218,10 @@ TEST_F(E2eTest, DemoRuntimeErrorUnderJsonIsAJsonObject) {
 TEST_F(E2eTest, JsonStdoutIsJsonLinesOnly) {
   const std::vector<std::vector<std::string>> runs = {
       {"demo", "--seconds", "1", "--cycles", "2", "--json"},
-      {"demo", "--socketpair", "--seconds", "0.5", "--cycles", "1", "--json"},
+      // No detach cycle: under load a detach drops the requests a loop had
+      // read (kDetached), and the socketpair demo then reports a failure
+      // after waiting out its reply deadline; this test is about stdout.
+      {"demo", "--socketpair", "--seconds", "0.5", "--cycles", "0", "--json"},
       {"torture", "--seconds", "0.3", "--json"},
       {"bench", "--kind", "seqpacket", "--size", "64", "--processors", "1",
        "--seconds", "0.05", "--json"},
