@@ -42,7 +42,7 @@ constexpr RequestKind kKinds[] = {RequestKind::kIcmpv4Echo,
 // endpoint had read but not delivered (counted as kDetached), as a link
 // loses packets, and the generator recovers as a client would.
 constexpr auto kResendAfter = std::chrono::milliseconds(200);
-// kGiveUp bounds how long one window may go unanswered.
+// kGiveUp bounds how long a window may go without any reply.
 constexpr auto kGiveUp = std::chrono::seconds(5);
 
 // TrafficResult is what the generator saw. `sent` counts requests (a
@@ -54,7 +54,8 @@ struct TrafficResult {
   std::string first_error;
 };
 
-// Window is one window's requests, by sequence, until answered.
+// Window sends the generator's windows of requests and collects their
+// replies; it keeps each request, by sequence, until it is answered.
 class Window {
  public:
   Window(const DemoAddresses& a, std::span<const int> peers, TrafficResult* r)
