@@ -27,7 +27,8 @@ Result<size_t> Connection::Write(std::span<const uint8_t> data) {
   }
   const size_t n = std::min<size_t>(data.size(), tcp_sndbuf(pcb_));
   if (n == 0) return size_t{0};
-  // TCP_SND_BUF is 0xFFFF, so n fits the u16_t length.
+  // tcp_sndbuf() is at most 0xFFFF (even with a larger send_buffer), so n
+  // fits the u16_t length.
   const err_t e =
       tcp_write(pcb_, data.data(), static_cast<u16_t>(n), TCP_WRITE_FLAG_COPY);
   if (e == ERR_MEM) return size_t{0};  // Out of queue slots: like full.

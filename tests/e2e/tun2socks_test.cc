@@ -416,6 +416,10 @@ TEST_F(Tun2socksTest, BadArgumentsExitTwoWithOneLine) {
   ExpectBadArgs(*ns_, {"--tun", "t2s0", "--direct", "--bind-device", "t2s0"},
                 "is the TUN itself");
   ExpectBadArgs(*ns_, {"--direct", "--fwmark", "1"}, "--tun NAME is required");
+  ExpectBadArgs(
+      *ns_,
+      {"--tun", "t2s0", "--direct", "--fwmark", "1", "--send-buffer", "8"},
+      "--send-buffer: Value 8 not in range 64 to 16384");
 }
 
 }  // namespace

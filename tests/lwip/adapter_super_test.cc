@@ -202,17 +202,13 @@ TEST(AdapterSuper, SendSuperWritesLargeSegmentsCutAtTheClientsMss) {
 }
 
 TEST(AdapterSuper, SendSuperOutOfRangeIsRefused) {
-  UniqueFd ours, peer;
-  ASSERT_TRUE(sys::SocketPair(SOCK_SEQPACKET, &ours, &peer));
-  fdbased::Options o;
-  o.fds = {ours.get()};
-  std::unique_ptr<fdbased::Endpoint> ep =
-      std::move(fdbased::Endpoint::Create(std::move(o)).value());
+  PairEndpoint pair;
+  ASSERT_TRUE(pair.ep);
+  fdbased::Endpoint* ep = pair.ep.get();
   for (const uint32_t bad : {100u, 70000u}) {
     AdapterConfig config = Config();
     config.send_super = bad;
-    Result<std::unique_ptr<NetifAdapter>> r =
-        NetifAdapter::Create(ep.get(), config);
+    Result<std::unique_ptr<NetifAdapter>> r = NetifAdapter::Create(ep, config);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::kInvalidArgument);
     EXPECT_THAT(r.error().ToString(), ::testing::HasSubstr("send_super"));

@@ -119,26 +119,33 @@ class TunAdapterTest : public e2e::E2eTest {
   std::unique_ptr<NetifAdapter> adapter_;
 };
 
-// PairLink is an attached adapter on an endpoint over a socketpair
-// (IP packets, no kernel stack): the test writes and reads `peer`.
-// `setup` runs on the adapter before it is attached (to set callbacks).
-struct PairLink {
+// PairEndpoint is an endpoint over a socketpair (IP packets, no kernel
+// stack) and no adapter yet: the test writes and reads `peer`. `ep` is
+// null if the socketpair could not be made.
+struct PairEndpoint {
+  PairEndpoint() {
+    if (!sys::SocketPair(SOCK_SEQPACKET, &fd, &peer)) return;
+    fdbased::Options o;
+    o.fds = {fd.get()};
+    ep = std::move(fdbased::Endpoint::Create(std::move(o)).value());
+  }
+
+  UniqueFd fd, peer;
+  std::unique_ptr<fdbased::Endpoint> ep;
+};
+
+// PairLink is an attached adapter on a PairEndpoint. `setup` runs on the
+// adapter before it is attached (to set callbacks).
+struct PairLink : PairEndpoint {
   explicit PairLink(const std::function<void(NetifAdapter&)>& setup = nullptr,
                     const AdapterConfig& config = Config()) {
-    UniqueFd ours;
-    if (!sys::SocketPair(SOCK_SEQPACKET, &ours, &peer)) return;
-    fdbased::Options o;
-    o.fds = {ours.get()};
-    fd = std::move(ours);
-    ep = std::move(fdbased::Endpoint::Create(std::move(o)).value());
+    if (ep == nullptr) return;
     adapter = std::move(NetifAdapter::Create(ep.get(), config).value());
     if (setup) setup(*adapter);
     adapter->Attach();
   }
   ~PairLink() { adapter.reset(); }  // Before the endpoint.
 
-  UniqueFd fd, peer;
-  std::unique_ptr<fdbased::Endpoint> ep;
   std::unique_ptr<NetifAdapter> adapter;
 };
 

@@ -62,7 +62,20 @@ struct AdapterConfig {
   // size), with Nagle off, and lwIP's netif has no MTU (lwIP would fragment
   // instead). Use it when the endpoint writes super-packets to the kernel.
   uint32_t send_super = 0;
+  // send_buffer is each accepted connection's send buffer in bytes: how
+  // many bytes Connection::Write takes that the client has not yet
+  // acknowledged (0: lwIP's build's TCP_SND_BUF, 65,535, the default;
+  // otherwise 65,535 to kMaxSendBuffer). With 64 KiB a fast sender waits
+  // for the client's ACK, which the client's kernel sends only once its
+  // application has read, every 64 KiB; a larger buffer keeps the path
+  // full. It bounds what lwIP holds per connection (also bounded by lwIP's
+  // TCP_SND_QUEUELEN, 180 segments of the connection's MSS). The initial
+  // slow-start threshold is raised to it too.
+  uint32_t send_buffer = 0;
 };
+
+// kMaxSendBuffer is the largest AdapterConfig::send_buffer (16 MiB).
+inline constexpr uint32_t kMaxSendBuffer = 16u << 20;
 
 // AdapterCounters are a NetifAdapter's packet counters.
 struct AdapterCounters {
@@ -348,6 +361,9 @@ class NetifAdapter : public NetworkDispatcher {
   // RaiseMss (send_super) keeps a new pcb's MSS as e->wire_mss and raises
   // the pcb's to the largest multiple of it that send_super holds.
   void RaiseMss(tcp_pcb* pcb, NatEntry* e) REQUIRES(core_lock);
+  // RaiseSendBuffer (send_buffer) grows a new pcb's send buffer and
+  // slow-start threshold to config_.send_buffer.
+  void RaiseSendBuffer(tcp_pcb* pcb) const REQUIRES(core_lock);
   // MarkSuper makes `pkt` (ip, a TCP segment parsed as f) a super-packet
   // of wire_mss-byte segments when its payload is more than one: GSO
   // options and the pseudo-header sum in its checksum field.

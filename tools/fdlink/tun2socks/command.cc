@@ -75,6 +75,11 @@ void AddTun2socks(CLI::App& app, int* exit_code) {
                   "UDP flows at once; datagrams of more are dropped "
                   "(default 1024)")
       ->check(CLI::Range(1, 60000));
+  sub->add_option("--send-buffer", opts->send_buffer_kib,
+                  "KiB of server bytes lwIP holds per TCP connection until "
+                  "the client acknowledges them (default 1024; lwIP's own "
+                  "is 64)")
+      ->check(CLI::Range(64, 16384));
   AddOffloadFlags(sub, &opts->offload);
   sub->callback([opts, mode, exit_code] {
     opts->mode = *fdbased::ParseDispatchMode(*mode);

@@ -31,6 +31,7 @@ struct Tun2socksOptions {
   int udp_timeout_s = 60;      // UDP flow without datagrams.
   int max_connections = 4096;  // TCP flows at once.
   int max_udp_flows = 1024;    // UDP flows at once.
+  int send_buffer_kib = 1024;  // lwIP's send buffer per TCP connection.
   OffloadSwitches offload;  // --no-offload, --no-gso, ...: all on by default.
 };
 

@@ -57,13 +57,20 @@ lwip::AdapterConfig AdapterSettings(const Tun2socksOptions& o) {
       static_cast<size_t>(o.max_connections) + o.max_udp_flows + 1024;
   c.nat.udp_idle = std::chrono::seconds(o.udp_timeout_s);
   c.syn_timeout = std::chrono::milliseconds(o.dial_timeout_ms) + 1s;
+  // A 64 KiB send buffer would make every 64 KiB toward the client wait
+  // for its ACK, which its kernel sends once the reader has run.
+  c.send_buffer = static_cast<uint32_t>(o.send_buffer_kib) * 1024;
   return c;
 }
 
-// kSendSuper is lwIP's largest segment when the TUN takes super-packets:
-// half its 64 KiB send buffer, so that one segment is in flight while the
-// next is filled.
-constexpr uint32_t kSendSuper = 32768;
+// SendSuper is lwIP's largest segment when the TUN takes super-packets:
+// as large as an IP packet can be, but at most half the send buffer, so
+// that one segment is in flight while the next is filled (measured on
+// reverse iperf3 with the 1 MiB default: 9.2-13.6 Gbit/s at 65,535 bytes
+// against 8.3-9.5 at 32,768).
+uint32_t SendSuper(const lwip::AdapterConfig& c) {
+  return std::min<uint32_t>(0xffff, c.send_buffer / 2);
+}
 
 int Fail(const Tun2socksOptions& opts, int status, const std::string& msg) {
   return ReportError("tun2socks", status, msg, opts.json);
@@ -157,7 +164,7 @@ int Open(const Tun2socksOptions& opts, uint32_t mark, Rig* rig) {
       (off.kernel_offloads & offload::kTunFTso4)) {
     // The kernel takes TCP super-packets on this TUN: lwIP sends large
     // segments, each written once and cut by the kernel (send_super).
-    ac.send_super = kSendSuper;
+    ac.send_super = SendSuper(ac);
   }
   Result<std::unique_ptr<lwip::NetifAdapter>> adapter =
       lwip::NetifAdapter::Create(link_ep, ac);
