@@ -44,10 +44,35 @@ size_t Connection::SendSpace() const {
 
 void Connection::Consumed(size_t n) {
   if (pcb_ == nullptr) return;
-  while (n > 0) {
-    const u16_t chunk = static_cast<u16_t>(std::min<size_t>(n, 0xffff));
-    tcp_recved(pcb_, chunk);
-    n -= chunk;
+  unconsumed_ -= std::min(unconsumed_, n);
+  ReturnWindow(n);
+}
+
+void Connection::ReturnWindow(size_t n) {
+  if (receive_window_ == 0) {
+    while (n > 0) {
+      const u16_t chunk = static_cast<u16_t>(std::min<size_t>(n, 0xffff));
+      tcp_recved(pcb_, chunk);
+      n -= chunk;
+    }
+    return;
+  }
+  // tcp_recved with receive_window_ as the clamp instead of TCP_WND: grow
+  // the window, and send the update now if it grew by enough.
+  pcb_->rcv_wnd = static_cast<tcpwnd_size_t>(
+      std::min<uint64_t>(uint64_t{pcb_->rcv_wnd} + n, receive_window_));
+  if (tcp_update_rcv_ann_wnd(pcb_) >= TCP_WND_UPDATE_THRESHOLD) {
+    tcp_ack_now(pcb_);
+    tcp_output(pcb_);
+  }
+}
+
+void Connection::SettleWindowForClose() {
+  if (receive_window_ == 0) return;
+  if (unconsumed_ == 0) {
+    pcb_->rcv_wnd = TCP_WND_MAX(pcb_);
+  } else if (pcb_->rcv_wnd == TCP_WND_MAX(pcb_)) {
+    --pcb_->rcv_wnd;  // Bytes are unconsumed: it must not read as none.
   }
 }
 
@@ -63,6 +88,7 @@ Result<void> Connection::ShutdownWrite() {
 
 void Connection::Close() {
   if (pcb_ == nullptr) return;
+  SettleWindowForClose();
   tcp_pcb* pcb = pcb_;
   Unhook();
   if (tcp_close(pcb) != ERR_OK) {
@@ -97,11 +123,12 @@ err_t ConnectionCallbacks::Recv(void* arg, tcp_pcb* pcb, pbuf* p, err_t err) {
     return c->aborted_in_callback_ ? ERR_ABRT : ERR_OK;
   }
   if (!c->on_recv_) {
-    tcp_recved(pcb, p->tot_len);
+    c->ReturnWindow(p->tot_len);
     pbuf_free(p);
     return ERR_OK;
   }
   for (pbuf* q = p; q != nullptr && c->pcb_ != nullptr; q = q->next) {
+    c->unconsumed_ += q->len;
     c->on_recv_(*c, std::span<const uint8_t>(
                         static_cast<const uint8_t*>(q->payload), q->len));
   }

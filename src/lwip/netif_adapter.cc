@@ -134,6 +134,13 @@ Result<std::unique_ptr<NetifAdapter>> NetifAdapter::Create(
                  "lwip: send_buffer must be 0 (lwIP's 65535) or 65535 to "
                  "16777216 bytes"};
   }
+  if (config.receive_window != 0 &&
+      (config.receive_window < 0xffff ||
+       config.receive_window > kMaxReceiveWindow)) {
+    return Error{Errc::kInvalidArgument, 0,
+                 "lwip: receive_window must be 0 (lwIP's 65535) or 65535 to "
+                 "131070 bytes"};
+  }
   Result<NatTable> nat = NatTable::Create(config.nat);
   if (!nat) return nat.error();
   Stack::Get();
@@ -484,10 +491,10 @@ NetifAdapter::AcceptOutcome NetifAdapter::Accept(tcp_pcb* pcb) {
   NatEntry* e = nat_.FindTranslated(header::ip_proto::kTcp, remote);
   if (e == nullptr || !started_) return AcceptOutcome::kRefused;
   if (config_.send_super != 0) RaiseMss(pcb, e);
-  if (config_.send_buffer > TCP_SND_BUF) RaiseSendBuffer(pcb);
   std::unique_ptr<Connection> c(
       new Connection(pcb, e->original.src, e->original.dst));
   if (on_syn_) c->flow_id_ = e->id;
+  RaiseBuffers(*c);
   ConnectionCallbacks::Hook(c.get());
   Connection* raw = c.get();
   conns_.push_back(std::move(c));
@@ -499,16 +506,6 @@ NetifAdapter::AcceptOutcome NetifAdapter::Accept(tcp_pcb* pcb) {
   }
   return raw->aborted_in_callback_ ? AcceptOutcome::kAborted
                                    : AcceptOutcome::kKept;
-}
-
-void NetifAdapter::RaiseSendBuffer(tcp_pcb* pcb) const {
-  // lwIP counts snd_buf down by what tcp_write takes and up by what the
-  // peer acknowledges, without clamping it to TCP_SND_BUF, so raising it
-  // once by the difference (keeping whatever is accounted already) makes
-  // the buffer larger for the pcb's life. tcp_sndbuf() still reports at
-  // most 65,535 at a time, which keeps Connection::Write's length 16-bit.
-  pcb->snd_buf += config_.send_buffer - TCP_SND_BUF;
-  if (pcb->ssthresh < config_.send_buffer) pcb->ssthresh = config_.send_buffer;
 }
 
 void NetifAdapter::Tick() {

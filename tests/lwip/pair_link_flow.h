@@ -26,7 +26,9 @@ std::vector<std::vector<uint8_t>> ReadAll(const UniqueFd& peer,
 // Handshake completes a connection from 198.18.64.1:40000 to
 // 198.18.64.7:80 over `link` (SYN with ISN 0xdeadbeef, the adapter's
 // SYN-ACK, ACK); returns the SYN-ACK's sequence number + 1, or nothing.
-std::optional<uint32_t> Handshake(PairLink& link);
+// With `window_scale` the SYN offers window scaling (RFC 7323, shift 7, as
+// Linux does) and the SYN-ACK must accept it.
+std::optional<uint32_t> Handshake(PairLink& link, bool window_scale = false);
 
 // DataSeg is the client's segment carrying `payload` at stream offset
 // `off` of the connection Handshake made, acknowledging `ack`, with a

@@ -4,6 +4,7 @@
 #define FDLINK_LWIP_CONNECTION_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <span>
 
@@ -87,12 +88,24 @@ class Connection {
   Connection(tcp_pcb* pcb, const FlowAddr& src, const FlowAddr& dst);
   // Detach clears lwIP's callbacks into this object and forgets the pcb.
   void Unhook() REQUIRES(core_lock);
+  // ReturnWindow gives `n` received bytes back to the receive window
+  // (lwIP's tcp_recved, or up to receive_window_ when that is raised).
+  void ReturnWindow(size_t n) REQUIRES(core_lock);
+  // SettleWindowForClose sets a raised window to what lwIP's tcp_close
+  // takes for "every received byte consumed" exactly when that is so
+  // (otherwise tcp_close resets the connection, as lwIP's own would).
+  void SettleWindowForClose() REQUIRES(core_lock);
 
   tcp_pcb* pcb_ GUARDED_BY(core_lock);
   const FlowAddr original_src_;
   const FlowAddr original_dst_;
   FlowId flow_id_ = 0;
   bool write_shut_ GUARDED_BY(core_lock) = false;
+  // receive_window_ is the raised receive window (0: lwIP's own), set at
+  // accept (NetifAdapter::RaiseBuffers).
+  uint32_t receive_window_ GUARDED_BY(core_lock) = 0;
+  // unconsumed_ counts bytes handed to OnRecv and not yet Consumed().
+  size_t unconsumed_ GUARDED_BY(core_lock) = 0;
   // aborted_in_callback_ tells the lwIP callback that is running that the
   // user aborted the pcb (it must then return ERR_ABRT).
   bool aborted_in_callback_ GUARDED_BY(core_lock) = false;

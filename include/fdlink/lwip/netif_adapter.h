@@ -72,10 +72,22 @@ struct AdapterConfig {
   // TCP_SND_QUEUELEN, 180 segments of the connection's MSS). The initial
   // slow-start threshold is raised to it too.
   uint32_t send_buffer = 0;
+  // receive_window is each accepted connection's receive window in bytes:
+  // how many received bytes the user may hold unconsumed before the client
+  // must wait (0: lwIP's build's TCP_WND, 65,535, the default; otherwise
+  // 65,535 to kMaxReceiveWindow). With 64 KiB the client's kernel sends one
+  // window and waits a round trip through the endpoint for lwIP's ACK; a
+  // larger one keeps the path full. It applies to clients that offer window
+  // scaling (RFC 7323; Linux does): lwIP's window field cannot say more
+  // than 65,535 to others.
+  uint32_t receive_window = 0;
 };
 
 // kMaxSendBuffer is the largest AdapterConfig::send_buffer (16 MiB).
 inline constexpr uint32_t kMaxSendBuffer = 16u << 20;
+// kMaxReceiveWindow is the largest AdapterConfig::receive_window: the most
+// lwIP's 16-bit window field announces at its build's window scale of 1.
+inline constexpr uint32_t kMaxReceiveWindow = 0xffffu << 1;
 
 // AdapterCounters are a NetifAdapter's packet counters.
 struct AdapterCounters {
@@ -361,9 +373,10 @@ class NetifAdapter : public NetworkDispatcher {
   // RaiseMss (send_super) keeps a new pcb's MSS as e->wire_mss and raises
   // the pcb's to the largest multiple of it that send_super holds.
   void RaiseMss(tcp_pcb* pcb, NatEntry* e) REQUIRES(core_lock);
-  // RaiseSendBuffer (send_buffer) grows a new pcb's send buffer and
-  // slow-start threshold to config_.send_buffer.
-  void RaiseSendBuffer(tcp_pcb* pcb) const REQUIRES(core_lock);
+  // RaiseBuffers grows a new connection's send buffer and slow-start
+  // threshold (send_buffer) and its receive window (receive_window) as the
+  // config says.
+  void RaiseBuffers(Connection& c) const REQUIRES(core_lock);
   // MarkSuper makes `pkt` (ip, a TCP segment parsed as f) a super-packet
   // of wire_mss-byte segments when its payload is more than one: GSO
   // options and the pseudo-header sum in its checksum field.

@@ -18,13 +18,14 @@ constexpr uint64_t kWakeTag = 0;
 // kConsumeAhead is how many queued client bytes (not yet taken by the
 // socket) a connection may have returned to lwIP's window already. It
 // lets the ACK that reopens the client's window go out before the bytes
-// are written upstream (the two overlap), with lwIP's 64 KiB window
+// are written upstream (the two overlap), with lwIP's receive window
 // still the backpressure beyond it.
 constexpr size_t kConsumeAhead = 128 * 1024;
 // kMaxBuffered bounds a connection's queued client bytes. At most
-// kConsumeAhead consumed plus lwIP's receive window (64 KiB) unconsumed
-// are queued, so this only trips if that stops being true.
-constexpr size_t kMaxBuffered = 256 * 1024;
+// kConsumeAhead consumed plus lwIP's receive window (at most
+// kMaxReceiveWindow) unconsumed are queued, so this only trips if that
+// stops being true.
+constexpr size_t kMaxBuffered = kConsumeAhead + lwip::kMaxReceiveWindow;
 // kSweepInterval is how often timeouts are checked.
 constexpr std::chrono::milliseconds kSweepInterval(250);
 // kReadsPerStep bounds the socket reads of one step (fairness).

@@ -60,6 +60,9 @@ lwip::AdapterConfig AdapterSettings(const Tun2socksOptions& o) {
   // A 64 KiB send buffer would make every 64 KiB toward the client wait
   // for its ACK, which its kernel sends once the reader has run.
   c.send_buffer = static_cast<uint32_t>(o.send_buffer_kib) * 1024;
+  // Likewise toward lwIP: its 64 KiB window makes the client wait for an
+  // ACK through the endpoint every 64 KiB; twice that halves the waits.
+  c.receive_window = lwip::kMaxReceiveWindow;
   return c;
 }
 
