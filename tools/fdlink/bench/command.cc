@@ -47,6 +47,10 @@ void AddBench(CLI::App& app, int* exit_code) {
   sub->add_flag("--pin,!--no-pin", opts->pin,
                 "Run the sender on the first CPU and the receiver's threads "
                 "on the others (default on; needs 2 CPUs)");
+  sub->add_flag("--sniffer", opts->sniffer,
+                "Add an fdlink row through the capture wrapper with capture "
+                "off (delivery \"sniffed\"), with its ratio to the unwrapped "
+                "row (seqpacket, dgram, tun)");
   sub->add_flag("--json", opts->json, "Print one JSON object per line");
   sub->callback([opts, kinds, modes, exit_code] {
     for (const std::string& k : *kinds) {

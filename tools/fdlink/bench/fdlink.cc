@@ -7,6 +7,7 @@
 #include "bench/receiver.h"
 #include "fdlink/buffer/packet_buffer.h"
 #include "fdlink/link/fdbased/endpoint.h"
+#include "fdlink/link/sniffer/sniffer.h"
 
 namespace fdlink::tool {
 namespace {
@@ -41,6 +42,7 @@ class FdlinkReceiver final : public Receiver {
       : mode_(mode),
         processors_(processors),
         format_(format),
+        sniffed_(delivery == DeliveryKind::kSniffed),
         dispatcher_(delivery == DeliveryKind::kSuper) {}
   ~FdlinkReceiver() override { Stop(); }
 
@@ -49,14 +51,16 @@ class FdlinkReceiver final : public Receiver {
         MakeEndpoint(fd, mode_, processors_, format_);
     if (!ep) return ep.error();
     ep_ = std::move(*ep);
-    ep_->Attach(&dispatcher_);
+    if (sniffed_) sniffer_ = std::make_unique<sniffer::Endpoint>(ep_.get());
+    Top().Attach(&dispatcher_);
     return Ok();
   }
 
   void Stop() override {
     if (!ep_) return;
-    ep_->Attach(nullptr);
+    Top().Attach(nullptr);
     reads_ = ep_->TotalCounters().rx_packets;
+    sniffer_.reset();
     ep_.reset();
   }
 
@@ -70,12 +74,19 @@ class FdlinkReceiver final : public Receiver {
   }
 
  private:
+  // Top is what the dispatcher attaches through: the sniffer, if any.
+  LinkEndpoint& Top() {
+    return sniffer_ ? static_cast<LinkEndpoint&>(*sniffer_) : *ep_;
+  }
+
   const fdbased::PacketDispatchMode mode_;
   const uint32_t processors_;
   const RxFormat format_;
+  const bool sniffed_;
   uint64_t reads_ = 0;  // The endpoint's last count, once it is gone.
   CountingDispatcher dispatcher_;
   std::unique_ptr<fdbased::Endpoint> ep_;  // After dispatcher_: freed first.
+  std::unique_ptr<sniffer::Endpoint> sniffer_;  // Wraps ep_: freed before.
 };
 
 // StampingDispatcher remembers when it last received a packet (steady clock
@@ -112,6 +123,8 @@ std::string_view DeliveryKindName(DeliveryKind k) {
       return "gso";
     case DeliveryKind::kCoalesce:
       return "coalesce";
+    case DeliveryKind::kSniffed:
+      return "sniffed";
   }
   return "?";
 }

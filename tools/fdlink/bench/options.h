@@ -49,6 +49,9 @@ struct BenchOptions {
   bool json = false;
   bool count_allocs = true;
   bool pin = true;  // Sender on a CPU of its own, receiver on the rest.
+  // sniffer adds to the socketpair and TUN cases an fdlink row wrapped in
+  // a capture-off sniffer, with its ratio to the unwrapped row.
+  bool sniffer = false;
 };
 
 }  // namespace fdlink::tool

@@ -71,10 +71,13 @@ enum class DeliveryKind {
   kSplit,     // Wire packets only: the endpoint splits super-packets first.
   kGso,       // Transmit: 64 KB super-packets with GSO metadata.
   kCoalesce,  // Transmit: runs of one flow's wire packets, to coalesce.
+  // Wire packets through a sniffer::Endpoint around the endpoint, with no
+  // capture on: what the capture wrapper costs while capture is off.
+  kSniffed,
 };
 
 // DeliveryKindName is the JSON name ("wire", "super", "split", "gso",
-// "coalesce").
+// "coalesce", "sniffed").
 std::string_view DeliveryKindName(DeliveryKind k);
 
 // MakeLimitReceiver is one thread doing only the mode's cheapest read:
@@ -89,7 +92,8 @@ std::unique_ptr<Receiver> MakeLimitReceiver(fdbased::PacketDispatchMode mode,
 // MakeFdlinkReceiver is an fdbased::Endpoint on the fd (MTU 1500, no link
 // header; with format.vnet_header, the virtio-net header and the kernel's
 // offloads in effect) attached to a CountingDispatcher that takes
-// super-packets when `delivery` is kSuper.
+// super-packets when `delivery` is kSuper (through a capture-off sniffer
+// when it is kSniffed).
 std::unique_ptr<Receiver> MakeFdlinkReceiver(
     fdbased::PacketDispatchMode mode, uint32_t processors,
     const RxFormat& format = {}, DeliveryKind delivery = DeliveryKind::kWire);

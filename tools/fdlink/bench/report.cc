@@ -106,6 +106,8 @@ void BenchReport::Throughput(const BenchCase& c, const RowInfo& row,
       j["ratio_to_per_packet_writes"] = Rounded(*ratios.to_per_packet, 3);
     if (ratios.to_recvmmsg)
       j["ratio_to_recvmmsg"] = Rounded(*ratios.to_recvmmsg, 3);
+    if (ratios.to_unwrapped)
+      j["ratio_to_unwrapped"] = Rounded(*ratios.to_unwrapped, 3);
     if (c.kind == BenchKind::kTunTx && s.tx_packets > 0) {
       j["tx_coalesced_share"] = Rounded(static_cast<double>(s.tx_coalesced) /
                                             static_cast<double>(s.tx_packets),
@@ -126,7 +128,7 @@ void BenchReport::Throughput(const BenchCase& c, const RowInfo& row,
   }
   if (!throughput_header_) {
     std::printf(
-        "%-11s %-8s %5s %-6s %-5s %-22s %4s %11s %7s %7s %8s %10s %10s %6s "
+        "%-11s %-8s %5s %-6s %-9s %-22s %4s %11s %7s %7s %8s %10s %10s %6s "
         "%-6s %7s %7s\n",
         "kind", "mode", "size", "impl", "deliv", "offload", "proc", "pkt/s",
         "Gbit/s", "payload", "seg/read", "cpu_s/Mpkt", "allocs/pkt", "lost%",
@@ -143,8 +145,10 @@ void BenchReport::Throughput(const BenchCase& c, const RowInfo& row,
     std::snprintf(rn, sizeof(rn), "%.3fw", *ratios.to_per_packet);
   if (ratios.to_recvmmsg)
     std::snprintf(rn, sizeof(rn), "%.3fr", *ratios.to_recvmmsg);
+  if (ratios.to_unwrapped)
+    std::snprintf(rn, sizeof(rn), "%.3fu", *ratios.to_unwrapped);
   std::printf(
-      "%-11s %-8s %5zu %-6s %-5s %-22s %4u %11.0f %7.3f %7.3f %8.2f %10.3f "
+      "%-11s %-8s %5zu %-6s %-9s %-22s %4u %11.0f %7.3f %7.3f %8.2f %10.3f "
       "%10s %6.2f %-6s %7s %7s\n",
       kind.c_str(), mode.c_str(), c.size, im.c_str(), delivery.c_str(),
       offload.c_str(), processors, s.pps(), s.gbps(), s.PayloadGbps(),

@@ -45,6 +45,9 @@ struct RowRatios {
   // To fdlink's recvmmsg mode on the same kind of link (the veth case;
   // printed with an "r" in the table's last column).
   std::optional<double> to_recvmmsg;
+  // To the same fdlink row without the capture wrapper (the sniffed row;
+  // printed with a "u").
+  std::optional<double> to_unwrapped;
 };
 
 // OffloadName spells the TUN_F_* bits for the `offload` field:

@@ -48,13 +48,15 @@ struct Arm {
   std::optional<size_t> limit_arm;       // For ratio_to_limit.
   std::optional<size_t> no_offload_arm;  // For ratio_to_no_offload.
   bool detach = false;                   // Time detaches for this arm.
-  std::optional<size_t> recvmmsg_arm = std::nullopt;  // ratio_to_recvmmsg
+  std::optional<size_t> recvmmsg_arm = std::nullopt;   // ratio_to_recvmmsg
+  std::optional<size_t> unwrapped_arm = std::nullopt;  // ratio_to_unwrapped
 };
 
 // Arms lists a case's receivers. Plain kinds: the limit, then fdlink at each
-// processor count. tun-offload, on one receive core: the limit and fdlink
-// (super-packets whole, and split) on the offloaded TUN, then the limit and
-// fdlink on the plain TUN with the same sender.
+// processor count (and with --sniffer, fdlink at the first count again
+// through a capture-off sniffer). tun-offload, on one receive core: the limit
+// and fdlink (super-packets whole, and split) on the offloaded TUN, then the
+// limit and fdlink on the plain TUN with the same sender.
 std::vector<Arm> Arms(const BenchCase& c, const BenchOptions& opts) {
   std::vector<Arm> arms;
   if (c.kind == BenchKind::kGro) {
@@ -91,6 +93,12 @@ std::vector<Arm> Arms(const BenchCase& c, const BenchOptions& opts) {
       arms.push_back(Arm{RowInfo{"fdlink", p}, false, true, 0, std::nullopt,
                          opts.detach_cycles > 0});
     }
+    if (opts.sniffer && c.kind != BenchKind::kVeth) {
+      RowInfo s{"fdlink", opts.processors.front()};
+      s.delivery = DeliveryKind::kSniffed;
+      arms.push_back(
+          Arm{s, false, true, 0, std::nullopt, false, std::nullopt, 1});
+    }
     return arms;
   }
   arms.push_back(Arm{RowInfo{"limit"}, true, true, std::nullopt, std::nullopt});
@@ -124,7 +132,7 @@ class BenchRunner {
     const size_t n = arms.size();
     std::vector<RunSample> sums(n);
     std::vector<std::vector<double>> to_limit(n), to_no_offload(n),
-        to_recvmmsg(n);
+        to_recvmmsg(n), to_unwrapped(n);
     for (int round = 0; round < opts_.rounds; ++round) {
       std::vector<RunSample> got(n);
       for (size_t k = 0; k < n; ++k) {
@@ -138,6 +146,9 @@ class BenchRunner {
           to_limit[i].push_back(got[i].pps() / got[*a.limit_arm].pps());
         if (a.recvmmsg_arm && got[*a.recvmmsg_arm].pps() > 0)
           to_recvmmsg[i].push_back(got[i].pps() / got[*a.recvmmsg_arm].pps());
+        if (a.unwrapped_arm && got[*a.unwrapped_arm].pps() > 0) {
+          to_unwrapped[i].push_back(got[i].pps() / got[*a.unwrapped_arm].pps());
+        }
         if (a.no_offload_arm && got[*a.no_offload_arm].pps() > 0) {
           to_no_offload[i].push_back(got[i].pps() /
                                      got[*a.no_offload_arm].pps());
@@ -158,6 +169,7 @@ class BenchRunner {
       if (!to_limit[i].empty()) r.to_limit = Median(to_limit[i]);
       if (!to_no_offload[i].empty()) r.to_no_offload = Median(to_no_offload[i]);
       if (!to_recvmmsg[i].empty()) r.to_recvmmsg = Median(to_recvmmsg[i]);
+      if (!to_unwrapped[i].empty()) r.to_unwrapped = Median(to_unwrapped[i]);
       report_.Throughput(c, arms[i].row, sums[i], r,
                          detach[i] ? &*detach[i] : nullptr);
     }
