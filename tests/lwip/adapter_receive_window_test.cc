@@ -35,6 +35,7 @@ struct Held {
       : link(
             [this](NetifAdapter& a) {
               a.OnAccept([this](Connection& c) {
+                core_lock.AssertHeld();  // lwIP's callbacks run under it.
                 c.OnRecv([this](Connection&, std::span<const uint8_t> d) {
                   received += d.size();
                 });
