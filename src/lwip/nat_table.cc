@@ -162,12 +162,15 @@ bool NatTable::OnTcp(NatEntry* e, uint8_t tcp_flags, bool inbound,
     return false;
   }
   if (tcp_flags & kTcpFin) (inbound ? e->fin_in : e->fin_out) = true;
-  if (e->fin_in && e->fin_out && !e->closing) {
-    e->closing = true;
-    e->deadline = now + config_.tcp_linger;
-    closing_.emplace_back(static_cast<uint32_t>(e - slots_.data()), e->id);
-  }
+  if (e->fin_in && e->fin_out) StartLinger(e, now);
   return true;
+}
+
+void NatTable::StartLinger(NatEntry* e, Clock::time_point now) {
+  if (e->closing) return;
+  e->closing = true;
+  e->deadline = now + config_.tcp_linger;
+  closing_.emplace_back(static_cast<uint32_t>(e - slots_.data()), e->id);
 }
 
 void NatTable::TouchUdp(NatEntry* e, Clock::time_point now) {

@@ -262,6 +262,29 @@ void NetifAdapter::AbortEndedPcbs(const std::vector<FlowAddr>& ended) {
   }
 }
 
+void NetifAdapter::LingerOrphans(Clock::time_point now) {
+  // Entries end on the FINs and RSTs the adapter sees, but lwIP frees a
+  // pcb without sending either when a timer gives up on it; the entry
+  // would then never end. Any pcb on the listener's port keeps its
+  // entry (a pool side is unique among the open entries).
+  live_.clear();
+  const uint16_t port = config_.nat.listen_port;
+  for (tcp_pcb* list : {tcp_active_pcbs, tcp_tw_pcbs}) {
+    for (tcp_pcb* p = list; p != nullptr; p = p->next) {
+      if (p->local_port == port) {
+        live_.insert(FlowKey{0, FromLwip(p->remote_ip, p->remote_port), {}});
+      }
+    }
+  }
+  nat_.LingerOrphans(
+      [&](const NatEntry& e) {
+        core_lock.AssertHeld();  // Tick's, still held.
+        return held_.contains(e.id) ||
+               live_.contains(FlowKey{0, e.translated_src, {}});
+      },
+      now);
+}
+
 NetifAdapter::~NetifAdapter() { Detach(); }
 
 void NetifAdapter::OnAccept(AcceptFn fn) {
@@ -511,6 +534,7 @@ NetifAdapter::AcceptOutcome NetifAdapter::Accept(tcp_pcb* pcb) {
 void NetifAdapter::Tick() {
   const Clock::time_point now = Clock::now();
   ExpireHeld(now);
+  LingerOrphans(now);
   nat_.Expire(now);
   AbortEndedPcbs(nat_.TakeEndedTcp());
   size_t kept = 0;

@@ -188,6 +188,46 @@ TEST(NatTable, TcpLingersAfterBothFinsAndDiesOnRst) {
   EXPECT_EQ(c.open, 0u);
 }
 
+TEST(NatTable, AnOpenTcpEntryWithoutAConnectionLingersAfterTheGrace) {
+  NatConfig config = Config();
+  config.orphan_grace = 1s;
+  NatTable t = NatTable::Create(config).value();
+  const Clock::time_point t0 = Clock::now();
+  NatEntry* a = t.Open(Tcp4(1), t0);
+  NatEntry* b = t.Open(Tcp4(2), t0);
+  const FlowAddr b_pool = b->translated_src;
+  FlowKey udp = Tcp4(3);
+  udp.proto = 17;
+  ASSERT_NE(t.Open(udp, t0), nullptr);
+  bool a_alive = true;  // b's connection is gone from the start.
+  auto alive = [&](const NatEntry& e) {
+    return e.original.src.port == 1 && a_alive;
+  };
+  EXPECT_EQ(t.LingerOrphans(alive, t0), 0u);
+  a_alive = false;
+  EXPECT_EQ(t.LingerOrphans(alive, t0 + 500ms), 0u);
+  EXPECT_EQ(t.LingerOrphans(alive, t0 + 999ms), 0u) << "within the grace";
+  EXPECT_EQ(t.LingerOrphans(alive, t0 + 1s), 1u) << "b, missing for 1 s";
+  EXPECT_EQ(t.counters().orphaned, 1u) << "UDP entries are not judged";
+  EXPECT_TRUE(b->closing);
+  EXPECT_FALSE(a->closing);
+  a_alive = true;  // Found again: a's clock restarts.
+  EXPECT_EQ(t.LingerOrphans(alive, t0 + 1200ms), 0u);
+  a_alive = false;
+  EXPECT_EQ(t.LingerOrphans(alive, t0 + 2200ms), 0u);
+  EXPECT_EQ(t.LingerOrphans(alive, t0 + 3199ms), 0u);
+  // b lingered tcp_linger (100 ms) from 1 s; the UDP entry idled 1 s.
+  EXPECT_EQ(t.Expire(t0 + 1100ms), 2u);
+  EXPECT_EQ(t.FindOriginal(Tcp4(2)), nullptr);
+  EXPECT_EQ(t.TakeEndedTcp(), std::vector<FlowAddr>{b_pool});
+  EXPECT_EQ(t.LingerOrphans(alive, t0 + 3200ms), 1u) << "a";
+  EXPECT_EQ(t.LingerOrphans(alive, t0 + 9s), 0u) << "counted once";
+  EXPECT_EQ(t.Expire(t0 + 3300ms), 1u);
+  const NatCounters c = t.counters();
+  EXPECT_EQ(c.orphaned, 2u);
+  EXPECT_EQ(c.open, 0u);
+}
+
 TEST(NatTable, UdpExpiresWhenIdle) {
   NatTable t = NatTable::Create(Config()).value();
   const Clock::time_point now = Clock::now();

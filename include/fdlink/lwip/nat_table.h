@@ -71,10 +71,14 @@ struct NatConfig {
   // max_entries caps the entries open at once.
   size_t max_entries = 4096;
   // tcp_linger is how long a TCP entry stays after both sides sent FIN
-  // (an RST removes it at once); udp_idle how long a UDP entry lives
+  // (or once LingerOrphans found its connection gone; an RST removes it
+  // at once); udp_idle how long a UDP entry lives
   // without a packet.
   std::chrono::milliseconds tcp_linger{2000};
   std::chrono::milliseconds udp_idle{30000};
+  // orphan_grace is how long an open TCP entry may go without a
+  // connection in the stack (LingerOrphans) before it starts lingering.
+  std::chrono::milliseconds orphan_grace{3000};
 };
 
 // NatCounters are a NatTable's counters.
@@ -86,6 +90,9 @@ struct NatCounters {
   // Lingering TCP entries (both FINs seen) removed before their time to
   // make room for a new flow when the table was full.
   uint64_t reclaimed = 0;
+  // Open TCP entries whose connection the stack dropped without a FIN or
+  // RST on the wire (LingerOrphans), set to linger.
+  uint64_t orphaned = 0;
 };
 
 // NatEntry is one translated flow. `original` is the flow as the client
@@ -104,6 +111,9 @@ struct NatEntry {
   // AdapterConfig::send_super it sizes the super-packets' segments.
   uint16_t wire_mss = 0;
   std::chrono::steady_clock::time_point deadline{};
+  // missing_since is when LingerOrphans first found no connection in the
+  // stack for this open TCP entry; the epoch while one is found.
+  std::chrono::steady_clock::time_point missing_since{};
 };
 
 // NatTable maps flows to translated ones and back. Both directions are
@@ -149,6 +159,16 @@ class NatTable {
   bool OnTcpOutbound(NatEntry* e, uint8_t tcp_flags, Clock::time_point now) {
     return OnTcp(e, tcp_flags, /*inbound=*/false, now);
   }
+  // LingerOrphans is the owner's periodic check that every open TCP entry
+  // still has a connection in the stack; `alive(const NatEntry&)` says
+  // whether it does. An entry found without one for orphan_grace or
+  // longer starts lingering as after both FINs, counted in orphaned (lwIP
+  // drops a pcb without a word when its timers give up: retransmissions,
+  // SYN-RCVD, FIN-WAIT-2, LAST-ACK); one found with a connection restarts
+  // its clock. A SYN on the flow after that is a new flow, as on any
+  // lingering entry. Returns how many started lingering.
+  template <typename Alive>
+  size_t LingerOrphans(const Alive& alive, Clock::time_point now);
   // TouchUdp restarts a UDP entry's idle timer.
   void TouchUdp(NatEntry* e, Clock::time_point now);
   // Remove removes an entry (the pointer is invalid afterwards).
@@ -180,6 +200,9 @@ class NatTable {
   bool ReclaimLingering();
   // StillLingering is true while slot `slot` holds lingering entry `id`.
   bool StillLingering(uint32_t slot, FlowId id) const;
+  // StartLinger makes an open TCP entry linger from `now` (no-op if it
+  // does already).
+  void StartLinger(NatEntry* e, Clock::time_point now);
   // OnTcp is OnTcpInbound / OnTcpOutbound.
   bool OnTcp(NatEntry* e, uint8_t tcp_flags, bool inbound,
              Clock::time_point now);
@@ -198,6 +221,26 @@ class NatTable {
   std::unordered_map<FlowKey, uint32_t, FlowKeyHash> by_translated_;
   NatCounters counters_;
 };
+
+template <typename Alive>
+size_t NatTable::LingerOrphans(const Alive& alive, Clock::time_point now) {
+  constexpr uint8_t kTcp = 6;
+  size_t n = 0;
+  for (const auto& [key, slot] : by_original_) {
+    NatEntry& e = slots_[slot];
+    if (e.original.proto != kTcp || e.closing) continue;
+    if (alive(static_cast<const NatEntry&>(e))) {
+      e.missing_since = {};
+    } else if (e.missing_since == Clock::time_point{}) {
+      e.missing_since = now;
+    } else if (now - e.missing_since >= config_.orphan_grace) {
+      StartLinger(&e, now);
+      ++counters_.orphaned;
+      ++n;
+    }
+  }
+  return n;
+}
 
 }  // namespace fdlink::lwip
 

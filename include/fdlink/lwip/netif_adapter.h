@@ -9,6 +9,7 @@
 #include <memory>
 #include <span>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "fdlink/base/result.h"
@@ -398,7 +399,8 @@ class NetifAdapter : public NetworkDispatcher {
   // it) when it matches no translation entry, kAborted when the user
   // aborted it in OnAccept.
   AcceptOutcome Accept(tcp_pcb* pcb) REQUIRES(core_lock);
-  // Tick expires translation entries and frees ended Connections.
+  // Tick expires translation entries (ending those whose pcb lwIP
+  // dropped) and frees ended Connections.
   void Tick() REQUIRES(core_lock);
   bool IsLocal(const FlowAddr& a) const;
 
@@ -420,6 +422,9 @@ class NetifAdapter : public NetworkDispatcher {
   // Refuse sends a held flow's RST and forgets it (iterator invalid).
   void Refuse(std::unordered_map<FlowId, HeldSyn>::iterator it)
       REQUIRES(core_lock);
+  // LingerOrphans lets NatTable::LingerOrphans end the open TCP entries
+  // that have no lwIP pcb (and no held SYN) any more.
+  void LingerOrphans(Clock::time_point now) REQUIRES(core_lock);
   // ExpireHeld refuses the held flows whose deadline passed.
   void ExpireHeld(Clock::time_point now) REQUIRES(core_lock);
   // DropHeld forgets every held flow and its entry, calling nothing.
@@ -465,6 +470,9 @@ class NetifAdapter : public NetworkDispatcher {
   // split_ holds a super-packet's wire packets while DeliverSplit hands
   // them on (its capacity is kept).
   std::vector<PacketBufferPtr> split_ GUARDED_BY(core_lock);
+  // live_ holds the pool sides of lwIP's pcbs while LingerOrphans runs
+  // (its buckets are kept).
+  std::unordered_set<FlowKey, FlowKeyHash> live_ GUARDED_BY(core_lock);
   // scratch_ holds a chained pbuf's bytes while it is copied out.
   std::array<uint8_t, 65536> scratch_ GUARDED_BY(core_lock);
 };

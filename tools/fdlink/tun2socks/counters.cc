@@ -92,7 +92,8 @@ Json SnapshotJson(const Snapshot& s) {
                 {"created", s.nat.created},
                 {"expired", s.nat.expired},
                 {"refused", s.nat.refused},
-                {"reclaimed", s.nat.reclaimed}}},
+                {"reclaimed", s.nat.reclaimed},
+                {"orphaned", s.nat.orphaned}}},
               {"pcbs", s.pcbs}};
 }
 
