@@ -70,6 +70,7 @@ Result<LinkInfo> FirstLink(const std::vector<RtnlReply>& replies) {
     info.ifindex = header.ifi_index;
     info.flags = header.ifi_flags;
     info.mtu = AttrU32(reply.Find(IFLA_MTU));
+    info.tx_queue_len = AttrU32(reply.Find(IFLA_TXQLEN));
     if (const sys::NetlinkAttr* name = reply.Find(IFLA_IFNAME)) {
       info.name.assign(name->data.begin(), name->data.end());
       info.name.resize(std::strlen(info.name.c_str()));  // Drop the NUL.
@@ -159,6 +160,16 @@ Result<void> SetMtu(int ifindex, int mtu) {
   request.PutHeader(LinkHeader(ifindex));
   request.PutU32(IFLA_MTU, static_cast<uint32_t>(mtu));
   return SendForAck(request, "RTM_NEWLINK (mtu)");
+}
+
+Result<void> SetTxQueueLength(int ifindex, uint32_t len) {
+  if (len == 0) {
+    return Error{Errc::kInvalidArgument, EINVAL, "queue length must be > 0"};
+  }
+  RtnlRequest request(RTM_NEWLINK, 0);
+  request.PutHeader(LinkHeader(ifindex));
+  request.PutU32(IFLA_TXQLEN, len);
+  return SendForAck(request, "RTM_NEWLINK (txqueuelen)");
 }
 
 Result<void> SetUp(int ifindex, bool up) {

@@ -97,6 +97,12 @@ TEST_F(TunTest, ConfigureTunOverNetlink) {
     EXPECT_EQ(*InterfaceIndex("fdltun0"), index);
 
     ASSERT_TRUE(SetMtu(index, 1400));
+    EXPECT_EQ(GetLink(index)->tx_queue_len, 500u) << "a TUN's own queue";
+    ASSERT_TRUE(SetTxQueueLength(index, 4096));
+    EXPECT_EQ(GetLink(index)->tx_queue_len, 4096u);
+    Result<void> zero = SetTxQueueLength(index, 0);
+    ASSERT_FALSE(zero);
+    EXPECT_EQ(zero.error().code, Errc::kInvalidArgument);
     const Cidr v4 = MustParse("198.18.0.1/24");
     const Cidr v6 = MustParse("2001:db8::1/64");
     ASSERT_TRUE(AddAddress(index, v4));

@@ -420,6 +420,10 @@ TEST_F(Tun2socksTest, BadArgumentsExitTwoWithOneLine) {
       *ns_,
       {"--tun", "t2s0", "--direct", "--fwmark", "1", "--send-buffer", "8"},
       "--send-buffer: Value 8 not in range 64 to 16384");
+  ExpectBadArgs(
+      *ns_,
+      {"--tun", "t2s0", "--direct", "--fwmark", "1", "--txqueuelen", "-1"},
+      "--txqueuelen: Value -1 not in range 0 to 1048576");
 }
 
 }  // namespace

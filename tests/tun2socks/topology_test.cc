@@ -87,6 +87,11 @@ TEST_F(Tun2SocksTopologyTest, ReadyToolGetsTheDestinationsRoutedIntoItsTun) {
   ASSERT_TRUE(StartTun2Socks(DirectArgs()));
   const std::vector<nlohmann::json> ready = Events("ready");
   ASSERT_EQ(ready.size(), 1u) << Tun2SocksOutput();
+  // The tool raised the TUN's queue from the kernel's 500 packets.
+  EXPECT_EQ(ready[0].value("txqueuelen", 0), 4096) << ready[0].dump();
+  std::string link;
+  EXPECT_EQ(Run(client_ns(), {"ip", "link", "show", "t2s0"}, &link), 0);
+  EXPECT_THAT(link, HasSubstr("qlen 4096"));
   for (const char* dest : {kDest4, kDest6}) {
     std::string out;
     EXPECT_EQ(Run(client_ns(), {"ip", "route", "get", dest}, &out), 0) << out;

@@ -25,6 +25,9 @@ struct LinkInfo {
   int ifindex = 0;
   std::string name;
   uint32_t mtu = 0;
+  // tx_queue_len is the packets the kernel queues toward the device
+  // (`ip link`'s qlen; for a TUN, packets waiting for the reader).
+  uint32_t tx_queue_len = 0;
   uint32_t flags = 0;  // IFF_UP, IFF_RUNNING, IFF_LOOPBACK...
   // hardware_address is empty for devices without one (TUN, loopback
   // reports six zero bytes).
@@ -46,6 +49,11 @@ Result<LinkInfo> GetLink(int ifindex);
 // SetMtu sets the interface MTU (the kernel rejects values outside the
 // device's range with Errc::kInvalidArgument).
 Result<void> SetMtu(int ifindex, int mtu);
+
+// SetTxQueueLength sets the interface's transmit queue length (`ip link
+// set DEV txqueuelen N`): for a TUN, how many packets the kernel holds for
+// the reader before it drops. Errc::kInvalidArgument for 0.
+Result<void> SetTxQueueLength(int ifindex, uint32_t len);
 
 // SetUp sets (up = true) or clears IFF_UP on the interface.
 Result<void> SetUp(int ifindex, bool up);

@@ -39,6 +39,11 @@ void AddTun2socks(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(1280, 65535));
   sub->add_option("--queues", opts->queues, "TUN queues (multi-queue)")
       ->check(CLI::Range(1, 64));
+  sub->add_option("--txqueuelen", opts->txqueuelen,
+                  "Packets the kernel holds for the TUN's reader before it "
+                  "drops (default 4096; a TUN's own is 500; 0 keeps the "
+                  "device's)")
+      ->check(CLI::Range(0, 1048576));
   auto mode =
       std::make_shared<std::string>(fdbased::DispatchModeName(opts->mode));
   sub->add_option("--mode", *mode, "Receive mode (default readv)")

@@ -21,6 +21,7 @@ struct Tun2socksOptions {
   std::string bind_device;               // --bind-device DEV.
   int mtu = 0;                           // 0: keep the device's MTU.
   int queues = 1;
+  int txqueuelen = 4096;  // 0: keep the device's queue length.
   fdbased::PacketDispatchMode mode = fdbased::PacketDispatchMode::kReadv;
   std::string pcap;            // Capture every packet to this pcap file.
   std::string pcap_filter;     // Capture only what this tcpdump filter takes.
