@@ -53,8 +53,9 @@ Result<bool> Drain(int fd, std::string* output) {
 // MillisLeft is the time until `deadline`, or kPollSliceMs without one.
 int MillisLeft(bool has_deadline, Clock::time_point deadline) {
   if (!has_deadline) return kPollSliceMs;
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - Clock::now());
+  // Rounded up: a truncated 0.9 ms would read as the deadline passed.
+  auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
   return static_cast<int>(std::max<int64_t>(0, left.count()));
 }
 
