@@ -70,10 +70,9 @@ struct NatConfig {
   uint16_t last_port = 65535;
   // max_entries caps the entries open at once.
   size_t max_entries = 4096;
-  // tcp_linger is how long a TCP entry stays after both sides sent FIN
-  // (or once LingerOrphans found its connection gone; an RST removes it
-  // at once); udp_idle how long a UDP entry lives
-  // without a packet.
+  // tcp_linger is how long a TCP entry stays after both sides sent FIN,
+  // or after LingerOrphans found its connection gone (an RST removes it
+  // at once); udp_idle how long a UDP entry lives without a packet.
   std::chrono::milliseconds tcp_linger{2000};
   std::chrono::milliseconds udp_idle{30000};
   // orphan_grace is how long an open TCP entry may go without a
