@@ -50,6 +50,22 @@ bool DstOf(std::span<const uint8_t> ip, FlowAddr* out) {
   return false;
 }
 
+// ForEachPcbOnPort calls fn(pcb) for every active and TIME-WAIT pcb
+// whose local port is `port`; fn may abort the pcb it is given.
+template <typename Fn>
+void ForEachPcbOnPort(uint16_t port, Fn fn) {
+  for (tcp_pcb* list : {tcp_active_pcbs, tcp_tw_pcbs}) {
+    for (tcp_pcb* p = list; p != nullptr;) {
+      tcp_pcb* next = p->next;
+      if (p->local_port == port) fn(p);
+      p = next;
+    }
+  }
+}
+
+// PoolKey is the key of a pool side (a translated source) in a set.
+FlowKey PoolKey(const FlowAddr& a) { return FlowKey{0, a, {}}; }
+
 }  // namespace
 
 // AdapterCallbacks holds the functions lwIP calls for an adapter's netif,
@@ -220,23 +236,14 @@ void NetifAdapter::AbortLeftoverPcbs() {
   // they cannot finish, and they would keep the listener's port bound for
   // the next adapter: abort them (a TIME-WAIT pcb is freed silently; the
   // others send their RST while the netif is still there).
-  const uint16_t port = config_.nat.listen_port;
   const ip_addr_t* a4 = netif_ip_addr4(netif_.get());
   const ip_addr_t* a6 = netif_ip_addr6(netif_.get(), 0);
-  auto ours = [&](const tcp_pcb* p) {
-    return p->local_port == port &&
-           (ip_addr_cmp(&p->local_ip, a4) || ip_addr_cmp(&p->local_ip, a6));
-  };
-  for (tcp_pcb* list : {tcp_active_pcbs, tcp_tw_pcbs}) {
-    for (tcp_pcb* p = list; p != nullptr;) {
-      tcp_pcb* next = p->next;
-      if (ours(p)) {
-        tcp_arg(p, nullptr);
-        tcp_abort(p);
-      }
-      p = next;
+  ForEachPcbOnPort(config_.nat.listen_port, [&](tcp_pcb* p) {
+    if (ip_addr_cmp(&p->local_ip, a4) || ip_addr_cmp(&p->local_ip, a6)) {
+      tcp_arg(p, nullptr);
+      tcp_abort(p);
     }
-  }
+  });
 }
 
 void NetifAdapter::AbortEndedPcbs(const std::vector<FlowAddr>& ended) {
@@ -246,20 +253,15 @@ void NetifAdapter::AbortEndedPcbs(const std::vector<FlowAddr>& ended) {
   // the user let go of (no Connection: callback arg null) are touched.
   if (ended.empty()) return;
   std::unordered_set<FlowKey, FlowKeyHash> gone;
-  for (const FlowAddr& a : ended) gone.insert(FlowKey{0, a, {}});
-  const uint16_t port = config_.nat.listen_port;
-  for (tcp_pcb* list : {tcp_active_pcbs, tcp_tw_pcbs}) {
-    for (tcp_pcb* p = list; p != nullptr;) {
-      tcp_pcb* next = p->next;
-      if (p->callback_arg == nullptr && p->local_port == port &&
-          gone.contains(
-              FlowKey{0, FromLwip(p->remote_ip, p->remote_port), {}})) {
-        tcp_abort(p);
-        ++counters_.pcbs_aborted;
-      }
-      p = next;
+  for (const FlowAddr& a : ended) gone.insert(PoolKey(a));
+  ForEachPcbOnPort(config_.nat.listen_port, [&](tcp_pcb* p) {
+    core_lock.AssertHeld();  // The tick's, still held.
+    if (p->callback_arg == nullptr &&
+        gone.contains(PoolKey(FromLwip(p->remote_ip, p->remote_port)))) {
+      tcp_abort(p);
+      ++counters_.pcbs_aborted;
     }
-  }
+  });
 }
 
 void NetifAdapter::LingerOrphans(Clock::time_point now) {
@@ -268,19 +270,15 @@ void NetifAdapter::LingerOrphans(Clock::time_point now) {
   // would then never end. Any pcb on the listener's port keeps its
   // entry (a pool side is unique among the open entries).
   live_.clear();
-  const uint16_t port = config_.nat.listen_port;
-  for (tcp_pcb* list : {tcp_active_pcbs, tcp_tw_pcbs}) {
-    for (tcp_pcb* p = list; p != nullptr; p = p->next) {
-      if (p->local_port == port) {
-        live_.insert(FlowKey{0, FromLwip(p->remote_ip, p->remote_port), {}});
-      }
-    }
-  }
+  ForEachPcbOnPort(config_.nat.listen_port, [&](tcp_pcb* p) {
+    core_lock.AssertHeld();  // The tick's, still held.
+    live_.insert(PoolKey(FromLwip(p->remote_ip, p->remote_port)));
+  });
   nat_.LingerOrphans(
       [&](const NatEntry& e) {
-        core_lock.AssertHeld();  // Tick's, still held.
+        core_lock.AssertHeld();
         return held_.contains(e.id) ||
-               live_.contains(FlowKey{0, e.translated_src, {}});
+               live_.contains(PoolKey(e.translated_src));
       },
       now);
 }

@@ -90,7 +90,7 @@ TEST_F(Tun2SocksTopologyTest, ReadyToolGetsTheDestinationsRoutedIntoItsTun) {
   // The tool raised the TUN's queue from the kernel's 500 packets.
   EXPECT_EQ(ready[0].value("txqueuelen", 0), 4096) << ready[0].dump();
   std::string link;
-  EXPECT_EQ(Run(client_ns(), {"ip", "link", "show", "t2s0"}, &link), 0);
+  EXPECT_EQ(Run(client_ns(), {"ip", "link", "show", kT2sTun}, &link), 0);
   EXPECT_THAT(link, HasSubstr("qlen 4096"));
   for (const char* dest : {kDest4, kDest6}) {
     std::string out;
